@@ -1,0 +1,196 @@
+//! Criterion benchmarks for `mlp-kernels` at hidden sizes N = 300, 500, 1000.
+//!
+//! Sparse inputs mimic MNIST: ~150 of 784 pixels set, drawn from the central
+//! 20x20 window (so two consecutive samples overlap like real digits do).
+//! `Throughput::Bytes` counts weight bytes moved (reads + writes); activations
+//! report elements. Sparse kernels and the fused kernel are also measured on
+//! every available SIMD path; the rest run on the active path only.
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use mlp_kernels as k;
+
+const INPUTS: usize = 784;
+const OUTPUTS: usize = 10;
+const SIZES: [usize; 3] = [300, 500, 1000];
+
+/// Deterministic xorshift64 generator.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
+        (0..n).map(|_| (self.unit() * 2.0 - 1.0) * scale).collect()
+    }
+    /// A digit-like sparse sample: ~150 pixels of the central 20x20 window, values in (0, 1].
+    fn sample(&mut self) -> (Vec<u32>, Vec<f32>) {
+        let idx: Vec<u32> = (0..INPUTS as u32)
+            .filter(|&p| {
+                let (r, c) = (p / 28, p % 28);
+                (4..24).contains(&r) && (4..24).contains(&c) && self.next() % 8 < 3
+            })
+            .collect();
+        let vals = idx.iter().map(|_| self.unit().max(1e-3)).collect();
+        (idx, vals)
+    }
+}
+
+fn union_len(a: &[u32], b: &[u32]) -> usize {
+    a.len() + b.iter().filter(|i| a.binary_search(i).is_err()).count()
+}
+
+fn sparse(c: &mut Criterion) {
+    let mut g = Rng(0x2545_f491_4f6c_dd1d);
+    let (ui, uv) = g.sample();
+    let (ai, av) = g.sample();
+    let paths = k::available_paths();
+    eprintln!(
+        "active SIMD path: {} (available: {paths:?}); upd rows {}, acc rows {}, union {}",
+        k::simd_name(),
+        ui.len(),
+        ai.len(),
+        union_len(&ui, &ai)
+    );
+    for n in SIZES {
+        let mut w1 = g.vec(INPUTS * n, 0.05);
+        let delta = g.vec(n, 0.1);
+        let mut y = vec![0.0f32; n];
+        let row_bytes = (n * 4) as u64;
+
+        let mut grp = c.benchmark_group(format!("sparse_gemv_t/N={n}"));
+        grp.throughput(Throughput::Bytes(ai.len() as u64 * row_bytes));
+        for &p in &paths {
+            grp.bench_function(BenchmarkId::from_parameter(p), |b| {
+                k::with_path(p, || {
+                    b.iter(|| k::sparse_gemv_t(black_box(&w1), n, &ai, &av, &mut y))
+                });
+            });
+        }
+        grp.finish();
+
+        let mut grp = c.benchmark_group(format!("sparse_ger/N={n}"));
+        grp.throughput(Throughput::Bytes(2 * ui.len() as u64 * row_bytes));
+        for &p in &paths {
+            grp.bench_function(BenchmarkId::from_parameter(p), |b| {
+                k::with_path(p, || {
+                    // alpha = 0 keeps the weights stable across iterations; same work.
+                    b.iter(|| k::sparse_ger(black_box(0.0), &ui, &uv, &delta, &mut w1))
+                });
+            });
+        }
+        grp.finish();
+
+        // Fused: reads the union once, writes the update rows.
+        let mut grp = c.benchmark_group(format!("sparse_ger_then_gemv_t/N={n}"));
+        grp.throughput(Throughput::Bytes(
+            (union_len(&ui, &ai) + ui.len()) as u64 * row_bytes,
+        ));
+        for &p in &paths {
+            grp.bench_function(BenchmarkId::from_parameter(p), |b| {
+                k::with_path(p, || {
+                    b.iter(|| {
+                        k::sparse_ger_then_gemv_t(
+                            black_box(0.0),
+                            &ui,
+                            &uv,
+                            &delta,
+                            &ai,
+                            &av,
+                            &mut w1,
+                            &mut y,
+                        )
+                    })
+                });
+            });
+        }
+        grp.finish();
+
+        // The unfused pair the fused kernel replaces (active path), same byte count as its parts.
+        let mut grp = c.benchmark_group(format!("unfused_ger_gemv_t/N={n}"));
+        grp.throughput(Throughput::Bytes(
+            (2 * ui.len() + ai.len()) as u64 * row_bytes,
+        ));
+        grp.bench_function(BenchmarkId::from_parameter(k::simd_name()), |b| {
+            b.iter(|| {
+                k::sparse_ger(black_box(0.0), &ui, &uv, &delta, &mut w1);
+                k::sparse_gemv_t(&w1, n, &ai, &av, &mut y);
+            })
+        });
+        grp.finish();
+    }
+}
+
+fn dense(c: &mut Criterion) {
+    let mut g = Rng(0x9e37_79b9_7f4a_7c15);
+    let p = k::simd_name();
+    for n in SIZES {
+        let w1 = g.vec(INPUTS * n, 0.05);
+        let mut w2 = g.vec(OUTPUTS * n, 0.05);
+        let x784 = g.vec(INPUTS, 1.0);
+        let h = g.vec(n, 1.0);
+        let mut hn = vec![0.0f32; n];
+        let mut out = vec![0.0f32; OUTPUTS];
+        let d_out = g.vec(OUTPUTS, 0.1);
+        let nb = (n * 4) as u64;
+
+        let mut grp = c.benchmark_group(format!("dense/N={n}"));
+        grp.throughput(Throughput::Bytes(INPUTS as u64 * nb));
+        grp.bench_function(BenchmarkId::new("gemv_t_784xN", p), |b| {
+            b.iter(|| k::gemv_t(black_box(&w1), n, &x784, &mut hn))
+        });
+        grp.throughput(Throughput::Bytes(OUTPUTS as u64 * nb));
+        grp.bench_function(BenchmarkId::new("gemv_10xN", p), |b| {
+            b.iter(|| k::gemv(black_box(&w2), n, &h, &mut out))
+        });
+        grp.bench_function(BenchmarkId::new("gemv_t_10xN", p), |b| {
+            b.iter(|| k::gemv_t(black_box(&w2), n, &d_out, &mut hn))
+        });
+        grp.throughput(Throughput::Bytes(2 * OUTPUTS as u64 * nb));
+        grp.bench_function(BenchmarkId::new("ger_10xN", p), |b| {
+            b.iter(|| k::ger(black_box(0.0), &d_out, &h, &mut w2))
+        });
+        grp.throughput(Throughput::Bytes(2 * nb));
+        grp.bench_function(BenchmarkId::new("dot", p), |b| {
+            b.iter(|| k::dot(black_box(&h), &hn))
+        });
+        grp.throughput(Throughput::Bytes(3 * nb));
+        grp.bench_function(BenchmarkId::new("axpy", p), |b| {
+            b.iter(|| k::axpy(black_box(0.0), &h, &mut hn))
+        });
+        grp.finish();
+    }
+}
+
+fn activations(c: &mut Criterion) {
+    let mut g = Rng(7);
+    let p = k::simd_name();
+    for n in SIZES {
+        let x = g.vec(n, 4.0);
+        let mut y = vec![0.0f32; n];
+        let mut gr = g.vec(n, 1.0);
+        let mut grp = c.benchmark_group(format!("activation/N={n}"));
+        grp.throughput(Throughput::Elements(n as u64));
+        grp.bench_function(BenchmarkId::new("tanh", p), |b| {
+            b.iter(|| k::tanh(black_box(&x), &mut y))
+        });
+        grp.bench_function(BenchmarkId::new("sigmoid", p), |b| {
+            b.iter(|| k::sigmoid(black_box(&x), &mut y))
+        });
+        grp.bench_function(BenchmarkId::new("relu", p), |b| {
+            b.iter(|| k::relu(black_box(&x), &mut y))
+        });
+        grp.bench_function(BenchmarkId::new("mul_tanh_deriv", p), |b| {
+            b.iter(|| k::mul_tanh_deriv(black_box(&y), 1.0, &mut gr))
+        });
+        grp.finish();
+    }
+}
+
+criterion_group!(benches, sparse, dense, activations);
+criterion_main!(benches);

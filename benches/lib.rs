@@ -1,0 +1,1 @@
+//! Criterion benchmarks for kernels and training steps (see benches/).

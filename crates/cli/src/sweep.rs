@@ -1,0 +1,189 @@
+//! `mlp sweep`: a grid, sweep file or preset, run in parallel, with results as they finish.
+
+use crate::exit::{from_engine, UsageError};
+use crate::progress::{visible, SweepProgress};
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use mlp_engine::sweep::{self, Grid, Preset, Shard, SweepFile, SweepOptions};
+use mlp_engine::{Backprop, Case, LoadedData, TrainConfig};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Flags of `mlp sweep`.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Folder holding the four MNIST IDX files (raw or .gz).
+    #[arg(long, default_value = "data/mnist")]
+    data: PathBuf,
+    /// Output folder: results.jsonl, report.md and plots/ go here.
+    #[arg(long, default_value = "runs/sweep")]
+    out: PathBuf,
+    /// A named sweep: study (Tables 1-6 and the appendix L2 runs) or study-full (18 networks, all images).
+    #[arg(long, conflicts_with = "config")]
+    preset: Option<Preset>,
+    /// A TOML sweep file: a list of [[grid]] tables.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Cases, comma-separated.
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]
+    case: Vec<Case>,
+    /// Hidden sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]
+    hidden: Vec<usize>,
+    /// Learning rates, comma-separated.
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]
+    lr: Vec<f64>,
+    /// Training-set sizes K (first K images), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "K", conflicts_with_all = ["preset", "config"])]
+    train_samples: Vec<usize>,
+    /// L2 coefficients, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "LAMBDA", conflicts_with_all = ["preset", "config"])]
+    l2: Vec<f64>,
+    /// Epoch counts, comma-separated.
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]
+    epochs: Vec<usize>,
+    /// Backprop modes, comma-separated (also applies to a preset).
+    #[arg(long, value_delimiter = ',', conflicts_with = "config")]
+    backprop: Vec<Backprop>,
+    /// Seeds, comma-separated (also applies to a preset).
+    #[arg(long, value_delimiter = ',', conflicts_with = "config")]
+    seed: Vec<u64>,
+    /// Visit samples in a fresh seeded order each epoch.
+    #[arg(long, conflicts_with_all = ["preset", "config"])]
+    shuffle: bool,
+    /// Evaluate the test set every E epochs (learning curves of test error).
+    #[arg(long, value_name = "E", conflicts_with = "config")]
+    eval_every: Option<usize>,
+    /// Configurations trained at once (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Run only the K-th of N disjoint slices of the grid, e.g. 2/3.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Continue a sweep: skip configurations already in OUT/results.jsonl.
+    #[arg(long)]
+    resume: bool,
+    /// Do not write report.md at the end.
+    #[arg(long)]
+    no_report: bool,
+    /// No progress display, only the final lines.
+    #[arg(long)]
+    quiet: bool,
+}
+
+impl Args {
+    fn configs(&self) -> anyhow::Result<Vec<TrainConfig>> {
+        let mut configs = if let Some(preset) = self.preset {
+            let modes = or(&self.backprop, Backprop::Exact);
+            let seeds = or(&self.seed, 1);
+            let mut cs = preset.expand(&modes, &seeds);
+            if let Some(e) = self.eval_every {
+                cs.iter_mut().for_each(|c| c.eval_every = e);
+            }
+            cs
+        } else if let Some(path) = &self.config {
+            SweepFile::load(path).map_err(from_engine)?.expand()
+        } else {
+            let d = Grid::default();
+            let grid = Grid {
+                case: or_list(&self.case, d.case),
+                hidden: or_list(&self.hidden, d.hidden),
+                lr: or_list(&self.lr, d.lr),
+                train_samples: or_list(&self.train_samples, d.train_samples),
+                l2: or_list(&self.l2, d.l2),
+                epochs: or_list(&self.epochs, d.epochs),
+                backprop: or_list(&self.backprop, d.backprop),
+                seed: or_list(&self.seed, d.seed),
+                shuffle: self.shuffle,
+                eval_every: self.eval_every.unwrap_or(0),
+            };
+            grid.expand()
+        };
+        // Range checks that need no data, so usage errors come before loading.
+        for c in &configs {
+            c.validate(usize::MAX).map_err(from_engine)?;
+        }
+        sweep::schedule_order(&mut configs);
+        Ok(self.shard.unwrap_or(Shard::ALL).select(configs))
+    }
+}
+
+fn or<T: Clone>(list: &[T], default: T) -> Vec<T> {
+    if list.is_empty() {
+        vec![default]
+    } else {
+        list.to_vec()
+    }
+}
+
+fn or_list<T: Clone>(list: &[T], default: Vec<T>) -> Vec<T> {
+    if list.is_empty() {
+        default
+    } else {
+        list.to_vec()
+    }
+}
+
+/// Runs `mlp sweep`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let configs = args.configs()?;
+    if configs.is_empty() {
+        return Err(UsageError("the sweep has no configurations".into()).into());
+    }
+    let threads = match args.threads {
+        Some(0) => return Err(UsageError("invalid --threads: must be at least 1".into()).into()),
+        Some(t) => t,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let data = LoadedData::open(&args.data)
+        .map_err(from_engine)
+        .with_context(|| format!("cannot load data from {}", args.data.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
+    let results = args.out.join("results.jsonl");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    install_interrupt(stop.clone());
+    let progress = SweepProgress::new(visible(args.quiet), args.quiet, configs.len());
+    let options = SweepOptions {
+        threads,
+        results: results.clone(),
+        resume: args.resume,
+    };
+    let summary = sweep::run_sweep(configs, &data, &options, &|e| progress.event(e), &stop)
+        .map_err(from_engine)?;
+    progress.finish();
+    if summary.dropped_torn_line {
+        eprintln!(
+            "note: {} ended in an incomplete line (an interrupted write); it was dropped",
+            results.display()
+        );
+    }
+    eprintln!(
+        "{} configurations finished now, {} already done; results in {}",
+        summary.finished,
+        summary.already_done,
+        results.display()
+    );
+    if summary.interrupted {
+        anyhow::bail!(
+            "interrupted with {} configurations not run; rerun the same command with --resume to finish",
+            summary.not_run
+        );
+    }
+    if !args.no_report {
+        crate::report::write_and_print(&[results], &args.out, args.quiet)?;
+    }
+    Ok(())
+}
+
+/// Ctrl-C asks the sweep to stop after keeping what finished; a second one exits at once.
+fn install_interrupt(stop: Arc<AtomicBool>) {
+    let _ = ctrlc::set_handler(move || {
+        if stop.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping: finished configurations are kept; Ctrl-C again to quit now");
+    });
+}

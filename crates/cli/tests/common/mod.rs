@@ -1,0 +1,57 @@
+//! Helpers for the CLI tests: a small synthetic IDX dataset and the binary.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::Path;
+
+/// Writes a small learnable 10-class problem (8x8 images) as IDX files into `dir`.
+pub fn write_data(dir: &Path) {
+    let (rows, cols) = (8usize, 8usize);
+    let mut state = 12345u64;
+    let mut rand = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as u32
+    };
+    let prototypes: Vec<Vec<u8>> = (0..10)
+        .map(|_| (0..rows * cols).map(|_| if rand() % 3 == 0 { 255 } else { 0 }).collect())
+        .collect();
+    for (prefix, count) in [("train", 300), ("t10k", 100)] {
+        let mut images = Vec::new();
+        let mut labels = Vec::new();
+        for _ in 0..count {
+            let label = (rand() % 10) as usize;
+            for &p in &prototypes[label] {
+                images.push(if rand() % 10 == 0 { 255 - p } else { p });
+            }
+            labels.push(label as u8);
+        }
+        mnist_idx::write::write_split(dir, prefix, &images, rows, cols, &labels).unwrap();
+    }
+}
+
+/// The `mlp` binary.
+pub fn mlp() -> Command {
+    Command::cargo_bin("mlp").unwrap()
+}
+
+/// Reads results.jsonl as (key, metrics without timings) pairs, sorted by key.
+pub fn results(path: &Path) -> Vec<(String, serde_json::Value)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out: Vec<(String, serde_json::Value)> = text
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let mut m = v["metrics"].clone();
+            for k in ["train_seconds", "eval_seconds", "steps_per_second"] {
+                m.as_object_mut().unwrap().remove(k);
+            }
+            let mut h = v["history"].clone();
+            for e in h.as_array_mut().unwrap() {
+                e.as_object_mut().unwrap().remove("train_seconds");
+            }
+            (v["key"].as_str().unwrap().to_string(), serde_json::json!({"m": m, "h": h, "c": v["confusion"]}))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}

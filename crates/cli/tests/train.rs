@@ -1,0 +1,99 @@
+//! `mlp train`: usage errors, missing data, and the JSON scripts rely on.
+
+mod common;
+
+use common::{mlp, write_data};
+
+fn usage_error(args: &[&str], flag: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = mlp()
+        .arg("train")
+        .arg("--data")
+        .arg(dir.path())
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(flag), "{args:?}: stderr does not name {flag}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn bad_flags_are_usage_errors_naming_the_flag() {
+    usage_error(&["--hidden", "0"], "--hidden");
+    usage_error(&["--lr", "-0.5"], "--lr");
+    usage_error(&["--lr", "NaN"], "--lr");
+    usage_error(&["--lr", "inf"], "--lr");
+    usage_error(&["--epochs", "0"], "--epochs");
+    usage_error(&["--train-samples", "301"], "--train-samples");
+    usage_error(&["--train-samples", "0"], "--train-samples");
+    usage_error(&["--case", "sigmoid"], "--case");
+    usage_error(&["--backprop", "approx"], "--backprop");
+    usage_error(&["--l2", "-1"], "--l2");
+}
+
+#[test]
+fn missing_data_says_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = mlp()
+        .args(["train", "--quiet", "--data"])
+        .arg(dir.path().join("nowhere"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cargo xtask download"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn json_output_has_the_documented_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = mlp()
+        .args(["train", "--json", "--quiet", "--case", "tanh", "--hidden", "16"])
+        .args(["--lr", "0.05", "--epochs", "4", "--train-samples", "200", "--eval-every", "2"])
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["config"]["case"], "tanh");
+    assert_eq!(v["config"]["hidden"], 16);
+    assert_eq!(v["config"]["train_samples"], 200);
+    let m = &v["metrics"];
+    for key in ["train_mse", "test_mse", "misclassified", "test_error_pct", "accuracy", "train_seconds"] {
+        assert!(m[key].is_number(), "metrics.{key} missing: {m}");
+    }
+    let history = v["history"].as_array().unwrap();
+    assert_eq!(history.len(), 4);
+    assert!(history[1]["test_error_pct"].is_number());
+    assert!(history[0].get("test_error_pct").is_none());
+    // The study's training MSE is the mean of the epoch means.
+    let mean: f64 = history.iter().map(|e| e["train_loss"].as_f64().unwrap()).sum::<f64>() / 4.0;
+    assert!((mean - m["train_mse"].as_f64().unwrap()).abs() < 1e-12);
+    let err = m["test_error_pct"].as_f64().unwrap();
+    let acc = m["accuracy"].as_f64().unwrap();
+    assert!((err / 100.0 + acc - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn table_output_has_the_study_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = mlp()
+        .args(["train", "--hidden", "8", "--epochs", "2", "--train-samples", "50"])
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for col in ["N", "eta", "train MSE", "test MSE", "misclassified", "error", "time (s)"] {
+        assert!(text.contains(col), "{col} missing: {text}");
+    }
+}

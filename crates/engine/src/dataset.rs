@@ -1,0 +1,175 @@
+//! A read-only, sparse f32 copy of a data split, shared by every run of a sweep.
+
+use crate::EngineError;
+use mnist_idx::SplitView;
+
+/// Samples as sparse rows (non-zero input indices and values) with labels.
+///
+/// An MNIST image has about 150 non-zero pixels of 784, so training touches
+/// only those rows of the input-major W1. The lists are built once per
+/// dataset, never per epoch.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    inputs: usize,
+    classes: usize,
+    offsets: Vec<usize>,
+    idx: Vec<u32>,
+    vals: Vec<f32>,
+    labels: Vec<u8>,
+}
+
+impl Dataset {
+    /// Converts an IDX split: each pixel becomes `pixel / 255`.
+    pub fn from_split(split: &SplitView<'_>) -> Dataset {
+        let inputs = split.pixels();
+        let n = split.len();
+        let bytes = split.image_bytes();
+        let nnz = bytes.iter().filter(|&&b| b != 0).count();
+        let mut ds = Dataset::with_capacity(inputs, split.classes(), n, nnz);
+        for (image, &label) in bytes.chunks_exact(inputs).zip(split.labels()) {
+            for (p, &b) in image.iter().enumerate() {
+                if b != 0 {
+                    ds.idx.push(p as u32);
+                    ds.vals.push(b as f32 / 255.0);
+                }
+            }
+            ds.finish_row(label);
+        }
+        ds
+    }
+
+    /// Builds a dataset from dense rows `x` (`labels.len()` rows of `inputs` values).
+    pub fn from_dense(
+        inputs: usize,
+        classes: usize,
+        x: &[f32],
+        labels: &[u8],
+    ) -> Result<Dataset, EngineError> {
+        if inputs == 0 || x.len() != inputs * labels.len() {
+            return Err(EngineError::config(
+                "data",
+                format!(
+                    "{} values do not make {} rows of {inputs}",
+                    x.len(),
+                    labels.len()
+                ),
+            ));
+        }
+        if let Some(&l) = labels.iter().find(|&&l| l as usize >= classes) {
+            return Err(EngineError::config(
+                "data",
+                format!("label {l} is not below the class count {classes}"),
+            ));
+        }
+        let mut ds = Dataset::with_capacity(inputs, classes, labels.len(), x.len());
+        for (row, &label) in x.chunks_exact(inputs).zip(labels) {
+            for (p, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    ds.idx.push(p as u32);
+                    ds.vals.push(v);
+                }
+            }
+            ds.finish_row(label);
+        }
+        Ok(ds)
+    }
+
+    fn with_capacity(inputs: usize, classes: usize, rows: usize, nnz: usize) -> Dataset {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Dataset {
+            inputs,
+            classes,
+            offsets,
+            idx: Vec::with_capacity(nnz),
+            vals: Vec::with_capacity(nnz),
+            labels: Vec::with_capacity(rows),
+        }
+    }
+
+    fn finish_row(&mut self, label: u8) {
+        self.offsets.push(self.idx.len());
+        self.labels.push(label);
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True when there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Input size (784 for MNIST).
+    pub fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    /// Number of classes (output units).
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// The non-zero input indices (increasing) and values of sample `i`.
+    #[inline]
+    pub fn sample(&self, i: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.offsets[i], self.offsets[i + 1]);
+        (&self.idx[a..b], &self.vals[a..b])
+    }
+
+    /// The label of sample `i`.
+    #[inline]
+    pub fn label(&self, i: usize) -> u8 {
+        self.labels[i]
+    }
+
+    /// All labels.
+    pub fn labels(&self) -> &[u8] {
+        &self.labels
+    }
+
+    /// Writes sample `i` densely into `out` (length `inputs`).
+    pub fn dense_into(&self, i: usize, out: &mut [f32]) {
+        out.fill(0.0);
+        let (idx, vals) = self.sample(i);
+        for (&p, &v) in idx.iter().zip(vals) {
+            out[p as usize] = v;
+        }
+    }
+
+    /// Mean number of non-zero inputs per sample.
+    pub fn mean_nonzeros(&self) -> f64 {
+        if self.is_empty() {
+            0.0
+        } else {
+            self.idx.len() as f64 / self.len() as f64
+        }
+    }
+
+    /// Bytes this copy holds.
+    pub fn heap_bytes(&self) -> usize {
+        self.offsets.len() * 8 + self.idx.len() * 4 + self.vals.len() * 4 + self.labels.len()
+    }
+}
+
+/// A data folder opened and converted: the training and test sets of a run or sweep.
+pub struct LoadedData {
+    /// The opened IDX files (memory-mapped or decompressed).
+    pub files: mnist_idx::Mnist,
+    /// The training split, sparse.
+    pub train: Dataset,
+    /// The test split, sparse.
+    pub test: Dataset,
+}
+
+impl LoadedData {
+    /// Opens the train and test files in `dir` and converts both splits once.
+    pub fn open(dir: &std::path::Path) -> Result<LoadedData, EngineError> {
+        let files = mnist_idx::Mnist::open(dir)?;
+        let train = Dataset::from_split(&files.train.view());
+        let test = Dataset::from_split(&files.test.view());
+        Ok(LoadedData { files, train, test })
+    }
+}

@@ -1,0 +1,38 @@
+//! Networks, online training, metrics and sweeps for the mlp-sweep study.
+//!
+//! The study trains 784-N-10 networks without biases by online gradient
+//! descent. [`Network`] holds the weights, [`Dataset`] a read-only sparse copy
+//! of a data split that every configuration of a sweep shares, and [`train`]
+//! runs one [`TrainConfig`] to a [`TrainReport`].
+#![deny(missing_docs)]
+
+mod activation;
+mod config;
+mod dataset;
+mod error;
+mod eval;
+mod network;
+mod observer;
+mod report;
+mod step;
+pub mod study;
+pub mod sweep;
+mod train;
+
+pub use config::{Backprop, Case, TrainConfig};
+pub use dataset::{Dataset, LoadedData};
+pub use error::EngineError;
+pub use eval::{evaluate, Evaluation};
+pub use network::Network;
+pub use observer::{NoObserver, Observer};
+pub use report::{EpochRecord, Metrics, TrainReport};
+pub use step::{InputPath, StepOptions};
+pub use train::{train, train_with, Trainer};
+
+/// The version of this engine, recorded in every result.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The SIMD path the kernels run on ("avx512f", "avx2+fma" or "portable").
+pub fn simd_name() -> &'static str {
+    mlp_kernels::simd_name()
+}

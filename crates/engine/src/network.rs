@@ -1,0 +1,77 @@
+//! The network's weights: two layers, no biases.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A two-layer network without biases.
+///
+/// `w1` is stored input-major (`inputs x hidden`: one contiguous row of
+/// `hidden` weights per input pixel) so a sparse input touches contiguous
+/// rows; `w2` is output-major (`outputs x hidden`). In the study's notation
+/// `W1 = w1^T` and `W2 = w2`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    inputs: usize,
+    hidden: usize,
+    outputs: usize,
+    /// Input-major first layer, `inputs x hidden`.
+    pub w1: Vec<f32>,
+    /// Output-major second layer, `outputs x hidden`.
+    pub w2: Vec<f32>,
+}
+
+/// Half-width of the study's uniform initialisation.
+pub const INIT_RANGE: f32 = 0.01;
+
+impl Network {
+    /// Every weight drawn from U(-0.01, 0.01) by ChaCha8 seeded with `seed`, W1 then W2.
+    pub fn init(inputs: usize, hidden: usize, outputs: usize, seed: u64) -> Network {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut draw = |n: usize| -> Vec<f32> {
+            (0..n)
+                .map(|_| rng.random_range(-INIT_RANGE..INIT_RANGE))
+                .collect()
+        };
+        let w1 = draw(inputs * hidden);
+        let w2 = draw(outputs * hidden);
+        Network {
+            inputs,
+            hidden,
+            outputs,
+            w1,
+            w2,
+        }
+    }
+
+    /// A network from given weights; `None` when the lengths do not match the shape.
+    pub fn from_weights(
+        inputs: usize,
+        hidden: usize,
+        outputs: usize,
+        w1: Vec<f32>,
+        w2: Vec<f32>,
+    ) -> Option<Network> {
+        (w1.len() == inputs * hidden && w2.len() == outputs * hidden).then_some(Network {
+            inputs,
+            hidden,
+            outputs,
+            w1,
+            w2,
+        })
+    }
+
+    /// Input size.
+    pub fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    /// Hidden units N.
+    pub fn hidden(&self) -> usize {
+        self.hidden
+    }
+
+    /// Output units (classes).
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+}

@@ -1,0 +1,13 @@
+//! Sweeps: grids of configurations, presets, shards, result files and the parallel runner.
+
+mod grid;
+mod preset;
+mod results;
+mod runner;
+mod shard;
+
+pub use grid::{Grid, SweepFile};
+pub use preset::Preset;
+pub use results::{config_key, merge, ReadOutcome, ResultsFile, RunRecord};
+pub use runner::{run_sweep, SweepEvent, SweepOptions, SweepSummary};
+pub use shard::{cost, schedule_order, Shard};

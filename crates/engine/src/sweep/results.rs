@@ -1,0 +1,202 @@
+//! The results file: one JSON object per finished configuration, appended and synced.
+
+use crate::{EngineError, TrainConfig, TrainReport};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// One line of `results.jsonl`: a finished configuration and its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The configuration's identity, see [`config_key`].
+    pub key: String,
+    /// Configuration, metrics, history, confusion matrix, SIMD path, version.
+    #[serde(flatten)]
+    pub report: TrainReport,
+    /// SHA-256 of each data file the run read.
+    pub data: BTreeMap<String, String>,
+    /// Seconds since the Unix epoch when the run finished.
+    pub finished_unix: u64,
+}
+
+/// The identity of a configuration: equal keys mean equal configurations.
+pub fn config_key(c: &TrainConfig) -> String {
+    format!(
+        "{}|N={}|lr={}|K={}|l2={}|E={}|{}|seed={}|shuffle={}|eval={}",
+        c.case,
+        c.hidden,
+        c.lr,
+        c.train_samples,
+        c.l2,
+        c.epochs,
+        c.backprop,
+        c.seed,
+        c.shuffle,
+        c.eval_every
+    )
+}
+
+/// What reading a results file found.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    /// Every complete record, in file order.
+    pub records: Vec<RunRecord>,
+    /// Bytes of the file up to the end of the last complete record.
+    pub valid_len: u64,
+    /// True when an incomplete last line (from a hard kill) was ignored.
+    pub torn_tail: bool,
+    /// True when the last record is whole but lacks its newline.
+    pub missing_newline: bool,
+}
+
+/// An open `results.jsonl`, appended to one synced line at a time.
+pub struct ResultsFile {
+    path: PathBuf,
+    file: File,
+}
+
+impl ResultsFile {
+    /// Reads every complete record of `path`; a torn last line is ignored, other bad lines are errors.
+    pub fn read(path: &Path) -> Result<ReadOutcome, EngineError> {
+        let bytes = std::fs::read(path).map_err(|source| EngineError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut out = ReadOutcome::default();
+        let mut start = 0usize;
+        let mut line_no = 0usize;
+        while start < bytes.len() {
+            line_no += 1;
+            let (end, complete) = match bytes[start..].iter().position(|&b| b == b'\n') {
+                Some(p) => (start + p, true),
+                None => (bytes.len(), false),
+            };
+            let line = &bytes[start..end];
+            let next = if complete { end + 1 } else { end };
+            if line.iter().all(u8::is_ascii_whitespace) {
+                start = next;
+                if complete {
+                    out.valid_len = next as u64;
+                }
+                continue;
+            }
+            match serde_json::from_slice::<RunRecord>(line) {
+                Ok(rec) => {
+                    out.records.push(rec);
+                    out.valid_len = next as u64;
+                    // A whole record that lost only its newline is kept; the newline is restored on append.
+                    out.missing_newline = !complete;
+                }
+                // An incomplete last line is what a hard kill mid-write leaves: ignore it.
+                Err(_) if !complete => out.torn_tail = true,
+                Err(e) => {
+                    return Err(EngineError::Format {
+                        path: path.to_path_buf(),
+                        problem: format!("line {line_no} is not a result record: {e}"),
+                    })
+                }
+            }
+            start = next;
+        }
+        Ok(out)
+    }
+
+    /// Opens `path` for appending; existing complete records are returned, a torn tail is cut off.
+    ///
+    /// Without `resume`, an existing non-empty file is an error rather than silently mixed into.
+    pub fn open(path: &Path, resume: bool) -> Result<(ResultsFile, ReadOutcome), EngineError> {
+        let io = |source| EngineError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let existing = match std::fs::metadata(path) {
+            Ok(m) if m.len() > 0 => {
+                if !resume {
+                    return Err(EngineError::config(
+                        "--out",
+                        format!(
+                            "{} already holds results; pass --resume to continue it or choose another --out",
+                            path.display()
+                        ),
+                    ));
+                }
+                ResultsFile::read(path)?
+            }
+            _ => ReadOutcome::default(),
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
+        // Cut a torn tail so the next record starts on a line of its own.
+        file.set_len(existing.valid_len).map_err(io)?;
+        let mut file = file;
+        if existing.missing_newline {
+            file.write_all(b"\n").map_err(io)?;
+        }
+        Ok((
+            ResultsFile {
+                path: path.to_path_buf(),
+                file,
+            },
+            existing,
+        ))
+    }
+
+    /// Appends one record as a line, flushed and synced before returning.
+    pub fn append(&mut self, record: &RunRecord) -> Result<(), EngineError> {
+        let mut line = serde_json::to_vec(record).map_err(|e| EngineError::Format {
+            path: self.path.clone(),
+            problem: e.to_string(),
+        })?;
+        line.push(b'\n');
+        let io = |source| EngineError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        // One write per line: a crash leaves at most one torn line, at the end.
+        self.file.write_all(&line).map_err(io)?;
+        self.file.flush().map_err(io)?;
+        self.file.sync_data().map_err(io)
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Merges result files: a configuration present twice is kept once; differing metrics are an error.
+pub fn merge(paths: &[PathBuf]) -> Result<Vec<RunRecord>, EngineError> {
+    let mut by_key: BTreeMap<String, (RunRecord, PathBuf)> = BTreeMap::new();
+    let mut order = Vec::new();
+    for path in paths {
+        for rec in ResultsFile::read(path)?.records {
+            match by_key.get(&rec.key) {
+                Some((prev, prev_path)) => {
+                    if prev.report.metrics.without_timings() != rec.report.metrics.without_timings() {
+                        return Err(EngineError::Format {
+                            path: path.clone(),
+                            problem: format!(
+                                "configuration {} conflicts with {}: same configuration, different metrics",
+                                rec.key,
+                                prev_path.display()
+                            ),
+                        });
+                    }
+                }
+                None => {
+                    order.push(rec.key.clone());
+                    by_key.insert(rec.key.clone(), (rec, path.clone()));
+                }
+            }
+        }
+    }
+    Ok(order
+        .into_iter()
+        .filter_map(|k| by_key.remove(&k).map(|(r, _)| r))
+        .collect())
+}

@@ -1,0 +1,168 @@
+//! Runtime selection of the kernel type: CPU detection (once), the `MLP_SIMD`
+//! environment override, and a thread-local override for tests and benchmarks.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// An instruction-set path; the discriminants order paths from slowest to fastest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub(crate) enum Path {
+    /// Plain Rust, auto-vectorized for the compile-time target.
+    Portable = 1,
+    /// AVX2 + FMA (x86_64 only).
+    #[cfg(target_arch = "x86_64")]
+    Avx2 = 2,
+    /// AVX-512F (x86_64 only).
+    #[cfg(target_arch = "x86_64")]
+    Avx512 = 3,
+}
+
+impl Path {
+    /// Canonical name reported by `simd_name`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Path::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => "avx2+fma",
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512 => "avx512f",
+        }
+    }
+
+    fn from_u8(v: u8) -> Option<Path> {
+        match v {
+            1 => Some(Path::Portable),
+            #[cfg(target_arch = "x86_64")]
+            2 => Some(Path::Avx2),
+            #[cfg(target_arch = "x86_64")]
+            3 => Some(Path::Avx512),
+            _ => None,
+        }
+    }
+
+    /// Parses a canonical name or a short alias (`avx2`, `avx512`), case-insensitively.
+    pub(crate) fn parse(s: &str) -> Option<Path> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "portable" | "scalar" | "generic" => Some(Path::Portable),
+            #[cfg(target_arch = "x86_64")]
+            "avx2" | "avx2+fma" | "avx2,fma" | "fma" => Some(Path::Avx2),
+            #[cfg(target_arch = "x86_64")]
+            "avx512" | "avx512f" | "avx-512" | "avx-512f" => Some(Path::Avx512),
+            _ => None,
+        }
+    }
+}
+
+/// All paths the running CPU supports, fastest first (always ends with `Portable`).
+pub(crate) fn available() -> Vec<Path> {
+    let mut v = Vec::with_capacity(3);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            v.push(Path::Avx512);
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            v.push(Path::Avx2);
+        }
+    }
+    v.push(Path::Portable);
+    v
+}
+
+/// Detection result, cached: 0 = not yet detected, else a `Path` discriminant.
+static DETECTED: AtomicU8 = AtomicU8::new(0);
+
+/// Detects the path once: the CPU's best, lowered by `MLP_SIMD` if that names an available path.
+#[cold]
+fn detect() -> Path {
+    let avail = available();
+    let mut path = avail[0];
+    if let Ok(req) = std::env::var("MLP_SIMD") {
+        match Path::parse(&req) {
+            Some(p) if avail.contains(&p) => path = p,
+            _ => eprintln!(
+                "mlp-kernels: ignoring MLP_SIMD={req:?} (available: {}); using {}",
+                avail
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                path.name()
+            ),
+        }
+    }
+    DETECTED.store(path as u8, Ordering::Relaxed);
+    path
+}
+
+thread_local! {
+    /// Per-thread forced path (0 = none), set by `with_path`.
+    static OVERRIDE: Cell<u8> = const { Cell::new(0) };
+}
+
+/// The path kernels on this thread use right now.
+#[inline(always)]
+pub(crate) fn active() -> Path {
+    let forced = OVERRIDE.with(Cell::get);
+    if let Some(p) = Path::from_u8(forced) {
+        return p;
+    }
+    match Path::from_u8(DETECTED.load(Ordering::Relaxed)) {
+        Some(p) => p,
+        None => detect(),
+    }
+}
+
+/// Runs `f` with kernels on this thread forced to `path` (restored afterwards, also on panic).
+pub(crate) fn with_forced<R>(path: Path, f: impl FnOnce() -> R) -> R {
+    struct Restore(u8);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OVERRIDE.with(|o| o.set(self.0));
+        }
+    }
+    let _restore = Restore(OVERRIDE.with(|o| o.replace(path as u8)));
+    f()
+}
+
+/// Defines `unsafe fn $name(args)` that runs the generic body `$body::<S>` on the active path.
+///
+/// Each path gets its own entry point compiled with that path's target
+/// features, so the `#[inline(always)]` body and all intrinsics inline into it.
+/// Callers must uphold the body's pointer/length contract.
+macro_rules! kernel {
+    ($(#[$meta:meta])* $vis:vis unsafe fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $body:ident;) => {
+        $(#[$meta])*
+        #[inline]
+        $vis unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f")]
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn avx512f($($arg: $ty),*) $(-> $ret)? {
+                $body::<$crate::simd::avx512::Avx512>($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn avx2fma($($arg: $ty),*) $(-> $ret)? {
+                $body::<$crate::simd::avx2::Avx2>($($arg),*)
+            }
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn portable($($arg: $ty),*) $(-> $ret)? {
+                $body::<$crate::simd::portable::Portable>($($arg),*)
+            }
+            // SAFETY (for all arms): a path is only active when the CPU supports
+            // it (see `dispatch::available`); the caller upholds the body's contract.
+            match $crate::dispatch::active() {
+                #[cfg(target_arch = "x86_64")]
+                $crate::dispatch::Path::Avx512 => avx512f($($arg),*),
+                #[cfg(target_arch = "x86_64")]
+                $crate::dispatch::Path::Avx2 => avx2fma($($arg),*),
+                $crate::dispatch::Path::Portable => portable($($arg),*),
+            }
+        }
+    };
+}
+pub(crate) use kernel;

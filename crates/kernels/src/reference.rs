@@ -1,0 +1,157 @@
+//! Scalar reference implementations: the specification of every kernel.
+//!
+//! Plain loops in `f32`, one operation at a time, sums in index order starting
+//! from `0.0`, multiply-then-add (never fused). The SIMD paths compute the same
+//! values, except that FMA paths round `a * b + c` once and `dot`/`gemv` sum in
+//! a different order; with small-integer inputs every path matches exactly.
+//! Lengths follow the public kernels (mismatches panic via slice indexing or asserts).
+
+#![allow(clippy::needless_range_loop)]
+
+/// Reference `dot`: `sum_i a[i] * b[i]`.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+/// Reference `axpy`: `y[i] += alpha * x[i]`.
+pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    assert_eq!(x.len(), y.len());
+    for i in 0..x.len() {
+        y[i] += alpha * x[i];
+    }
+}
+
+/// Reference `scale`: `x[i] *= alpha`.
+pub fn scale(alpha: f32, x: &mut [f32]) {
+    for v in x.iter_mut() {
+        *v *= alpha;
+    }
+}
+
+/// Reference `gemv`: `y[r] = sum_c A[r, c] * x[c]`, `A` is `y.len() x cols`.
+pub fn gemv(a: &[f32], cols: usize, x: &[f32], y: &mut [f32]) {
+    assert_eq!(x.len(), cols);
+    assert_eq!(a.len(), y.len() * cols);
+    for r in 0..y.len() {
+        y[r] = dot(&a[r * cols..(r + 1) * cols], x);
+    }
+}
+
+/// Reference `gemv_t`: `y[c] = sum_r x[r] * A[r, c]` (sum over `r` in order), `A` is `x.len() x cols`.
+pub fn gemv_t(a: &[f32], cols: usize, x: &[f32], y: &mut [f32]) {
+    assert_eq!(y.len(), cols);
+    assert_eq!(a.len(), x.len() * cols);
+    y.fill(0.0);
+    for r in 0..x.len() {
+        for c in 0..cols {
+            y[c] += x[r] * a[r * cols + c];
+        }
+    }
+}
+
+/// Reference `ger`: `A[r, c] += (alpha * x[r]) * y[c]`.
+pub fn ger(alpha: f32, x: &[f32], y: &[f32], a: &mut [f32]) {
+    let cols = y.len();
+    assert_eq!(a.len(), x.len() * cols);
+    for r in 0..x.len() {
+        let s = alpha * x[r];
+        for c in 0..cols {
+            a[r * cols + c] += s * y[c];
+        }
+    }
+}
+
+/// Reference `sparse_gemv_t`: `y[c] = sum_k vals[k] * A[idx[k], c]` (sum over `k` in order).
+pub fn sparse_gemv_t(a: &[f32], cols: usize, idx: &[u32], vals: &[f32], y: &mut [f32]) {
+    assert_eq!(y.len(), cols);
+    assert_eq!(idx.len(), vals.len());
+    y.fill(0.0);
+    for (&r, &v) in idx.iter().zip(vals) {
+        let row = &a[r as usize * cols..(r as usize + 1) * cols];
+        for c in 0..cols {
+            y[c] += v * row[c];
+        }
+    }
+}
+
+/// Reference `sparse_ger`: `A[idx[k], c] += (alpha * vals[k]) * delta[c]`.
+pub fn sparse_ger(alpha: f32, idx: &[u32], vals: &[f32], delta: &[f32], a: &mut [f32]) {
+    assert_eq!(idx.len(), vals.len());
+    let cols = delta.len();
+    for (&r, &v) in idx.iter().zip(vals) {
+        let s = alpha * v;
+        let row = &mut a[r as usize * cols..(r as usize + 1) * cols];
+        for c in 0..cols {
+            row[c] += s * delta[c];
+        }
+    }
+}
+
+/// Reference `sparse_ger_then_gemv_t`: literally `sparse_ger` followed by `sparse_gemv_t`.
+#[allow(clippy::too_many_arguments)]
+pub fn sparse_ger_then_gemv_t(
+    alpha: f32,
+    upd_idx: &[u32],
+    upd_vals: &[f32],
+    delta: &[f32],
+    acc_idx: &[u32],
+    acc_vals: &[f32],
+    a: &mut [f32],
+    y: &mut [f32],
+) {
+    sparse_ger(alpha, upd_idx, upd_vals, delta, a);
+    sparse_gemv_t(a, delta.len(), acc_idx, acc_vals, y);
+}
+
+/// Reference `tanh`: `f32::tanh` per element.
+pub fn tanh(x: &[f32], y: &mut [f32]) {
+    assert_eq!(x.len(), y.len());
+    for (o, &v) in y.iter_mut().zip(x) {
+        *o = v.tanh();
+    }
+}
+
+/// Reference `sigmoid`: `1 / (1 + exp(-x))` per element.
+pub fn sigmoid(x: &[f32], y: &mut [f32]) {
+    assert_eq!(x.len(), y.len());
+    for (o, &v) in y.iter_mut().zip(x) {
+        *o = 1.0 / (1.0 + (-v).exp());
+    }
+}
+
+/// Reference `relu`: `if x > 0 { x } else { 0 }` per element (NaN gives 0).
+pub fn relu(x: &[f32], y: &mut [f32]) {
+    assert_eq!(x.len(), y.len());
+    for (o, &v) in y.iter_mut().zip(x) {
+        *o = if v > 0.0 { v } else { 0.0 };
+    }
+}
+
+/// Reference `mul_tanh_deriv`: `g[i] *= factor * (1 - y[i] * y[i])`.
+pub fn mul_tanh_deriv(y: &[f32], factor: f32, g: &mut [f32]) {
+    assert_eq!(y.len(), g.len());
+    for (g, &y) in g.iter_mut().zip(y) {
+        *g *= factor * (1.0 - y * y);
+    }
+}
+
+/// Reference `mul_sigmoid_deriv`: `g[i] *= y[i] * (1 - y[i])`.
+pub fn mul_sigmoid_deriv(y: &[f32], g: &mut [f32]) {
+    assert_eq!(y.len(), g.len());
+    for (g, &y) in g.iter_mut().zip(y) {
+        *g *= y * (1.0 - y);
+    }
+}
+
+/// Reference `mul_relu_deriv`: `g[i] = if z[i] > 0 { g[i] } else { 0 }`.
+pub fn mul_relu_deriv(z: &[f32], g: &mut [f32]) {
+    assert_eq!(z.len(), g.len());
+    for (g, &z) in g.iter_mut().zip(z) {
+        *g = if z > 0.0 { *g } else { 0.0 };
+    }
+}

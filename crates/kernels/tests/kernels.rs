@@ -1,0 +1,567 @@
+//! Every kernel on every available SIMD path against `mlp_kernels::reference`.
+//!
+//! Integer-valued inputs (small ints) make every f32 sum exact, so those tests
+//! demand `==`; outputs are pre-filled with NaN to prove every element is written.
+
+use mlp_kernels::{self as k, reference as r};
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+/// Runs `f` once per SIMD path this CPU supports, with kernels forced to that path.
+fn for_each_path(mut f: impl FnMut(&'static str)) {
+    for p in k::available_paths() {
+        k::with_path(p, || {
+            assert_eq!(k::simd_name(), p);
+            f(p)
+        })
+        .expect("available path must be usable");
+    }
+}
+
+/// Small-integer-valued floats in -4..=4.
+fn ints(n: usize) -> impl Strategy<Value = Vec<f32>> {
+    vec((-4i32..=4).prop_map(|v| v as f32), n)
+}
+
+/// Non-integer floats in [-2, 2).
+fn floats(n: usize) -> impl Strategy<Value = Vec<f32>> {
+    vec(-2.0f32..2.0, n)
+}
+
+/// A random strictly increasing subset of `0..rows`.
+fn subset(rows: usize) -> impl Strategy<Value = Vec<u32>> {
+    vec(any::<bool>(), rows).prop_map(|m| {
+        m.iter()
+            .enumerate()
+            .filter(|(_, &b)| b)
+            .map(|(i, _)| i as u32)
+            .collect()
+    })
+}
+
+fn dim() -> impl Strategy<Value = usize> {
+    0usize..=70
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Tolerance for a float sum of `terms` products of magnitude <= `mag`.
+fn tol(terms: usize, mag: f32) -> f32 {
+    1e-6 * (terms as f32 + 1.0) * mag + 1e-6
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn dot_exact((a, b) in dim().prop_flat_map(|n| (ints(n), ints(n)))) {
+        let want = r::dot(&a, &b);
+        for_each_path(|p| assert_eq!(k::dot(&a, &b), want, "{p}"));
+    }
+
+    #[test]
+    fn dot_float((a, b) in dim().prop_flat_map(|n| (floats(n), floats(n)))) {
+        let want = r::dot(&a, &b);
+        for_each_path(|p| {
+            let got = k::dot(&a, &b);
+            assert!((got - want).abs() <= tol(a.len(), 4.0), "{p}: {got} vs {want}");
+        });
+    }
+
+    #[test]
+    fn axpy_scale_exact((alpha, x, y) in dim().prop_flat_map(|n| ((-4i32..=4).prop_map(|v| v as f32), ints(n), ints(n)))) {
+        let mut want = y.clone();
+        r::axpy(alpha, &x, &mut want);
+        let mut want_s = y.clone();
+        r::scale(alpha, &mut want_s);
+        for_each_path(|p| {
+            let mut got = y.clone();
+            k::axpy(alpha, &x, &mut got);
+            assert_eq!(got, want, "axpy {p}");
+            let mut got = y.clone();
+            k::scale(alpha, &mut got);
+            assert_eq!(bits(&got), bits(&want_s), "scale {p}");
+        });
+    }
+
+    #[test]
+    fn scale_float_bitexact((alpha, x) in dim().prop_flat_map(|n| (-2.0f32..2.0, floats(n)))) {
+        let mut want = x.clone();
+        r::scale(alpha, &mut want);
+        for_each_path(|p| {
+            let mut got = x.clone();
+            k::scale(alpha, &mut got);
+            assert_eq!(bits(&got), bits(&want), "{p}");
+        });
+    }
+
+    #[test]
+    fn gemv_exact((rows, cols, a, x) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(m), Just(n), ints(m * n), ints(n)))) {
+        let mut want = vec![0.0; rows];
+        r::gemv(&a, cols, &x, &mut want);
+        for_each_path(|p| {
+            let mut y = vec![f32::NAN; rows];
+            k::gemv(&a, cols, &x, &mut y);
+            assert_eq!(y, want, "{p}");
+        });
+    }
+
+    #[test]
+    fn gemv_t_exact((rows, cols, a, x) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(m), Just(n), ints(m * n), ints(m)))) {
+        let mut want = vec![0.0; cols];
+        r::gemv_t(&a, cols, &x, &mut want);
+        for_each_path(|p| {
+            let mut y = vec![f32::NAN; cols];
+            k::gemv_t(&a, cols, &x, &mut y);
+            assert_eq!(y, want, "{p}");
+        });
+        let _ = rows;
+    }
+
+    #[test]
+    fn gemv_gemv_t_float((rows, cols, a, x, xt) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(m), Just(n), floats(m * n), floats(n), floats(m)))) {
+        let mut want = vec![0.0; rows];
+        r::gemv(&a, cols, &x, &mut want);
+        let mut want_t = vec![0.0; cols];
+        r::gemv_t(&a, cols, &xt, &mut want_t);
+        for_each_path(|p| {
+            let mut y = vec![f32::NAN; rows];
+            k::gemv(&a, cols, &x, &mut y);
+            for (g, w) in y.iter().zip(&want) {
+                assert!((g - w).abs() <= tol(cols, 4.0), "gemv {p}: {g} vs {w}");
+            }
+            let mut y = vec![f32::NAN; cols];
+            k::gemv_t(&a, cols, &xt, &mut y);
+            for (g, w) in y.iter().zip(&want_t) {
+                assert!((g - w).abs() <= tol(rows, 4.0), "gemv_t {p}: {g} vs {w}");
+            }
+        });
+    }
+
+    #[test]
+    fn ger_exact((alpha, x, y, a) in (dim(), dim()).prop_flat_map(|(m, n)| ((-4i32..=4).prop_map(|v| v as f32), ints(m), ints(n), ints(m * n)))) {
+        let mut want = a.clone();
+        r::ger(alpha, &x, &y, &mut want);
+        for_each_path(|p| {
+            let mut got = a.clone();
+            k::ger(alpha, &x, &y, &mut got);
+            assert_eq!(got, want, "{p}");
+        });
+    }
+
+    #[test]
+    fn sparse_gemv_t_exact((cols, a, idx, vals) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(n), ints(m * n), subset(m), ints(m)))) {
+        let vals = &vals[..idx.len()];
+        let mut want = vec![0.0; cols];
+        r::sparse_gemv_t(&a, cols, &idx, vals, &mut want);
+        for_each_path(|p| {
+            let mut y = vec![f32::NAN; cols];
+            k::sparse_gemv_t(&a, cols, &idx, vals, &mut y);
+            assert_eq!(y, want, "{p}");
+        });
+    }
+
+    #[test]
+    fn sparse_gemv_t_float((cols, a, idx, vals) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(n), floats(m * n), subset(m), floats(m)))) {
+        let vals = &vals[..idx.len()];
+        let mut want = vec![0.0; cols];
+        r::sparse_gemv_t(&a, cols, &idx, vals, &mut want);
+        for_each_path(|p| {
+            let mut y = vec![f32::NAN; cols];
+            k::sparse_gemv_t(&a, cols, &idx, vals, &mut y);
+            for (g, w) in y.iter().zip(&want) {
+                assert!((g - w).abs() <= tol(idx.len(), 4.0), "{p}: {g} vs {w}");
+            }
+        });
+    }
+
+    #[test]
+    fn sparse_ger_exact((alpha, delta, a, idx, vals) in (dim(), dim()).prop_flat_map(|(m, n)| ((-4i32..=4).prop_map(|v| v as f32), ints(n), ints(m * n), subset(m), ints(m)))) {
+        let vals = &vals[..idx.len()];
+        let mut want = a.clone();
+        r::sparse_ger(alpha, &idx, vals, &delta, &mut want);
+        for_each_path(|p| {
+            let mut got = a.clone();
+            k::sparse_ger(alpha, &idx, vals, &delta, &mut got);
+            assert_eq!(got, want, "{p}");
+        });
+    }
+
+    #[test]
+    fn fused_exact_vs_reference((alpha, delta, a, ui, uv, ai, av) in (dim(), dim()).prop_flat_map(|(m, n)| ((-4i32..=4).prop_map(|v| v as f32), ints(n), ints(m * n), subset(m), ints(m), subset(m), ints(m)))) {
+        let (uv, av) = (&uv[..ui.len()], &av[..ai.len()]);
+        let mut want_a = a.clone();
+        let mut want_y = vec![0.0; delta.len()];
+        r::sparse_ger_then_gemv_t(alpha, &ui, uv, &delta, &ai, av, &mut want_a, &mut want_y);
+        for_each_path(|p| {
+            let mut got_a = a.clone();
+            let mut got_y = vec![f32::NAN; delta.len()];
+            k::sparse_ger_then_gemv_t(alpha, &ui, uv, &delta, &ai, av, &mut got_a, &mut got_y);
+            assert_eq!(got_a, want_a, "a {p}");
+            assert_eq!(got_y, want_y, "y {p}");
+        });
+    }
+
+    #[test]
+    fn fused_bit_identical_to_unfused((alpha, delta, a, ui, uv, ai, av) in (dim(), dim()).prop_flat_map(|(m, n)| (-1.0f32..1.0, floats(n), floats(m * n), subset(m), floats(m), subset(m), floats(m)))) {
+        let (uv, av) = (&uv[..ui.len()], &av[..ai.len()]);
+        for_each_path(|p| {
+            let mut a1 = a.clone();
+            let mut y1 = vec![f32::NAN; delta.len()];
+            k::sparse_ger(alpha, &ui, uv, &delta, &mut a1);
+            k::sparse_gemv_t(&a1, delta.len(), &ai, av, &mut y1);
+            let mut a2 = a.clone();
+            let mut y2 = vec![f32::NAN; delta.len()];
+            k::sparse_ger_then_gemv_t(alpha, &ui, uv, &delta, &ai, av, &mut a2, &mut y2);
+            assert_eq!(bits(&a2), bits(&a1), "a {p}");
+            assert_eq!(bits(&y2), bits(&y1), "y {p}");
+        });
+    }
+
+    #[test]
+    fn activations_match_reference_and_inplace(x in dim().prop_flat_map(|n| vec(-20.0f32..20.0, n))) {
+        let n = x.len();
+        let (mut wt, mut ws, mut wr) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        r::tanh(&x, &mut wt);
+        r::sigmoid(&x, &mut ws);
+        r::relu(&x, &mut wr);
+        for_each_path(|p| {
+            let mut y = vec![f32::NAN; n];
+            k::tanh(&x, &mut y);
+            for (g, w) in y.iter().zip(&wt) {
+                assert!((g - w).abs() <= 3e-7, "tanh {p}: {g} vs {w}");
+            }
+            let mut z = x.clone();
+            k::tanh_inplace(&mut z);
+            assert_eq!(bits(&z), bits(&y), "tanh_inplace {p}");
+
+            let mut y = vec![f32::NAN; n];
+            k::sigmoid(&x, &mut y);
+            for (g, w) in y.iter().zip(&ws) {
+                assert!((g - w).abs() <= 3e-7, "sigmoid {p}: {g} vs {w}");
+            }
+            let mut z = x.clone();
+            k::sigmoid_inplace(&mut z);
+            assert_eq!(bits(&z), bits(&y), "sigmoid_inplace {p}");
+
+            let mut y = vec![f32::NAN; n];
+            k::relu(&x, &mut y);
+            assert_eq!(bits(&y), bits(&wr), "relu {p}");
+            let mut z = x.clone();
+            k::relu_inplace(&mut z);
+            assert_eq!(bits(&z), bits(&wr), "relu_inplace {p}");
+        });
+    }
+
+    #[test]
+    fn derivative_kernels_bit_exact((y, g, z, factor) in dim().prop_flat_map(|n| (vec(-1.0f32..1.0, n), floats(n), floats(n), 0.5f32..2.0))) {
+        let mut wt = g.clone();
+        r::mul_tanh_deriv(&y, factor, &mut wt);
+        let mut ws = g.clone();
+        r::mul_sigmoid_deriv(&y, &mut ws);
+        let mut wr = g.clone();
+        r::mul_relu_deriv(&z, &mut wr);
+        for_each_path(|p| {
+            let mut got = g.clone();
+            k::mul_tanh_deriv(&y, factor, &mut got);
+            assert_eq!(bits(&got), bits(&wt), "tanh' {p}");
+            let mut got = g.clone();
+            k::mul_sigmoid_deriv(&y, &mut got);
+            assert_eq!(bits(&got), bits(&ws), "sigmoid' {p}");
+            let mut got = g.clone();
+            k::mul_relu_deriv(&z, &mut got);
+            assert_eq!(bits(&got), bits(&wr), "relu' {p}");
+        });
+    }
+}
+
+/// Deterministic xorshift generator for the large-shape tests.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn int(&mut self) -> f32 {
+        (self.next() % 9) as f32 - 4.0
+    }
+    fn float(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+    }
+    /// ~`k` of `n` rows, strictly increasing.
+    fn rows(&mut self, n: usize, k: usize) -> Vec<u32> {
+        (0..n as u32)
+            .filter(|_| self.next() % n as u64 <= k as u64)
+            .collect()
+    }
+}
+
+#[test]
+fn large_shapes_exact() {
+    let mut g = Rng(0x9e37_79b9_7f4a_7c15);
+    for cols in [300, 500, 1000, 1001] {
+        let rows = 784;
+        let a: Vec<f32> = (0..rows * cols).map(|_| g.int()).collect();
+        let ui = g.rows(rows, 150);
+        let ai = g.rows(rows, 150);
+        let uv: Vec<f32> = ui.iter().map(|_| g.int()).collect();
+        let av: Vec<f32> = ai.iter().map(|_| g.int()).collect();
+        let delta: Vec<f32> = (0..cols).map(|_| g.int()).collect();
+        let xr: Vec<f32> = (0..rows).map(|_| g.int()).collect();
+        let xc: Vec<f32> = (0..cols).map(|_| g.int()).collect();
+
+        let mut want_y = vec![0.0; cols];
+        r::sparse_gemv_t(&a, cols, &ai, &av, &mut want_y);
+        let mut want_a = a.clone();
+        r::sparse_ger(-2.0, &ui, &uv, &delta, &mut want_a);
+        let mut want_fa = a.clone();
+        let mut want_fy = vec![0.0; cols];
+        r::sparse_ger_then_gemv_t(-2.0, &ui, &uv, &delta, &ai, &av, &mut want_fa, &mut want_fy);
+        let mut want_t = vec![0.0; cols];
+        r::gemv_t(&a, cols, &xr, &mut want_t);
+        let w2 = &a[..10 * cols];
+        let mut want_g = vec![0.0; 10];
+        r::gemv(w2, cols, &xc, &mut want_g);
+        let mut want_ger = w2.to_vec();
+        r::ger(
+            3.0,
+            &want_g[..10].iter().map(|v| v.signum()).collect::<Vec<_>>(),
+            &xc,
+            &mut want_ger,
+        );
+
+        for_each_path(|p| {
+            let mut y = vec![f32::NAN; cols];
+            k::sparse_gemv_t(&a, cols, &ai, &av, &mut y);
+            assert_eq!(y, want_y, "sparse_gemv_t {p} {cols}");
+            let mut a2 = a.clone();
+            k::sparse_ger(-2.0, &ui, &uv, &delta, &mut a2);
+            assert!(a2 == want_a, "sparse_ger {p} {cols}");
+            let mut a3 = a.clone();
+            let mut y3 = vec![f32::NAN; cols];
+            k::sparse_ger_then_gemv_t(-2.0, &ui, &uv, &delta, &ai, &av, &mut a3, &mut y3);
+            assert!(a3 == want_fa, "fused a {p} {cols}");
+            assert_eq!(y3, want_fy, "fused y {p} {cols}");
+            let mut y = vec![f32::NAN; cols];
+            k::gemv_t(&a, cols, &xr, &mut y);
+            assert_eq!(y, want_t, "gemv_t {p} {cols}");
+            let mut y = vec![f32::NAN; 10];
+            k::gemv(w2, cols, &xc, &mut y);
+            assert_eq!(y, want_g, "gemv {p} {cols}");
+            let mut a4 = w2.to_vec();
+            k::ger(
+                3.0,
+                &want_g.iter().map(|v| v.signum()).collect::<Vec<_>>(),
+                &xc,
+                &mut a4,
+            );
+            assert!(a4 == want_ger, "ger {p} {cols}");
+        });
+    }
+}
+
+#[test]
+fn large_fused_bit_identical() {
+    let mut g = Rng(12345);
+    for cols in [300, 500, 1000] {
+        let rows = 784;
+        let a: Vec<f32> = (0..rows * cols).map(|_| g.float() * 0.1).collect();
+        let ui = g.rows(rows, 150);
+        let ai = g.rows(rows, 150);
+        let uv: Vec<f32> = ui.iter().map(|_| g.float()).collect();
+        let av: Vec<f32> = ai.iter().map(|_| g.float()).collect();
+        let delta: Vec<f32> = (0..cols).map(|_| g.float()).collect();
+        for_each_path(|p| {
+            let mut a1 = a.clone();
+            let mut y1 = vec![f32::NAN; cols];
+            k::sparse_ger(-0.01, &ui, &uv, &delta, &mut a1);
+            k::sparse_gemv_t(&a1, cols, &ai, &av, &mut y1);
+            let mut a2 = a.clone();
+            let mut y2 = vec![f32::NAN; cols];
+            k::sparse_ger_then_gemv_t(-0.01, &ui, &uv, &delta, &ai, &av, &mut a2, &mut y2);
+            assert!(bits(&a1) == bits(&a2), "a {p} {cols}");
+            assert_eq!(bits(&y1), bits(&y2), "y {p} {cols}");
+        });
+    }
+}
+
+/// Inputs for the accuracy sweep: dense grid on [-100, 100], every binade, specials.
+fn sweep_points() -> Vec<f32> {
+    let mut xs = Vec::new();
+    let n = 400_000;
+    for i in 0..=n {
+        xs.push(-100.0 + 200.0 * i as f32 / n as f32);
+    }
+    for i in 0..=200_000 {
+        xs.push(-10.0 + 20.0 * i as f32 / 200_000.0);
+    }
+    // Every binade from subnormal to f32::MAX, both signs, a few mantissas each.
+    for e in 0..255u32 {
+        for m in [0u32, 1, 0x12_3456, 0x40_0000, 0x7f_ffff] {
+            let v = f32::from_bits((e << 23) | m);
+            xs.push(v);
+            xs.push(-v);
+        }
+    }
+    xs.extend([
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::MAX,
+        f32::MIN,
+        f32::MIN_POSITIVE,
+        -f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        -f32::from_bits(1),
+        0.55,
+        -0.55,
+        0.549_999_95,
+        87.3,
+        -87.3,
+        -87.300_01,
+        9.0,
+        -9.0,
+    ]);
+    xs
+}
+
+#[test]
+fn tanh_sigmoid_accuracy() {
+    let xs = sweep_points();
+    let mut y = vec![0.0; xs.len()];
+    for_each_path(|p| {
+        k::tanh(&xs, &mut y);
+        let (mut abs_t, mut rel_t) = (0.0f64, 0.0f64);
+        for (&x, &got) in xs.iter().zip(&y) {
+            let want = (x as f64).tanh();
+            let err = (got as f64 - want).abs();
+            abs_t = abs_t.max(err);
+            if want != 0.0 {
+                rel_t = rel_t.max(err / want.abs());
+            } else {
+                assert_eq!(got, 0.0, "tanh({x}) {p}");
+            }
+        }
+        k::sigmoid(&xs, &mut y);
+        let (mut abs_s, mut rel_s) = (0.0f64, 0.0f64);
+        for (&x, &got) in xs.iter().zip(&y) {
+            let want = 1.0 / (1.0 + (-(x as f64)).exp());
+            let err = (got as f64 - want).abs();
+            abs_s = abs_s.max(err);
+            if x >= -87.0 {
+                rel_s = rel_s.max(err / want);
+            } else {
+                assert!(err < 1e-37, "sigmoid({x}) = {got} {p}");
+            }
+        }
+        eprintln!("{p}: tanh max abs {abs_t:.3e} rel {rel_t:.3e}; sigmoid max abs {abs_s:.3e} rel(x>=-87) {rel_s:.3e}");
+        assert!(
+            abs_t <= 2e-7 && rel_t <= 1e-6,
+            "{p}: tanh abs {abs_t:e} rel {rel_t:e}"
+        );
+        assert!(
+            abs_s <= 2e-7 && rel_s <= 1e-6,
+            "{p}: sigmoid abs {abs_s:e} rel {rel_s:e}"
+        );
+    });
+}
+
+#[test]
+fn activation_special_values() {
+    let xs = [
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        0.0,
+        -0.0,
+        9.5,
+        -9.5,
+        200.0,
+        -200.0,
+    ];
+    for_each_path(|p| {
+        let mut y = [0.0; 8];
+        k::tanh(&xs, &mut y);
+        assert_eq!(y, [1.0, -1.0, 0.0, 0.0, 1.0, -1.0, 1.0, -1.0], "tanh {p}");
+        assert!(y[3].is_sign_negative(), "tanh(-0) keeps sign {p}");
+        k::sigmoid(&xs, &mut y);
+        assert_eq!(y, [1.0, 0.0, 0.5, 0.5, y[4], y[5], 1.0, 0.0], "sigmoid {p}");
+        let mut n = [f32::NAN; 3];
+        k::tanh_inplace(&mut n);
+        assert!(n.iter().all(|v| v.is_nan()), "tanh(NaN) {p}");
+        let mut n = [f32::NAN; 3];
+        k::sigmoid_inplace(&mut n);
+        assert!(n.iter().all(|v| v.is_nan()), "sigmoid(NaN) {p}");
+        let mut n = [f32::NAN, -0.0, -1.0];
+        k::relu_inplace(&mut n);
+        assert_eq!(bits(&n), bits(&[0.0, 0.0, 0.0]), "relu specials {p}");
+    });
+}
+
+#[test]
+fn dispatch_api() {
+    let paths = k::available_paths();
+    assert_eq!(paths.last(), Some(&"portable"));
+    assert!(paths.contains(&k::simd_name()));
+    assert!(k::with_path("no-such-isa", || ()).is_none());
+    let outer = k::simd_name();
+    let inner = k::with_path("portable", || {
+        let nested = k::with_path(paths[0], k::simd_name).unwrap();
+        assert_eq!(nested, paths[0]);
+        k::simd_name()
+    });
+    assert_eq!(inner, Some("portable"));
+    assert_eq!(k::simd_name(), outer, "override restored");
+    // Restored after a panic too.
+    let _ = std::panic::catch_unwind(|| k::with_path("portable", || panic!("boom")));
+    assert_eq!(k::simd_name(), outer);
+    eprintln!("available: {paths:?}, active: {outer}");
+}
+
+#[test]
+#[should_panic(expected = "length mismatch")]
+fn dot_len_mismatch_panics() {
+    k::dot(&[1.0, 2.0], &[1.0]);
+}
+
+#[test]
+#[should_panic(expected = "gemv_t")]
+fn gemv_t_shape_mismatch_panics() {
+    let mut y = [0.0; 3];
+    k::gemv_t(&[0.0; 7], 3, &[1.0, 2.0], &mut y);
+}
+
+#[test]
+#[should_panic(expected = "strictly increasing")]
+fn unsorted_idx_panics() {
+    let mut y = [0.0; 2];
+    k::sparse_gemv_t(&[0.0; 8], 2, &[2, 1], &[1.0, 1.0], &mut y);
+}
+
+#[test]
+#[should_panic(expected = "out of range")]
+fn out_of_range_idx_panics() {
+    let mut a = [0.0; 8];
+    k::sparse_ger(1.0, &[1, 4], &[1.0, 1.0], &[1.0, 1.0], &mut a);
+}
+
+#[test]
+#[should_panic(expected = "out of range")]
+fn fused_out_of_range_acc_idx_panics() {
+    let mut a = [0.0; 8];
+    let mut y = [0.0; 2];
+    k::sparse_ger_then_gemv_t(
+        1.0,
+        &[0],
+        &[1.0],
+        &[1.0, 1.0],
+        &[3, 4],
+        &[1.0, 1.0],
+        &mut a,
+        &mut y,
+    );
+}

@@ -1,0 +1,329 @@
+//! Generic IDX arrays: header parsing, validation and backing storage.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+
+use flate2::bufread::MultiGzDecoder;
+use memmap2::Mmap;
+
+use crate::error::IdxError;
+
+/// Element type of an IDX array, as encoded by the header's third byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DType {
+    /// Unsigned byte (0x08).
+    U8,
+    /// Signed byte (0x09).
+    I8,
+    /// Big-endian 16-bit signed integer (0x0B).
+    I16,
+    /// Big-endian 32-bit signed integer (0x0C).
+    I32,
+    /// Big-endian 32-bit float (0x0D).
+    F32,
+    /// Big-endian 64-bit float (0x0E).
+    F64,
+}
+
+impl DType {
+    /// The element type for a header type byte, if the byte is a defined one.
+    pub fn from_byte(byte: u8) -> Option<DType> {
+        Some(match byte {
+            0x08 => DType::U8,
+            0x09 => DType::I8,
+            0x0B => DType::I16,
+            0x0C => DType::I32,
+            0x0D => DType::F32,
+            0x0E => DType::F64,
+            _ => return None,
+        })
+    }
+
+    /// The header type byte for this element type.
+    pub fn byte(self) -> u8 {
+        match self {
+            DType::U8 => 0x08,
+            DType::I8 => 0x09,
+            DType::I16 => 0x0B,
+            DType::I32 => 0x0C,
+            DType::F32 => 0x0D,
+            DType::F64 => 0x0E,
+        }
+    }
+
+    /// Size of one element in bytes.
+    pub fn size(self) -> usize {
+        match self {
+            DType::U8 | DType::I8 => 1,
+            DType::I16 => 2,
+            DType::I32 | DType::F32 => 4,
+            DType::F64 => 8,
+        }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            DType::U8 => "u8 (0x08)",
+            DType::I8 => "i8 (0x09)",
+            DType::I16 => "i16 (0x0b)",
+            DType::I32 => "i32 (0x0c)",
+            DType::F32 => "f32 (0x0d)",
+            DType::F64 => "f64 (0x0e)",
+        };
+        f.write_str(name)
+    }
+}
+
+/// Bytes of a whole (uncompressed) IDX file: memory-mapped or owned.
+enum Storage {
+    Mmap(Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Deref for Storage {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Storage::Mmap(m) => m,
+            Storage::Owned(v) => v,
+        }
+    }
+}
+
+impl fmt::Debug for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Storage::Mmap(m) => write!(f, "Mmap({} bytes)", m.len()),
+            Storage::Owned(v) => write!(f, "Owned({} bytes)", v.len()),
+        }
+    }
+}
+
+/// A validated IDX array: element type, dimensions and body bytes.
+#[derive(Debug)]
+pub struct IdxArray {
+    path: PathBuf,
+    dtype: DType,
+    dims: Vec<usize>,
+    header_len: usize,
+    storage: Storage,
+}
+
+impl IdxArray {
+    /// Opens and validates an IDX file; raw files are memory-mapped, `.gz` files decompressed into memory.
+    pub fn open(path: impl AsRef<Path>) -> Result<IdxArray, IdxError> {
+        let path = path.as_ref();
+        let storage = load(path)?;
+        Self::from_storage(storage, path)
+    }
+
+    /// Validates an in-memory (uncompressed) IDX file; `path` is only used in error messages.
+    pub fn parse(bytes: Vec<u8>, path: &Path) -> Result<IdxArray, IdxError> {
+        Self::from_storage(Storage::Owned(bytes), path)
+    }
+
+    fn from_storage(storage: Storage, path: &Path) -> Result<IdxArray, IdxError> {
+        let (dtype, dims, header_len) = parse_header(&storage, path)?;
+        Ok(IdxArray {
+            path: path.to_path_buf(),
+            dtype,
+            dims,
+            header_len,
+            storage,
+        })
+    }
+
+    /// Element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Dimensions, outermost first.
+    pub fn dims(&self) -> &[usize] {
+        &self.dims
+    }
+
+    /// Body bytes (elements in row-major order, big-endian for multi-byte types).
+    pub fn body(&self) -> &[u8] {
+        &self.storage[self.header_len..]
+    }
+
+    /// The whole uncompressed file, header included.
+    pub fn bytes(&self) -> &[u8] {
+        &self.storage
+    }
+
+    /// The path the array was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the bytes are a memory mapping of the file (rather than an owned buffer).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.storage, Storage::Mmap(_))
+    }
+
+    /// Checks element type and rank, returning the array if both match.
+    pub(crate) fn expect(self, dtype: DType, rank: usize) -> Result<IdxArray, IdxError> {
+        if self.dtype != dtype {
+            return Err(IdxError::WrongType {
+                path: self.path,
+                expected: dtype,
+                found: self.dtype,
+            });
+        }
+        if self.dims.len() != rank {
+            return Err(IdxError::WrongRank {
+                path: self.path,
+                expected: rank,
+                found: self.dims.len(),
+            });
+        }
+        Ok(self)
+    }
+}
+
+fn is_gz(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
+/// Reads a file into storage: mmap for raw files, decompression for `.gz`.
+fn load(path: &Path) -> Result<Storage, IdxError> {
+    let io_err = |source: io::Error| IdxError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(IdxError::Missing {
+                path: path.to_path_buf(),
+                looked_for: vec![path.display().to_string()],
+            })
+        }
+        Err(e) => return Err(io_err(e)),
+    };
+    let meta = file.metadata().map_err(io_err)?;
+    if meta.is_dir() {
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a directory, expected an IDX file",
+        )));
+    }
+
+    if is_gz(path) {
+        let mut compressed = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.read_to_end(&mut compressed).map_err(io_err)?;
+        let out = gunzip(&compressed).map_err(|source| IdxError::Gzip {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        return Ok(Storage::Owned(out));
+    }
+
+    if meta.len() == 0 {
+        // Mapping an empty file is not portable; an empty buffer fails validation the same way.
+        return Ok(Storage::Owned(Vec::new()));
+    }
+    // SAFETY: the mapping is read-only. As with any mmap, the file must not be truncated or
+    // rewritten by another process while mapped; dataset files are treated as immutable.
+    let map = unsafe { Mmap::map(&file) }.map_err(io_err)?;
+    Ok(Storage::Mmap(map))
+}
+
+/// Decompresses a (possibly multi-member) gzip stream.
+fn gunzip(compressed: &[u8]) -> io::Result<Vec<u8>> {
+    // The trailer's ISIZE (size mod 2^32) is a capacity hint; clamp it so a forged value
+    // cannot force a huge allocation (deflate cannot expand more than ~1032x).
+    let hint = compressed
+        .len()
+        .checked_sub(4)
+        .and_then(|at| compressed.get(at..))
+        .and_then(|t| <[u8; 4]>::try_from(t).ok())
+        .map(|t| u32::from_le_bytes(t) as usize)
+        .unwrap_or(0)
+        .min(compressed.len().saturating_mul(1032))
+        .min(1 << 30);
+    let mut out = Vec::with_capacity(hint);
+    MultiGzDecoder::new(compressed).read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// Validates the header and body length; returns (dtype, dims, header length).
+fn parse_header(bytes: &[u8], path: &Path) -> Result<(DType, Vec<usize>, usize), IdxError> {
+    let path_buf = || path.to_path_buf();
+    if bytes.len() < 4 {
+        return Err(IdxError::TruncatedHeader {
+            path: path_buf(),
+            needed: 4,
+            found: bytes.len(),
+        });
+    }
+    if bytes[0] != 0 || bytes[1] != 0 {
+        return Err(IdxError::BadMagic {
+            path: path_buf(),
+            found: [bytes[0], bytes[1]],
+        });
+    }
+    let dtype = DType::from_byte(bytes[2]).ok_or(IdxError::UnknownType {
+        path: path_buf(),
+        byte: bytes[2],
+    })?;
+    let rank = usize::from(bytes[3]);
+    let header_len = 4 + 4 * rank;
+    if bytes.len() < header_len {
+        return Err(IdxError::TruncatedHeader {
+            path: path_buf(),
+            needed: header_len,
+            found: bytes.len(),
+        });
+    }
+
+    let raw_dims: Vec<u32> = bytes[4..header_len]
+        .chunks_exact(4)
+        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let Ok(dims) = raw_dims
+        .iter()
+        .map(|&d| usize::try_from(d))
+        .collect::<Result<Vec<usize>, _>>()
+    else {
+        return Err(IdxError::SizeOverflow {
+            path: path_buf(),
+            dims: raw_dims.iter().map(|&d| d as usize).collect(),
+        });
+    };
+    if let Some(axis) = dims.iter().position(|&d| d == 0) {
+        return Err(IdxError::ZeroDim {
+            path: path_buf(),
+            axis,
+            dims,
+        });
+    }
+    let expected = dims
+        .iter()
+        .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as usize);
+    let Some(expected) = expected else {
+        return Err(IdxError::SizeOverflow {
+            path: path_buf(),
+            dims,
+        });
+    };
+    let found = bytes.len() - header_len;
+    if found != expected {
+        return Err(IdxError::BodySize {
+            path: path_buf(),
+            dims,
+            expected,
+            found,
+        });
+    }
+    Ok((dtype, dims, header_len))
+}

@@ -1,0 +1,21 @@
+//! Strict, zero-copy reader for IDX (MNIST-format) datasets, raw or gzip'd.
+//!
+//! Raw files are memory-mapped and images are borrowed straight from the mapping;
+//! `.gz` files are decompressed into memory. Every header and size is validated on
+//! open, and problems are reported as an [`IdxError`] naming the file.
+//!
+//! ```no_run
+//! let mnist = mnist_idx::Mnist::open("data/mnist")?;
+//! assert_eq!(mnist.train.image(0).len(), mnist.train.pixels());
+//! # Ok::<(), mnist_idx::IdxError>(())
+//! ```
+#![deny(missing_docs)]
+
+mod dataset;
+mod error;
+mod idx;
+pub mod write;
+
+pub use dataset::{open_split, Mnist, Split, SplitView, DEFAULT_CLASSES, FILE_NAMES};
+pub use error::IdxError;
+pub use idx::{DType, IdxArray};

@@ -1,0 +1,62 @@
+//! Encoders for synthetic IDX files, for tests and fixtures.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use crate::idx::DType;
+
+/// Encodes an IDX file: header for `dtype` and `dims`, followed by `body` verbatim.
+///
+/// The body is not checked against `dims`, so deliberately malformed files can be made.
+///
+/// # Panics
+/// If `dims` has more than 255 entries or a dimension exceeds `u32::MAX`.
+pub fn idx(dtype: DType, dims: &[usize], body: &[u8]) -> Vec<u8> {
+    let rank = u8::try_from(dims.len()).expect("IDX supports at most 255 dimensions");
+    let mut out = Vec::with_capacity(4 + 4 * dims.len() + body.len());
+    out.extend_from_slice(&[0, 0, dtype.byte(), rank]);
+    for &d in dims {
+        let d = u32::try_from(d).expect("IDX dimensions must fit in u32");
+        out.extend_from_slice(&d.to_be_bytes());
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// Encodes an IDX file of u8 elements (see [`idx`]).
+///
+/// # Panics
+/// If `dims` has more than 255 entries or a dimension exceeds `u32::MAX`.
+pub fn idx_u8(dims: &[usize], body: &[u8]) -> Vec<u8> {
+    idx(DType::U8, dims, body)
+}
+
+/// Writes `{prefix}-images-idx3-ubyte` and `{prefix}-labels-idx1-ubyte` (raw) into `dir`.
+///
+/// `prefix` is normally `"train"` or `"t10k"`. `images` holds the images back to back; the
+/// image count written is `images.len() / (rows * cols)` and the label count `labels.len()`,
+/// so mismatched inputs produce files that fail validation on open rather than a panic here.
+///
+/// # Panics
+/// If `rows` or `cols` exceeds `u32::MAX`, or a count does.
+pub fn write_split(
+    dir: impl AsRef<Path>,
+    prefix: &str,
+    images: &[u8],
+    rows: usize,
+    cols: usize,
+    labels: &[u8],
+) -> io::Result<()> {
+    let dir = dir.as_ref();
+    let pixels = rows.saturating_mul(cols);
+    let count = images.len().checked_div(pixels).unwrap_or(labels.len());
+    fs::write(
+        dir.join(format!("{prefix}-images-idx3-ubyte")),
+        idx_u8(&[count, rows, cols], images),
+    )?;
+    fs::write(
+        dir.join(format!("{prefix}-labels-idx1-ubyte")),
+        idx_u8(&[labels.len()], labels),
+    )
+}

@@ -1,0 +1,60 @@
+//! Project automation for mlp-sweep, run as `cargo xtask <command>`.
+//!
+//! Each command lives in its own module and exposes a clap `Args` struct
+//! plus a `run(Args) -> anyhow::Result<()>` function; adding a command is
+//! one `mod` line and one enum variant (with its match arm).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod download;
+mod reproduce;
+
+/// Command-line entry point.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "mlp-sweep project automation"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The available commands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fetch the four MNIST files, verify their SHA-256 and store them raw.
+    Download(download::Args),
+    /// Run the whole study (Tables 1-6, both backprop modes) and write its report.
+    Reproduce(reproduce::Args),
+}
+
+fn main() -> ExitCode {
+    // clap prints usage errors itself and exits 2.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Download(args) => download::run(args),
+        Command::Reproduce(args) => reproduce::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `{:#}` joins the anyhow context chain with ": " on one line.
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root, fixed at compile time so commands work from any cwd.
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .expect("xtask sits one level below the workspace root")
+        .to_path_buf()
+}
