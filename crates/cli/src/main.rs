@@ -1,5 +1,6 @@
 //! The `mlp` command: train, sweep, report and bench MLPs on MNIST-format data.
 
+mod bench;
 mod exit;
 mod progress;
 mod report;
@@ -25,6 +26,8 @@ enum Command {
     Sweep(sweep::Args),
     /// Merge result files and write report.md with plots.
     Report(report::Args),
+    /// Measure single-thread step speed against this machine's streaming bandwidth.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Report(args) => report::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     exit::report(result)
 }

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod activation;
+pub mod bench;
 mod config;
 mod dataset;
 mod error;

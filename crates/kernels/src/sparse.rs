@@ -4,7 +4,7 @@
 //! `rows * cols` floats, value slices match their index slices, `delta`/`y`
 //! hold `cols` floats, and outputs do not overlap inputs.
 
-use crate::blocked::{for_each_col_block, ColBlock, GemvT, IdxRows};
+use crate::blocked::{for_each_col_block, prefetch_block, ColBlock, GemvT, IdxRows, PF};
 use crate::dense::axpy_body;
 use crate::dispatch::kernel;
 use crate::simd::Simd;
@@ -99,8 +99,15 @@ impl<S: Simd> ColBlock<S> for FusedChunk<'_> {
         } else {
             S::zero()
         };
+        let width = NV * l + tail;
         for k in 0..sc.n_upd {
             let p = base.add(*sc.upd_rows.get_unchecked(k) as usize * self.cols);
+            if k + PF < sc.n_upd {
+                prefetch_block::<S>(
+                    base.add(*sc.upd_rows.get_unchecked(k + PF) as usize * self.cols),
+                    width,
+                );
+            }
             let s = S::splat(*sc.upd_scale.get_unchecked(k));
             for (q, dv) in d.iter().enumerate() {
                 S::store(p.add(q * l), S::fma(s, *dv, S::load(p.add(q * l))));
@@ -125,6 +132,12 @@ impl<S: Simd> ColBlock<S> for FusedChunk<'_> {
         }
         for k in 0..sc.n_acc {
             let p = base.add(*sc.acc_rows.get_unchecked(k) as usize * self.cols);
+            if k + PF < sc.n_acc {
+                prefetch_block::<S>(
+                    base.add(*sc.acc_rows.get_unchecked(k + PF) as usize * self.cols),
+                    width,
+                );
+            }
             let v = S::splat(*sc.acc_vals.get_unchecked(k));
             for (q, a) in acc.iter_mut().enumerate() {
                 *a = S::fma(v, S::load(p.add(q * l)), *a);

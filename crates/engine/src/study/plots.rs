@@ -3,6 +3,7 @@
 use super::{case_title, fmt_lr, mode_title, thousands};
 use crate::sweep::RunRecord;
 use crate::{Backprop, Case, EngineError};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -476,6 +477,64 @@ fn heat_grid(records: &[&RunRecord]) -> Option<HeatGrid> {
     })
 }
 
+type GridChart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart of unit cells, one column per `x` label and one row per `y` label (bottom up),
+/// labelled at the cells' centres; `root` is the whole image, where the labels are drawn.
+fn grid_chart<'a, 'b>(
+    root: &Area<'b>,
+    area: &'a Area<'b>,
+    (xs, x_desc): (&[String], &str),
+    (ys, y_desc): (&[String], &str),
+    (margin_left, margin_right): (u32, u32),
+) -> DrawResult<GridChart<'a, 'b>> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .margin_left(margin_left)
+        .margin_right(margin_right)
+        .x_label_area_size(56)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0f64..xs.len() as f64, 0f64..ys.len() as f64)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .disable_y_mesh()
+        .x_labels(0)
+        .y_labels(0)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style(font(18.0))
+        .draw()?;
+    for (i, s) in xs.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
+        root.draw(&PathElement::new(vec![(x, y), (x, y + 5)], BLACK))?;
+        root.draw(&Text::new(
+            s.clone(),
+            (x, y + 10),
+            font(17.0).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+    }
+    for (i, s) in ys.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(0.0, i as f64 + 0.5));
+        root.draw(&PathElement::new(vec![(x - 5, y), (x, y)], BLACK))?;
+        root.draw(&Text::new(
+            s.clone(),
+            (x - 10, y),
+            font(17.0).pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+    }
+    Ok(chart)
+}
+
+type Cell = ([(f64, f64); 2], (f64, f64));
+
+/// The corners and centre of the unit cell at (`col`, `row`).
+fn cell_at(col: i32, row: i32) -> Cell {
+    let (x, y) = (col as f64, row as f64);
+    ([(x, y), (x + 1.0, y + 1.0)], (x + 0.5, y + 0.5))
+}
+
 fn draw_heatmap(root: &Area<'_>, title: &str, subtitle: &str, g: &HeatGrid) -> DrawResult {
     let area = titled(root, title, subtitle)?;
     let (w, _) = area.dim_in_pixel();
@@ -497,44 +556,22 @@ fn draw_heatmap(root: &Area<'_>, title: &str, subtitle: &str, g: &HeatGrid) -> D
     let t = |v: f64| (v - lo) / (hi - lo);
 
     let (nr, nc) = (g.hidden.len() as i32, g.rates.len() as i32);
-    let mut chart = ChartBuilder::on(&left)
-        .margin(12)
-        .margin_right(24)
-        .x_label_area_size(56)
-        .y_label_area_size(90)
-        // An i32 range is inclusive once segmented: 0..n-1 gives n segments.
-        .build_cartesian_2d((0..nc - 1).into_segmented(), (0..nr - 1).into_segmented())?;
     // Row 0 is drawn at the bottom: put the smallest N at the top, as the study's tables do.
-    let hidden_at = |row: i32| g.hidden[(nr - 1 - row) as usize];
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .disable_y_mesh()
-        .x_labels(nc as usize)
-        .y_labels(nr as usize)
-        .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if *i >= 0 && *i < nc => fmt_lr(g.rates[*i as usize]),
-            _ => String::new(),
-        })
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if *i >= 0 && *i < nr => hidden_at(*i).to_string(),
-            _ => String::new(),
-        })
-        .x_desc("learning rate η")
-        .y_desc("hidden units N")
-        .label_style(font(17.0))
-        .axis_desc_style(font(18.0))
-        .draw()?;
+    let xs: Vec<String> = g.rates.iter().map(|&l| fmt_lr(l)).collect();
+    let ys: Vec<String> = g.hidden.iter().rev().map(|n| n.to_string()).collect();
+    let mut chart = grid_chart(
+        root,
+        &left,
+        (&xs, "learning rate η"),
+        (&ys, "hidden units N"),
+        (12, 24),
+    )?;
 
     let label_size = if nc > 6 { 14.0 } else { 22.0 };
     for row in 0..nr {
         let n_idx = (nr - 1 - row) as usize;
         for col in 0..nc {
-            let cell = [
-                (SegmentValue::Exact(col), SegmentValue::Exact(row)),
-                (SegmentValue::Exact(col + 1), SegmentValue::Exact(row + 1)),
-            ];
-            let centre = (SegmentValue::CenterOf(col), SegmentValue::CenterOf(row));
+            let (cell, centre) = cell_at(col, row);
             let (fill, text) = match g.cells.get(&(n_idx, col as usize)) {
                 Some(&(v, _)) if v.is_finite() => (heat_colour(t(v)), format!("{v:.2}%")),
                 Some(_) => (RGBColor(200, 200, 200), "NaN".to_string()),
@@ -651,33 +688,16 @@ fn draw_confusion(root: &Area<'_>, title: &str, subtitle: &str, m: &[Vec<u64>]) 
         .map(|(_, &v)| v)
         .max()
         .unwrap_or(0)
-        .max(1) as f64;
-    let mut chart = ChartBuilder::on(&area)
-        .margin(12)
-        .margin_left(40)
-        .margin_right(40)
-        .x_label_area_size(56)
-        .y_label_area_size(70)
-        .build_cartesian_2d((0..n - 1).into_segmented(), (0..n - 1).into_segmented())?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .disable_y_mesh()
-        .x_labels(n as usize)
-        .y_labels(n as usize)
-        .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if *i >= 0 && *i < n => i.to_string(),
-            _ => String::new(),
-        })
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if *i >= 0 && *i < n => (n - 1 - i).to_string(),
-            _ => String::new(),
-        })
-        .x_desc("predicted digit")
-        .y_desc("true digit")
-        .label_style(font(17.0))
-        .axis_desc_style(font(18.0))
-        .draw()?;
+        .max(10) as f64;
+    let xs: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    let ys: Vec<String> = (0..n).rev().map(|i| i.to_string()).collect();
+    let mut chart = grid_chart(
+        root,
+        &area,
+        (&xs, "predicted digit"),
+        (&ys, "true digit"),
+        (40, 40),
+    )?;
     let label_size = if n > 12 { 11.0 } else { 16.0 };
     for row in 0..n {
         let truth = (n - 1 - row) as usize;
@@ -688,12 +708,9 @@ fn draw_confusion(root: &Area<'_>, title: &str, subtitle: &str, m: &[Vec<u64>]) 
             } else if v == 0 {
                 WHITE
             } else {
-                heat_colour(0.1 + 0.9 * (v as f64 / max_off).sqrt())
+                heat_colour(0.05 + 0.8 * (v as f64 / max_off).sqrt())
             };
-            let cell = [
-                (SegmentValue::Exact(col), SegmentValue::Exact(row)),
-                (SegmentValue::Exact(col + 1), SegmentValue::Exact(row + 1)),
-            ];
+            let (cell, centre) = cell_at(col, row);
             chart.draw_series(std::iter::once(Rectangle::new(cell.clone(), fill.filled())))?;
             chart.draw_series(std::iter::once(Rectangle::new(
                 cell,
@@ -701,7 +718,7 @@ fn draw_confusion(root: &Area<'_>, title: &str, subtitle: &str, m: &[Vec<u64>]) 
             )))?;
             chart.draw_series(std::iter::once(Text::new(
                 v.to_string(),
-                (SegmentValue::CenterOf(col), SegmentValue::CenterOf(row)),
+                centre,
                 font(label_size)
                     .color(&text_on(fill))
                     .pos(Pos::new(HPos::Center, VPos::Center)),

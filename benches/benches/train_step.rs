@@ -1,0 +1,66 @@
+//! One full online training step per case and N: sparse vs dense, fused vs unfused.
+//!
+//! Steps run over the real MNIST training images when `MNIST_DIR` is set,
+//! otherwise over synthetic images with MNIST's density (~19% non-zero).
+//! Throughput is the W1 traffic of a step: the touched rows read for the
+//! forward, read and written for the update.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use mlp_engine::{Case, Dataset, InputPath, LoadedData, Network, StepOptions, TrainConfig, Trainer};
+use std::hint::black_box;
+
+fn data() -> Dataset {
+    if let Some(dir) = std::env::var_os("MNIST_DIR") {
+        if let Ok(d) = LoadedData::open(std::path::Path::new(&dir)) {
+            return d.train;
+        }
+    }
+    // Deterministic synthetic digits: a blob of ~150 lit pixels per image.
+    let (n, d) = (4096usize, 784usize);
+    let mut x = vec![0.0f32; n * d];
+    let mut state = 7u64;
+    for row in x.chunks_exact_mut(d) {
+        for v in row.iter_mut() {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            if (state >> 40) % 100 < 19 {
+                *v = ((state >> 20) % 255 + 1) as f32 / 255.0;
+            }
+        }
+    }
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    Dataset::from_dense(d, 10, &x, &labels).unwrap()
+}
+
+fn steps(c: &mut Criterion) {
+    let data = data();
+    let nnz = data.mean_nonzeros();
+    let variants = [
+        ("sparse-fused", StepOptions { input: InputPath::Sparse, fused: true }),
+        ("sparse-unfused", StepOptions { input: InputPath::Sparse, fused: false }),
+        ("dense", StepOptions { input: InputPath::Dense, fused: false }),
+    ];
+    for case in Case::ALL {
+        let mut group = c.benchmark_group(format!("step/{}", case.name()));
+        for hidden in [300usize, 500, 1000] {
+            for (name, options) in variants {
+                let config = TrainConfig {
+                    hidden,
+                    train_samples: data.len().min(10_000),
+                    ..TrainConfig::new(case)
+                };
+                let net = Network::init(data.inputs(), hidden, data.classes(), 1);
+                let mut trainer = Trainer::new(&config, net, options);
+                trainer.run_steps(&data, 1000);
+                // 100 steps per iteration so the per-call overhead stays out of the figure.
+                group.throughput(Throughput::Bytes((100.0 * 3.0 * nnz * hidden as f64 * 4.0) as u64));
+                group.bench_function(BenchmarkId::new(name, hidden), |b| {
+                    b.iter(|| black_box(trainer.run_steps(&data, 100)))
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, steps);
+criterion_main!(benches);

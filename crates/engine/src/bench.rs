@@ -1,0 +1,101 @@
+//! Measuring one online step against the machine's own streaming bandwidth.
+
+use crate::{Case, Dataset, Network, StepOptions, TrainConfig, Trainer};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// Single-thread speed of the online step for one case and hidden size.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepBench {
+    /// The network case.
+    pub case: Case,
+    /// Hidden units N.
+    pub hidden: usize,
+    /// Sample steps per second, one thread.
+    pub steps_per_second: f64,
+    /// Microseconds per step.
+    pub us_per_step: f64,
+    /// The SIMD path the kernels ran on.
+    pub simd: String,
+    /// Mean non-zero inputs per sample of the data stepped over.
+    pub mean_nonzeros: f64,
+    /// Bytes of W1 a step moves: the touched rows read for the forward, read and written for the update.
+    pub w1_bytes_per_step: f64,
+    /// Achieved W1 traffic in GB/s.
+    pub achieved_gbps: f64,
+    /// Size of W1 in bytes: the working set the bandwidth is measured at.
+    pub working_set_bytes: usize,
+    /// Measured read+write streaming bandwidth at that working-set size, GB/s.
+    pub stream_gbps: f64,
+    /// Achieved traffic as a fraction of the measured bandwidth.
+    pub bandwidth_fraction: f64,
+}
+
+/// Times online steps of `case` at `hidden` over `data` for about `budget`.
+pub fn bench_step(
+    case: Case,
+    hidden: usize,
+    data: &Dataset,
+    budget: Duration,
+    options: StepOptions,
+) -> StepBench {
+    let k = data.len().min(10_000);
+    let config = TrainConfig {
+        hidden,
+        train_samples: k,
+        ..TrainConfig::new(case)
+    };
+    let net = Network::init(data.inputs(), hidden, data.classes(), 1);
+    let mut trainer = Trainer::new(&config, net, options);
+    // Warm up: caches, branch predictors, and weights away from their initial zero-ish state.
+    trainer.run_steps(data, 2_000.min(k));
+    let mut steps = 0usize;
+    let mut chunk = 1_000usize;
+    let start = Instant::now();
+    while start.elapsed() < budget {
+        trainer.run_steps(data, chunk);
+        steps += chunk;
+        chunk = (chunk * 2).min(50_000);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let steps_per_second = steps as f64 / seconds;
+    let nnz = data.mean_nonzeros();
+    let w1_bytes_per_step = 3.0 * nnz * hidden as f64 * 4.0;
+    let working_set_bytes = data.inputs() * hidden * 4;
+    let stream_gbps = stream_bandwidth(working_set_bytes, Duration::from_millis(300));
+    let achieved_gbps = w1_bytes_per_step * steps_per_second / 1e9;
+    StepBench {
+        case,
+        hidden,
+        steps_per_second,
+        us_per_step: 1e6 / steps_per_second,
+        simd: crate::simd_name().to_string(),
+        mean_nonzeros: nnz,
+        w1_bytes_per_step,
+        achieved_gbps,
+        working_set_bytes,
+        stream_gbps,
+        bandwidth_fraction: achieved_gbps / stream_gbps,
+    }
+}
+
+/// Read+write streaming bandwidth (GB/s) over a buffer of `bytes`, the best of repeated passes.
+///
+/// Each pass scales the buffer in place with the same SIMD kernels training
+/// uses, so the figure is what this core can move at this working-set size.
+pub fn stream_bandwidth(bytes: usize, budget: Duration) -> f64 {
+    let mut buf = vec![1.0f32; (bytes / 4).max(16)];
+    let moved = 2.0 * (buf.len() * 4) as f64;
+    let mut best = f64::INFINITY;
+    let start = Instant::now();
+    let mut alpha = 1.000_001f32;
+    while start.elapsed() < budget {
+        let t = Instant::now();
+        mlp_kernels::scale(alpha, &mut buf);
+        best = best.min(t.elapsed().as_secs_f64());
+        // Alternate so values stay bounded and the work cannot be elided.
+        alpha = 1.0 / alpha;
+    }
+    std::hint::black_box(&buf);
+    moved / best / 1e9
+}
