@@ -6,7 +6,9 @@
 //! forward, read and written for the update.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use mlp_engine::{Case, Dataset, InputPath, LoadedData, Network, StepOptions, TrainConfig, Trainer};
+use mlp_engine::{
+    Case, Dataset, InputPath, LoadedData, Network, StepOptions, TrainConfig, Trainer,
+};
 use std::hint::black_box;
 
 fn data() -> Dataset {
@@ -35,9 +37,27 @@ fn steps(c: &mut Criterion) {
     let data = data();
     let nnz = data.mean_nonzeros();
     let variants = [
-        ("sparse-fused", StepOptions { input: InputPath::Sparse, fused: true }),
-        ("sparse-unfused", StepOptions { input: InputPath::Sparse, fused: false }),
-        ("dense", StepOptions { input: InputPath::Dense, fused: false }),
+        (
+            "sparse-fused",
+            StepOptions {
+                input: InputPath::Sparse,
+                fused: true,
+            },
+        ),
+        (
+            "sparse-unfused",
+            StepOptions {
+                input: InputPath::Sparse,
+                fused: false,
+            },
+        ),
+        (
+            "dense",
+            StepOptions {
+                input: InputPath::Dense,
+                fused: false,
+            },
+        ),
     ];
     for case in Case::ALL {
         let mut group = c.benchmark_group(format!("step/{}", case.name()));
@@ -52,7 +72,9 @@ fn steps(c: &mut Criterion) {
                 let mut trainer = Trainer::new(&config, net, options);
                 trainer.run_steps(&data, 1000);
                 // 100 steps per iteration so the per-call overhead stays out of the figure.
-                group.throughput(Throughput::Bytes((100.0 * 3.0 * nnz * hidden as f64 * 4.0) as u64));
+                group.throughput(Throughput::Bytes(
+                    (100.0 * 3.0 * nnz * hidden as f64 * 4.0) as u64,
+                ));
                 group.bench_function(BenchmarkId::new(name, hidden), |b| {
                     b.iter(|| black_box(trainer.run_steps(&data, 100)))
                 });

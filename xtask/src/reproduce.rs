@@ -88,7 +88,9 @@ fn sweep(
         cmd.arg("--threads").arg(t.to_string());
     }
     let started = std::time::Instant::now();
-    let status = cmd.status().with_context(|| format!("cannot run {}", mlp.display()))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot run {}", mlp.display()))?;
     if !status.success() {
         bail!(
             "mlp sweep --preset {preset} failed; rerun `cargo xtask reproduce` to resume where it stopped"

@@ -63,7 +63,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
         println!(
             "{:<13} {:>5} {:>11} {:>8} {:>10} {:>10} {:>10} {:>11} {:>9}",
-            "case", "N", "steps/s", "us/step", "W1 KB/step", "W1 GB/s", "W1 size", "stream GB/s", "fraction"
+            "case",
+            "N",
+            "steps/s",
+            "us/step",
+            "W1 KB/step",
+            "W1 GB/s",
+            "W1 size",
+            "stream GB/s",
+            "fraction"
         );
     }
     let mut results = Vec::new();

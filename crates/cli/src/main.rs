@@ -1,9 +1,12 @@
 //! The `mlp` command: train, sweep, report and bench MLPs on MNIST-format data.
 
 mod bench;
+mod eval;
 mod exit;
+mod predict;
 mod progress;
 mod report;
+mod show;
 mod sweep;
 mod train;
 
@@ -18,6 +21,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Train one network and print the study's metrics.
@@ -28,6 +33,12 @@ enum Command {
     Report(report::Args),
     /// Measure single-thread step speed against this machine's streaming bandwidth.
     Bench(bench::Args),
+    /// Evaluate a saved model: metrics, per-class figures, confusion, misclassified images.
+    Eval(eval::Args),
+    /// Classify your own pictures of digits with a saved model.
+    Predict(predict::Args),
+    /// Print a dataset image as terminal art with its label (or write it as a PNG).
+    Show(show::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +48,9 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(args),
         Command::Report(args) => report::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Predict(args) => predict::run(args),
+        Command::Show(args) => show::run(args),
     };
     exit::report(result)
 }

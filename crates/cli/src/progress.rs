@@ -61,7 +61,8 @@ impl Observer for TrainProgress {
             msg.push_str(&format!(" test err {err:.2}%"));
         }
         self.bar.set_message(msg);
-        self.bar.set_position(record.epoch as u64 * self.steps_per_epoch);
+        self.bar
+            .set_position(record.epoch as u64 * self.steps_per_epoch);
     }
 
     fn steps_done(&mut self, steps: u64) {
@@ -162,7 +163,8 @@ impl SweepProgress {
                 let total = self.total_configs.load(Ordering::Relaxed);
                 self.overall.set_prefix(format!("{done}/{total} configs"));
                 if let Some((bar, label)) = self.running.lock().unwrap().remove(&slot) {
-                    self.overall.inc(record.report.config.steps().saturating_sub(bar.position()));
+                    self.overall
+                        .inc(record.report.config.steps().saturating_sub(bar.position()));
                     bar.finish_and_clear();
                     if let Some(m) = &self.bars {
                         m.remove(&bar);

@@ -4,8 +4,9 @@ use crate::exit::{from_engine, UsageError};
 use crate::progress::{visible, TrainProgress};
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use mlp_engine::{Backprop, Case, LoadedData, StepOptions, TrainConfig, TrainReport};
-use std::path::PathBuf;
+use mlp_engine::model::{self, Model, Stage};
+use mlp_engine::{Backprop, Case, LoadedData, Network, StepOptions, TrainConfig, TrainReport};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -51,6 +52,15 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Write the trained weights and their metadata to FILE (safetensors).
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Write the initial weights to FILE (safetensors) before the first step.
+    #[arg(long, value_name = "FILE")]
+    save_init: Option<PathBuf>,
+    /// Start from the weights in FILE (a model file) instead of the seeded initialisation.
+    #[arg(long, value_name = "FILE")]
+    init_from: Option<PathBuf>,
 }
 
 impl Args {
@@ -76,6 +86,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     args.config(usize::MAX)
         .validate(usize::MAX)
         .map_err(from_engine)?;
+    for (flag, path) in [("--save", &args.save), ("--save-init", &args.save_init)] {
+        if let Some(path) = path {
+            check_writable(flag, path)?;
+        }
+    }
+    let init = match &args.init_from {
+        Some(path) => Some(load_init(path, args.hidden)?),
+        None => None,
+    };
     let data = LoadedData::open(&args.data)
         .map_err(from_engine)
         .with_context(|| format!("cannot load data from {}", args.data.display()))?;
@@ -90,6 +109,49 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .into());
         }
     }
+    let (rows, cols) = (data.files.train.rows(), data.files.train.cols());
+    if let (Some(path), Some(net)) = (&args.init_from, &init) {
+        if net.inputs() != data.train.inputs() || net.outputs() != data.train.classes() {
+            return Err(UsageError(format!(
+                "invalid --init-from: {} holds {}-{}-{} weights, but the data in {} needs {}-{}-{}",
+                path.display(),
+                net.inputs(),
+                net.hidden(),
+                net.outputs(),
+                args.data.display(),
+                data.train.inputs(),
+                config.hidden,
+                data.train.classes()
+            ))
+            .into());
+        }
+    }
+    let model_of = |network: Network, stage, metrics| Model {
+        network,
+        stage,
+        config: config.clone(),
+        rows,
+        cols,
+        data_sha256: data.files.sha256(),
+        metrics,
+        tool_version: mlp_engine::VERSION.to_string(),
+    };
+    let init = match &args.save_init {
+        Some(path) => {
+            let net = init.unwrap_or_else(|| {
+                Network::init(
+                    data.train.inputs(),
+                    config.hidden,
+                    data.train.classes(),
+                    config.seed,
+                )
+            });
+            let m = model_of(net, Stage::Initial, None);
+            model::save(path, &m).map_err(from_engine)?;
+            Some(m.network)
+        }
+        None => init,
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let mut progress = TrainProgress::new(
         config.epochs,
@@ -97,22 +159,65 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         visible(args.quiet),
         stop,
     );
-    let (report, _net) = mlp_engine::train_with(
+    let (report, net) = mlp_engine::train_with(
         &config,
         &data.train,
         &data.test,
-        None,
+        init,
         StepOptions::default(),
         &mut progress,
     )
     .map_err(from_engine)?;
     progress.finish();
+    if let Some(path) = &args.save {
+        let m = model_of(net, Stage::Trained, Some(report.metrics.clone()));
+        model::save(path, &m).map_err(from_engine)?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_table(&report);
     }
     Ok(())
+}
+
+/// Fails early, naming `flag`, when `path` cannot be written (its folder is missing).
+pub(crate) fn check_writable(flag: &str, path: &Path) -> anyhow::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if path.is_dir() {
+        return Err(UsageError(format!("invalid {flag}: {} is a folder", path.display())).into());
+    }
+    if !parent.is_dir() {
+        return Err(UsageError(format!(
+            "invalid {flag}: the folder {} does not exist",
+            parent.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Loads the weights of `--init-from`, checking the hidden size against `--hidden`.
+fn load_init(path: &Path, hidden: usize) -> anyhow::Result<Network> {
+    let m = model::load(path)
+        .map_err(from_engine)
+        .context("cannot use --init-from")?;
+    if m.network.hidden() != hidden {
+        return Err(UsageError(format!(
+            "invalid --init-from: {} holds {}-{}-{} weights, but --hidden {hidden} needs {}-{hidden}-{}",
+            path.display(),
+            m.network.inputs(),
+            m.network.hidden(),
+            m.network.outputs(),
+            m.network.inputs(),
+            m.network.outputs()
+        ))
+        .into());
+    }
+    Ok(m.network)
 }
 
 fn print_table(r: &TrainReport) {
@@ -135,13 +240,7 @@ fn print_table(r: &TrainReport) {
     );
     println!(
         "{:>6}  {:>6}  {:>9.4}  {:>8.4}  {:>13}  {:>6.2}%  {:>8.2}",
-        c.hidden,
-        c.lr,
-        m.train_mse,
-        m.test_mse,
-        m.misclassified,
-        m.test_error_pct,
-        m.train_seconds
+        c.hidden, c.lr, m.train_mse, m.test_mse, m.misclassified, m.test_error_pct, m.train_seconds
     );
     println!(
         "accuracy {:.2}%, {:.0} steps/s ({} SIMD)",

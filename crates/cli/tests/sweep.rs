@@ -6,8 +6,18 @@ use common::{mlp, results, write_data};
 use std::path::Path;
 
 const GRID: &[&str] = &[
-    "--case", "tanh,relu-sigmoid", "--hidden", "8,16", "--lr", "0.05,0.09",
-    "--train-samples", "100,300", "--epochs", "3", "--backprop", "exact,as-published",
+    "--case",
+    "tanh,relu-sigmoid",
+    "--hidden",
+    "8,16",
+    "--lr",
+    "0.05,0.09",
+    "--train-samples",
+    "100,300",
+    "--epochs",
+    "3",
+    "--backprop",
+    "exact,as-published",
 ];
 const CONFIGS: usize = 2 * 2 * 2 * 2 * 2;
 
@@ -31,8 +41,12 @@ fn thread_count_does_not_change_any_metric() {
     write_data(dir.path());
     let one = dir.path().join("t1");
     let two = dir.path().join("t2");
-    assert!(sweep(dir.path(), &one, &["--threads", "1"]).status.success());
-    assert!(sweep(dir.path(), &two, &["--threads", "2"]).status.success());
+    assert!(sweep(dir.path(), &one, &["--threads", "1"])
+        .status
+        .success());
+    assert!(sweep(dir.path(), &two, &["--threads", "2"])
+        .status
+        .success());
     let a = results(&one.join("results.jsonl"));
     let b = results(&two.join("results.jsonl"));
     assert_eq!(a.len(), CONFIGS);
@@ -60,11 +74,26 @@ fn shards_are_disjoint_and_cover_the_grid() {
     assert_eq!(union, results(&whole.join("results.jsonl")));
     // The shards merge into one report.
     let report_dir = dir.path().join("merged");
-    let o = mlp().arg("report").args(&files).arg("--out").arg(&report_dir).arg("--quiet").output().unwrap();
+    let o = mlp()
+        .arg("report")
+        .args(&files)
+        .arg("--out")
+        .arg(&report_dir)
+        .arg("--quiet")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{o:?}");
     assert!(report_dir.join("report.md").exists());
     // A shard given twice is one configuration once, not a conflict.
-    let o = mlp().arg("report").arg(&files[0]).arg(&files[0]).arg("--out").arg(&report_dir).arg("--quiet").output().unwrap();
+    let o = mlp()
+        .arg("report")
+        .arg(&files[0])
+        .arg(&files[0])
+        .arg("--out")
+        .arg(&report_dir)
+        .arg("--quiet")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{o:?}");
 }
 
@@ -87,18 +116,27 @@ fn resume_after_a_torn_line_loses_nothing_and_matches_an_uninterrupted_run() {
     // Without --resume an existing file is refused, untouched.
     let o = sweep(dir.path(), &cut, &[]);
     assert_eq!(o.status.code(), Some(2), "{o:?}");
-    assert_eq!(std::fs::read_to_string(cut.join("results.jsonl")).unwrap(), partial);
+    assert_eq!(
+        std::fs::read_to_string(cut.join("results.jsonl")).unwrap(),
+        partial
+    );
 
     let o = sweep(dir.path(), &cut, &["--resume"]);
     assert!(o.status.success(), "{o:?}");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("5 already done"), "{err}");
-    assert_eq!(results(&cut.join("results.jsonl")), results(&whole.join("results.jsonl")));
+    assert_eq!(
+        results(&cut.join("results.jsonl")),
+        results(&whole.join("results.jsonl"))
+    );
 
     // Resuming a finished sweep runs nothing and changes nothing.
     let before = std::fs::read_to_string(cut.join("results.jsonl")).unwrap();
     assert!(sweep(dir.path(), &cut, &["--resume"]).status.success());
-    assert_eq!(std::fs::read_to_string(cut.join("results.jsonl")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(cut.join("results.jsonl")).unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -110,10 +148,17 @@ fn conflicting_results_are_an_error_when_merging() {
     let text = std::fs::read_to_string(a.join("results.jsonl")).unwrap();
     let first = text.lines().next().unwrap();
     let mut v: serde_json::Value = serde_json::from_str(first).unwrap();
-    v["metrics"]["misclassified"] = serde_json::json!(v["metrics"]["misclassified"].as_u64().unwrap() + 1);
+    v["metrics"]["misclassified"] =
+        serde_json::json!(v["metrics"]["misclassified"].as_u64().unwrap() + 1);
     let b = dir.path().join("b.jsonl");
     std::fs::write(&b, format!("{v}\n")).unwrap();
-    let o = mlp().arg("report").arg(a.join("results.jsonl")).arg(&b).arg("--quiet").output().unwrap();
+    let o = mlp()
+        .arg("report")
+        .arg(a.join("results.jsonl"))
+        .arg(&b)
+        .arg("--quiet")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("conflicts"));
 }
@@ -129,8 +174,19 @@ fn sweep_usage_errors() {
         (vec!["--hidden", "0"], "--hidden"),
         (vec!["--preset", "study", "--hidden", "5"], "--hidden"),
     ] {
-        let o = mlp().arg("sweep").args(&args).arg("--data").arg(dir.path()).arg("--out").arg(dir.path().join("o")).output().unwrap();
+        let o = mlp()
+            .arg("sweep")
+            .args(&args)
+            .arg("--data")
+            .arg(dir.path())
+            .arg("--out")
+            .arg(dir.path().join("o"))
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains(flag), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(flag),
+            "{args:?}"
+        );
     }
 }

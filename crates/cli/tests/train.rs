@@ -16,7 +16,10 @@ fn usage_error(args: &[&str], flag: &str) {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(flag), "{args:?}: stderr does not name {flag}: {err}");
+    assert!(
+        err.contains(flag),
+        "{args:?}: stderr does not name {flag}: {err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.stdout.is_empty());
 }
@@ -54,8 +57,19 @@ fn json_output_has_the_documented_keys() {
     let dir = tempfile::tempdir().unwrap();
     write_data(dir.path());
     let out = mlp()
-        .args(["train", "--json", "--quiet", "--case", "tanh", "--hidden", "16"])
-        .args(["--lr", "0.05", "--epochs", "4", "--train-samples", "200", "--eval-every", "2"])
+        .args([
+            "train", "--json", "--quiet", "--case", "tanh", "--hidden", "16",
+        ])
+        .args([
+            "--lr",
+            "0.05",
+            "--epochs",
+            "4",
+            "--train-samples",
+            "200",
+            "--eval-every",
+            "2",
+        ])
         .arg("--data")
         .arg(dir.path())
         .output()
@@ -66,7 +80,14 @@ fn json_output_has_the_documented_keys() {
     assert_eq!(v["config"]["hidden"], 16);
     assert_eq!(v["config"]["train_samples"], 200);
     let m = &v["metrics"];
-    for key in ["train_mse", "test_mse", "misclassified", "test_error_pct", "accuracy", "train_seconds"] {
+    for key in [
+        "train_mse",
+        "test_mse",
+        "misclassified",
+        "test_error_pct",
+        "accuracy",
+        "train_seconds",
+    ] {
         assert!(m[key].is_number(), "metrics.{key} missing: {m}");
     }
     let history = v["history"].as_array().unwrap();
@@ -74,7 +95,11 @@ fn json_output_has_the_documented_keys() {
     assert!(history[1]["test_error_pct"].is_number());
     assert!(history[0].get("test_error_pct").is_none());
     // The study's training MSE is the mean of the epoch means.
-    let mean: f64 = history.iter().map(|e| e["train_loss"].as_f64().unwrap()).sum::<f64>() / 4.0;
+    let mean: f64 = history
+        .iter()
+        .map(|e| e["train_loss"].as_f64().unwrap())
+        .sum::<f64>()
+        / 4.0;
     assert!((mean - m["train_mse"].as_f64().unwrap()).abs() < 1e-12);
     let err = m["test_error_pct"].as_f64().unwrap();
     let acc = m["accuracy"].as_f64().unwrap();
@@ -86,14 +111,30 @@ fn table_output_has_the_study_columns() {
     let dir = tempfile::tempdir().unwrap();
     write_data(dir.path());
     let out = mlp()
-        .args(["train", "--hidden", "8", "--epochs", "2", "--train-samples", "50"])
+        .args([
+            "train",
+            "--hidden",
+            "8",
+            "--epochs",
+            "2",
+            "--train-samples",
+            "50",
+        ])
         .arg("--data")
         .arg(dir.path())
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
-    for col in ["N", "eta", "train MSE", "test MSE", "misclassified", "error", "time (s)"] {
+    for col in [
+        "N",
+        "eta",
+        "train MSE",
+        "test MSE",
+        "misclassified",
+        "error",
+        "time (s)",
+    ] {
         assert!(text.contains(col), "{col} missing: {text}");
     }
 }

@@ -163,7 +163,12 @@ impl StepState {
         for (t, &d) in self.delta_o_scaled.iter_mut().zip(&self.delta_o) {
             *t = d * s2;
         }
-        k::gemv_t(&self.net.w2, self.net.hidden(), &self.delta_o_scaled, &mut self.g);
+        k::gemv_t(
+            &self.net.w2,
+            self.net.hidden(),
+            &self.delta_o_scaled,
+            &mut self.g,
+        );
         let w1_changes = hidden_backward(case, mode, &self.z, &self.h, &mut self.g);
 
         // Decay the scales, then apply the updates in stored units.

@@ -1,12 +1,21 @@
 //! Backprop against finite differences (exact) and the published formulas (as-published).
 
+// Index loops mirror the subscripts of the formulas they check.
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use common::*;
 use mlp_engine::{Backprop, Case, Network, StepOptions, Trainer};
 
 /// Runs exactly one step on sample 0 and returns (before, after).
-fn one_step(case: Case, mode: Backprop, net: Network, data: &mlp_engine::Dataset, lr: f64) -> (Network, Network) {
+fn one_step(
+    case: Case,
+    mode: Backprop,
+    net: Network,
+    data: &mlp_engine::Dataset,
+    lr: f64,
+) -> (Network, Network) {
     let mut cfg = config(case, net.hidden(), lr, 1);
     cfg.backprop = mode;
     let before = net.clone();
@@ -148,14 +157,20 @@ fn as_published_deltas_follow_the_reference_table() {
             for p in 0..3 {
                 let want = eta * delta_h[j] * xs[p];
                 let got = after.w1[p * 2 + j] as f64 - before.w1[p * 2 + j] as f64;
-                assert!((got - want).abs() < 1e-6, "{case} W1[{j}][{p}]: {got} vs {want}");
+                assert!(
+                    (got - want).abs() < 1e-6,
+                    "{case} W1[{j}][{p}]: {got} vs {want}"
+                );
             }
         }
         for c in 0..2 {
             for j in 0..2 {
                 let want = eta * delta_o[c] * h[j];
                 let got = after.w2[c * 2 + j] as f64 - before.w2[c * 2 + j] as f64;
-                assert!((got - want).abs() < 1e-6, "{case} W2[{c}][{j}]: {got} vs {want}");
+                assert!(
+                    (got - want).abs() < 1e-6,
+                    "{case} W2[{c}][{j}]: {got} vs {want}"
+                );
             }
         }
     }
@@ -185,7 +200,10 @@ fn training_matches_the_plain_formula_reference() {
                     reference.step(&dense(&data, i), data.label(i) as usize, lr, l2);
                 }
                 let diff = max_diff(&trained, &reference);
-                assert!(diff < 2e-5, "{case} {mode} lr={lr} l2={l2}: max diff {diff}");
+                assert!(
+                    diff < 2e-5,
+                    "{case} {mode} lr={lr} l2={l2}: max diff {diff}"
+                );
             }
         }
     }

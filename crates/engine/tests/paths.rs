@@ -16,7 +16,10 @@ fn run(case: Case, l2: f64, options: StepOptions, steps: usize) -> Network {
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 /// Sparse and dense give the same weights after 100 steps. The sums visit the
@@ -26,10 +29,29 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 fn sparse_and_dense_paths_agree_after_100_steps() {
     for case in Case::ALL {
         for l2 in [0.0, 0.01] {
-            let sparse = run(case, l2, StepOptions { input: InputPath::Sparse, fused: false }, 100);
-            let dense = run(case, l2, StepOptions { input: InputPath::Dense, fused: false }, 100);
+            let sparse = run(
+                case,
+                l2,
+                StepOptions {
+                    input: InputPath::Sparse,
+                    fused: false,
+                },
+                100,
+            );
+            let dense = run(
+                case,
+                l2,
+                StepOptions {
+                    input: InputPath::Dense,
+                    fused: false,
+                },
+                100,
+            );
             let initial = Network::init(60, 13, 5, 42);
-            assert!(max_abs_diff(&sparse.w1, &initial.w1) > 1e-4, "training changed nothing");
+            assert!(
+                max_abs_diff(&sparse.w1, &initial.w1) > 1e-4,
+                "training changed nothing"
+            );
             let d1 = max_abs_diff(&sparse.w1, &dense.w1);
             let d2 = max_abs_diff(&sparse.w2, &dense.w2);
             assert!(d1 <= 1e-6 && d2 <= 1e-6, "{case} l2={l2}: w1 {d1}, w2 {d2}");
@@ -43,8 +65,24 @@ fn sparse_and_dense_paths_agree_after_100_steps() {
 fn fused_and_unfused_are_bit_identical() {
     for case in Case::ALL {
         for l2 in [0.0, 0.01] {
-            let fused = run(case, l2, StepOptions { input: InputPath::Sparse, fused: true }, 100);
-            let plain = run(case, l2, StepOptions { input: InputPath::Sparse, fused: false }, 100);
+            let fused = run(
+                case,
+                l2,
+                StepOptions {
+                    input: InputPath::Sparse,
+                    fused: true,
+                },
+                100,
+            );
+            let plain = run(
+                case,
+                l2,
+                StepOptions {
+                    input: InputPath::Sparse,
+                    fused: false,
+                },
+                100,
+            );
             assert_eq!(fused, plain, "{case} l2={l2}");
         }
     }
@@ -62,15 +100,27 @@ fn same_seed_gives_bit_identical_runs_and_different_seeds_differ() {
             cfg.eval_every = 1;
             cfg.backprop = Backprop::Exact;
             let go = |cfg: &mlp_engine::TrainConfig| {
-                mlp_engine::train_with(cfg, &train, &test, None, StepOptions::default(), &mut mlp_engine::NoObserver)
-                    .unwrap()
+                mlp_engine::train_with(
+                    cfg,
+                    &train,
+                    &test,
+                    None,
+                    StepOptions::default(),
+                    &mut mlp_engine::NoObserver,
+                )
+                .unwrap()
             };
             let (a, na) = go(&cfg);
             let (b, nb) = go(&cfg);
             assert_eq!(na, nb);
             assert_eq!(a.metrics.without_timings(), b.metrics.without_timings());
             assert_eq!(a.confusion, b.confusion);
-            let losses = |r: &mlp_engine::TrainReport| r.history.iter().map(|e| e.train_loss.to_bits()).collect::<Vec<_>>();
+            let losses = |r: &mlp_engine::TrainReport| {
+                r.history
+                    .iter()
+                    .map(|e| e.train_loss.to_bits())
+                    .collect::<Vec<_>>()
+            };
             assert_eq!(losses(&a), losses(&b));
             cfg.seed += 1;
             let (_, nc) = go(&cfg);

@@ -80,74 +80,131 @@ unsafe fn relu_v<S: Simd>(x: S::V) -> S::V {
     S::max(x, S::zero())
 }
 
-/// Applies `f` lane-wise: `y[i] = f(x[i])`; `y == x` allowed.
-#[inline(always)]
-unsafe fn map<S: Simd>(x: *const f32, y: *mut f32, n: usize, f: impl Fn(S::V) -> S::V) {
-    let l = S::LANES;
-    let mut i = 0;
-    while i + l <= n {
-        S::store(y.add(i), f(S::load(x.add(i))));
-        i += l;
-    }
-    if i < n {
-        let t = n - i;
-        S::store_part(y.add(i), t, f(S::load_part(x.add(i), t)));
+/// A lane-wise unary operation. A trait with an `#[inline(always)]` method
+/// rather than a closure: closures are separate functions without the entry
+/// point's target features, and if LLVM declines to inline one, every
+/// intrinsic inside becomes an out-of-line call (~50x slower).
+trait Unary<S: Simd> {
+    /// Applies the operation to one vector.
+    unsafe fn apply(&self, x: S::V) -> S::V;
+}
+
+/// A lane-wise `g = op(a, g)` operation (derivative kernels); see [`Unary`].
+trait Binary<S: Simd> {
+    /// Applies the operation to one vector of `a` and `g`.
+    unsafe fn apply(&self, a: S::V, g: S::V) -> S::V;
+}
+
+struct Tanh;
+struct Sigmoid;
+struct Relu;
+struct TanhDeriv(f32);
+struct SigmoidDeriv;
+struct ReluDeriv;
+
+impl<S: Simd> Unary<S> for Tanh {
+    #[inline(always)]
+    unsafe fn apply(&self, x: S::V) -> S::V {
+        tanh_v::<S>(x)
     }
 }
 
-/// `g[i] = f(a[i], g[i])`.
+impl<S: Simd> Unary<S> for Sigmoid {
+    #[inline(always)]
+    unsafe fn apply(&self, x: S::V) -> S::V {
+        sigmoid_v::<S>(x)
+    }
+}
+
+impl<S: Simd> Unary<S> for Relu {
+    #[inline(always)]
+    unsafe fn apply(&self, x: S::V) -> S::V {
+        relu_v::<S>(x)
+    }
+}
+
+// Derivatives use plain mul/sub (no fma) so every path matches the reference bit for bit.
+impl<S: Simd> Binary<S> for TanhDeriv {
+    #[inline(always)]
+    unsafe fn apply(&self, y: S::V, g: S::V) -> S::V {
+        let one_minus_y2 = S::sub(S::splat(1.0), S::mul(y, y));
+        S::mul(g, S::mul(S::splat(self.0), one_minus_y2))
+    }
+}
+
+impl<S: Simd> Binary<S> for SigmoidDeriv {
+    #[inline(always)]
+    unsafe fn apply(&self, y: S::V, g: S::V) -> S::V {
+        S::mul(g, S::mul(y, S::sub(S::splat(1.0), y)))
+    }
+}
+
+impl<S: Simd> Binary<S> for ReluDeriv {
+    #[inline(always)]
+    unsafe fn apply(&self, z: S::V, g: S::V) -> S::V {
+        S::select_lt(S::zero(), z, g, S::zero())
+    }
+}
+
+/// `y[i] = op(x[i])`; `y == x` allowed.
 #[inline(always)]
-unsafe fn zip_g<S: Simd>(a: *const f32, g: *mut f32, n: usize, f: impl Fn(S::V, S::V) -> S::V) {
+unsafe fn map<S: Simd, O: Unary<S>>(op: O, x: *const f32, y: *mut f32, n: usize) {
     let l = S::LANES;
     let mut i = 0;
     while i + l <= n {
-        S::store(g.add(i), f(S::load(a.add(i)), S::load(g.add(i))));
+        S::store(y.add(i), op.apply(S::load(x.add(i))));
         i += l;
     }
     if i < n {
         let t = n - i;
-        S::store_part(
-            g.add(i),
-            t,
-            f(S::load_part(a.add(i), t), S::load_part(g.add(i), t)),
-        );
+        S::store_part(y.add(i), t, op.apply(S::load_part(x.add(i), t)));
+    }
+}
+
+/// `g[i] = op(a[i], g[i])`.
+#[inline(always)]
+unsafe fn zip_g<S: Simd, O: Binary<S>>(op: O, a: *const f32, g: *mut f32, n: usize) {
+    let l = S::LANES;
+    let mut i = 0;
+    while i + l <= n {
+        S::store(g.add(i), op.apply(S::load(a.add(i)), S::load(g.add(i))));
+        i += l;
+    }
+    if i < n {
+        let t = n - i;
+        let v = op.apply(S::load_part(a.add(i), t), S::load_part(g.add(i), t));
+        S::store_part(g.add(i), t, v);
     }
 }
 
 #[inline(always)]
 unsafe fn tanh_body<S: Simd>(x: *const f32, y: *mut f32, n: usize) {
-    map::<S>(x, y, n, |v| tanh_v::<S>(v));
+    map::<S, _>(Tanh, x, y, n);
 }
 
 #[inline(always)]
 unsafe fn sigmoid_body<S: Simd>(x: *const f32, y: *mut f32, n: usize) {
-    map::<S>(x, y, n, |v| sigmoid_v::<S>(v));
+    map::<S, _>(Sigmoid, x, y, n);
 }
 
 #[inline(always)]
 unsafe fn relu_body<S: Simd>(x: *const f32, y: *mut f32, n: usize) {
-    map::<S>(x, y, n, |v| relu_v::<S>(v));
+    map::<S, _>(Relu, x, y, n);
 }
 
 #[inline(always)]
 unsafe fn mul_tanh_deriv_body<S: Simd>(y: *const f32, factor: f32, g: *mut f32, n: usize) {
-    // Plain mul/sub (no fma) so every path matches the reference bit for bit.
-    let one = S::splat(1.0);
-    let fv = S::splat(factor);
-    zip_g::<S>(y, g, n, |y, g| {
-        S::mul(g, S::mul(fv, S::sub(one, S::mul(y, y))))
-    });
+    zip_g::<S, _>(TanhDeriv(factor), y, g, n);
 }
 
 #[inline(always)]
 unsafe fn mul_sigmoid_deriv_body<S: Simd>(y: *const f32, g: *mut f32, n: usize) {
-    let one = S::splat(1.0);
-    zip_g::<S>(y, g, n, |y, g| S::mul(g, S::mul(y, S::sub(one, y))));
+    zip_g::<S, _>(SigmoidDeriv, y, g, n);
 }
 
 #[inline(always)]
 unsafe fn mul_relu_deriv_body<S: Simd>(z: *const f32, g: *mut f32, n: usize) {
-    zip_g::<S>(z, g, n, |z, g| S::select_lt(S::zero(), z, g, S::zero()));
+    zip_g::<S, _>(ReluDeriv, z, g, n);
 }
 
 kernel! {

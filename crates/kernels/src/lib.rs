@@ -53,16 +53,19 @@ pub fn with_path<R>(name: &str, f: impl FnOnce() -> R) -> Option<R> {
 
 /// Rows of a `len`-element matrix with `cols` columns; panics unless `len` is a multiple of `cols`.
 fn rows_of(what: &str, len: usize, cols: usize) -> usize {
-    if cols == 0 {
-        assert!(len == 0, "{what}: cols == 0 but the matrix is not empty");
-        // No column is ever touched, so any row index is harmless.
-        usize::MAX
-    } else {
-        assert!(
-            len / cols * cols == len,
-            "{what}: matrix length {len} is not a multiple of cols {cols}"
-        );
-        len / cols
+    match len.checked_div(cols) {
+        // cols == 0: no column is ever touched, so any row index is harmless.
+        None => {
+            assert!(len == 0, "{what}: cols == 0 but the matrix is not empty");
+            usize::MAX
+        }
+        Some(rows) => {
+            assert!(
+                rows * cols == len,
+                "{what}: matrix length {len} is not a multiple of cols {cols}"
+            );
+            rows
+        }
     }
 }
 

@@ -220,6 +220,22 @@ proptest! {
         });
     }
 
+    /// Many rows, few columns: crosses the fused kernel's 64-row chunks and update buffer.
+    #[test]
+    fn fused_many_rows((alpha, delta, a, ui, uv, ai, av) in (0usize..=300, 0usize..=20).prop_flat_map(|(m, n)| ((-4i32..=4).prop_map(|v| v as f32), ints(n), ints(m * n), subset(m), ints(m), subset(m), ints(m)))) {
+        let (uv, av) = (&uv[..ui.len()], &av[..ai.len()]);
+        let mut want_a = a.clone();
+        let mut want_y = vec![0.0; delta.len()];
+        r::sparse_ger_then_gemv_t(alpha, &ui, uv, &delta, &ai, av, &mut want_a, &mut want_y);
+        for_each_path(|p| {
+            let mut got_a = a.clone();
+            let mut got_y = vec![f32::NAN; delta.len()];
+            k::sparse_ger_then_gemv_t(alpha, &ui, uv, &delta, &ai, av, &mut got_a, &mut got_y);
+            assert_eq!(got_a, want_a, "a {p}");
+            assert_eq!(got_y, want_y, "y {p}");
+        });
+    }
+
     #[test]
     fn activations_match_reference_and_inplace(x in dim().prop_flat_map(|n| vec(-20.0f32..20.0, n))) {
         let n = x.len();

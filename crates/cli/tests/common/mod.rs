@@ -9,11 +9,17 @@ pub fn write_data(dir: &Path) {
     let (rows, cols) = (8usize, 8usize);
     let mut state = 12345u64;
     let mut rand = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 33) as u32
     };
     let prototypes: Vec<Vec<u8>> = (0..10)
-        .map(|_| (0..rows * cols).map(|_| if rand() % 3 == 0 { 255 } else { 0 }).collect())
+        .map(|_| {
+            (0..rows * cols)
+                .map(|_| if rand() % 3 == 0 { 255 } else { 0 })
+                .collect()
+        })
         .collect();
     for (prefix, count) in [("train", 300), ("t10k", 100)] {
         let mut images = Vec::new();
@@ -49,7 +55,10 @@ pub fn results(path: &Path) -> Vec<(String, serde_json::Value)> {
             for e in h.as_array_mut().unwrap() {
                 e.as_object_mut().unwrap().remove("train_seconds");
             }
-            (v["key"].as_str().unwrap().to_string(), serde_json::json!({"m": m, "h": h, "c": v["confusion"]}))
+            (
+                v["key"].as_str().unwrap().to_string(),
+                serde_json::json!({"m": m, "h": h, "c": v["confusion"]}),
+            )
         })
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));

@@ -5,11 +5,20 @@ use super::published::{
     is_published_config, match_row, published_total_seconds, ModeMatch, PublishedRow,
     PublishedTable, Varying, MNIST_SHA256, STUDY_TOTAL_SECONDS, TABLES,
 };
-use super::{capitalise, case_title, fmt_lr, fmt_mse, fmt_pct, fmt_secs, mode_title, speedup, thousands};
+use super::{capitalise, case_title, fmt_lr, fmt_mse, fmt_pct, fmt_secs, speedup, thousands};
 use crate::sweep::RunRecord;
 use crate::{Backprop, Case};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
+
+/// Seconds for a total: whole and grouped from 1,000 s up.
+fn fmt_total(v: f64) -> String {
+    if v >= 1000.0 {
+        thousands(v.round() as usize)
+    } else {
+        fmt_secs(v)
+    }
+}
 
 fn join<I: IntoIterator<Item = String>>(it: I) -> String {
     let v: Vec<String> = it.into_iter().collect();
@@ -61,7 +70,7 @@ fn header(out: &mut String, records: &[RunRecord]) {
     let _ = writeln!(
         out,
         "| total training time | {} s ours, against about {} s for the whole study (its Tables 1-6 list {} s) |",
-        fmt_secs(ours_total),
+        fmt_total(ours_total),
         thousands(STUDY_TOTAL_SECONDS as usize),
         thousands(published_total_seconds().round() as usize),
     );
@@ -83,8 +92,8 @@ fn header(out: &mut String, records: &[RunRecord]) {
             let _ = writeln!(
                 out,
                 "| the {rows} published rows, {mode} | {} s ours vs {} s published ({}) |",
-                fmt_secs(ours),
-                fmt_secs(theirs),
+                fmt_total(ours),
+                fmt_total(theirs),
                 speedup(theirs, ours)
             );
         }
@@ -146,12 +155,12 @@ fn ours_label(m: &ModeMatch) -> String {
 
 fn published_table(out: &mut String, t: &PublishedTable, records: &[RunRecord]) {
     let _ = writeln!(out, "### Table {}: {}\n", t.number, t.title);
-    let _ = writeln!(
-        out,
-        "{}; fixed: {}.\n",
-        capitalise(&case_title(t.case)),
-        t.fixed
-    );
+    let varying = match t.varying {
+        Varying::HiddenAndRate => "N and η",
+        Varying::TrainSamples => "the number of training images K",
+        Varying::L2 => "the L2 coefficient λ",
+    };
+    let _ = writeln!(out, "Fixed: {}. Varying: {varying}.\n", t.fixed);
     let keys = key_headers(t);
     let mut head: Vec<&str> = keys.to_vec();
     head.extend([
@@ -310,7 +319,7 @@ fn plots_section(out: &mut String, plots: &[Plot]) {
         (
             PlotKind::Confusion,
             "Confusion matrix of the best network",
-            "Rows are the true digits, columns the predicted ones; the diagonal is blue, errors red.",
+            "Rows are the true digits, columns the predicted ones; the diagonal (correct) is blue, errors shade from pale orange to dark red with their count.",
         ),
     ];
     for (kind, heading, blurb) in sections {
@@ -355,7 +364,7 @@ pub(crate) fn render(records: &[RunRecord], plots: &[Plot]) -> String {
             [Backprop::AsPublished, Backprop::Exact]
                 .iter()
                 .filter(|m| records.iter().any(|r| r.report.config.backprop == **m))
-                .map(|m| mode_title(*m))
+                .map(|m| m.name().to_string())
         )
     );
     out

@@ -152,12 +152,12 @@ fn capitalise(s: &str) -> String {
 /// `60000` as `60,000`.
 fn thousands(n: usize) -> String {
     let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
+    // Digits before the first comma: 1 to 3.
+    let head = (s.len() - 1) % 3 + 1;
+    let mut out = s[..head].to_string();
+    for group in s.as_bytes()[head..].chunks(3) {
+        out.push(',');
+        out.extend(group.iter().map(|&b| b as char));
     }
     out
 }

@@ -157,7 +157,11 @@ fn blue_colour(t: f64) -> RGBColor {
 }
 
 fn scale(stops: &[(u8, u8, u8)], t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let x = t * (stops.len() - 1) as f64;
     let i = (x.floor() as usize).min(stops.len() - 2);
     let f = x - i as f64;
@@ -511,7 +515,7 @@ fn grid_chart<'a, 'b>(
         root.draw(&PathElement::new(vec![(x, y), (x, y + 5)], BLACK))?;
         root.draw(&Text::new(
             s.clone(),
-            (x, y + 10),
+            (x, y + 13),
             font(17.0).pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
     }
@@ -577,11 +581,8 @@ fn draw_heatmap(root: &Area<'_>, title: &str, subtitle: &str, g: &HeatGrid) -> D
                 Some(_) => (RGBColor(200, 200, 200), "NaN".to_string()),
                 None => (RGBColor(235, 235, 235), "not run".to_string()),
             };
-            chart.draw_series(std::iter::once(Rectangle::new(cell.clone(), fill.filled())))?;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                cell,
-                WHITE.stroke_width(2),
-            )))?;
+            chart.draw_series(std::iter::once(Rectangle::new(cell, fill.filled())))?;
+            chart.draw_series(std::iter::once(Rectangle::new(cell, WHITE.stroke_width(2))))?;
             chart.draw_series(std::iter::once(Text::new(
                 text,
                 centre,
@@ -645,7 +646,12 @@ fn heatmaps(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, EngineError>
         if seeds > 1 {
             sub.push_str(", mean over seeds");
         }
-        let name = format!("heatmap-{}-{}-k{}.png", case.name(), mode.name(), g.train_samples);
+        let name = format!(
+            "heatmap-{}-{}-k{}.png",
+            case.name(),
+            mode.name(),
+            g.train_samples
+        );
         let path = render_png(dir, &name, PLOT_SIZE, |root| {
             draw_heatmap(root, "Test error after training, by N and η", &sub, &g)
         })?;
@@ -711,7 +717,7 @@ fn draw_confusion(root: &Area<'_>, title: &str, subtitle: &str, m: &[Vec<u64>]) 
                 heat_colour(0.05 + 0.8 * (v as f64 / max_off).sqrt())
             };
             let (cell, centre) = cell_at(col, row);
-            chart.draw_series(std::iter::once(Rectangle::new(cell.clone(), fill.filled())))?;
+            chart.draw_series(std::iter::once(Rectangle::new(cell, fill.filled())))?;
             chart.draw_series(std::iter::once(Rectangle::new(
                 cell,
                 RGBColor(220, 220, 220).stroke_width(1),

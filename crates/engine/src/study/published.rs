@@ -144,7 +144,9 @@ const TABLE_3: [PublishedRow; 9] = [
     },
     row(500, 0.05, K_SMALL, 0.0, 0.0429, 0.1159, 1340, 13.40, 289.7),
     row(500, 0.09, K_SMALL, 0.0, 0.0344, 0.1181, 1349, 13.49, 307.2),
-    row(1000, 0.01, K_SMALL, 0.0, 0.1129, 0.1067, 1242, 12.42, 1010.8),
+    row(
+        1000, 0.01, K_SMALL, 0.0, 0.1129, 0.1067, 1242, 12.42, 1010.8,
+    ),
     row(1000, 0.05, K_SMALL, 0.0, 0.0403, 0.1158, 1348, 13.48, 943.8),
     row(1000, 0.09, K_SMALL, 0.0, 0.0329, 0.1162, 1318, 13.18, 943.9),
 ];
@@ -170,7 +172,7 @@ pub const TABLES: [PublishedTable; 6] = [
         number: 1,
         title: "Case 1 (tanh), first 1,250 training images",
         case: Case::Tanh,
-        fixed: "K = 1,250, lambda = 0, 50 epochs",
+        fixed: "K = 1,250, λ = 0, 50 epochs",
         varying: Varying::HiddenAndRate,
         time_decimals: 1,
         rows: &TABLE_1,
@@ -179,7 +181,7 @@ pub const TABLES: [PublishedTable; 6] = [
         number: 2,
         title: "Case 1 (tanh), all 60,000 training images",
         case: Case::Tanh,
-        fixed: "K = 60,000, lambda = 0, 50 epochs",
+        fixed: "K = 60,000, λ = 0, 50 epochs",
         varying: Varying::HiddenAndRate,
         time_decimals: 1,
         rows: &TABLE_2,
@@ -188,7 +190,7 @@ pub const TABLES: [PublishedTable; 6] = [
         number: 3,
         title: "Case 2 (relu/sigmoid), first 1,250 training images",
         case: Case::ReluSigmoid,
-        fixed: "K = 1,250, lambda = 0, 50 epochs",
+        fixed: "K = 1,250, λ = 0, 50 epochs",
         varying: Varying::HiddenAndRate,
         time_decimals: 1,
         rows: &TABLE_3,
@@ -197,7 +199,7 @@ pub const TABLES: [PublishedTable; 6] = [
         number: 4,
         title: "Case 2 (relu/sigmoid), all 60,000 training images",
         case: Case::ReluSigmoid,
-        fixed: "K = 60,000, lambda = 0, 50 epochs",
+        fixed: "K = 60,000, λ = 0, 50 epochs",
         varying: Varying::HiddenAndRate,
         time_decimals: 1,
         rows: &TABLE_4,
@@ -206,7 +208,7 @@ pub const TABLES: [PublishedTable; 6] = [
         number: 5,
         title: "Case 2 (relu/sigmoid), only the first K training images",
         case: Case::ReluSigmoid,
-        fixed: "N = 1000, eta = 0.01, lambda = 0, 50 epochs",
+        fixed: "N = 1000, η = 0.01, λ = 0, 50 epochs",
         varying: Varying::TrainSamples,
         time_decimals: 2,
         rows: &TABLE_5,
@@ -215,7 +217,7 @@ pub const TABLES: [PublishedTable; 6] = [
         number: 6,
         title: "Case 2 (relu/sigmoid) with L2 weight decay",
         case: Case::ReluSigmoid,
-        fixed: "N = 1000, eta = 0.01, K = 100, 50 epochs",
+        fixed: "N = 1000, η = 0.01, K = 100, 50 epochs",
         varying: Varying::L2,
         time_decimals: 1,
         rows: &TABLE_6,
@@ -285,16 +287,18 @@ pub fn is_published_config(record: &RunRecord) -> bool {
 ///
 /// Several seeds are averaged; a seed recorded twice (e.g. with another
 /// evaluation interval) counts once.
-pub fn match_row(table: &PublishedTable, row: &PublishedRow, records: &[RunRecord]) -> Vec<ModeMatch> {
+pub fn match_row(
+    table: &PublishedTable,
+    row: &PublishedRow,
+    records: &[RunRecord],
+) -> Vec<ModeMatch> {
     let mut out = Vec::new();
     for mode in [Backprop::AsPublished, Backprop::Exact] {
         let mut seen_seeds = Vec::new();
         let mut picked: Vec<&RunRecord> = Vec::new();
         for r in records {
             let c = &r.report.config;
-            if c.backprop == mode
-                && record_matches(table, row, r)
-                && !seen_seeds.contains(&c.seed)
+            if c.backprop == mode && record_matches(table, row, r) && !seen_seeds.contains(&c.seed)
             {
                 seen_seeds.push(c.seed);
                 picked.push(r);

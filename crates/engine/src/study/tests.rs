@@ -42,8 +42,8 @@ fn record(
                 train_loss: start * (0.1 + 0.9 * decay),
                 train_accuracy: 1.0 - 0.9 * decay,
                 train_seconds: e as f64 * 0.01,
-                test_error_pct: eval.then(|| error_pct + 60.0 * decay),
-                test_mse: eval.then(|| 0.1 + decay),
+                test_error_pct: eval.then_some(error_pct + 60.0 * decay),
+                test_mse: eval.then_some(0.1 + decay),
             }
         })
         .collect();
@@ -51,7 +51,9 @@ fn record(
     let mut confusion = vec![vec![0u64; 10]; 10];
     let counts = [980u64, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];
     // Spread the errors unevenly, as a real network does (a few confusions dominate).
-    let weight = |i: usize, j: usize| ((i * 7 + j * 3 + i * j) % 11) as u64 + u64::from((i + j) % 4 == 1) * 12;
+    let weight = |i: usize, j: usize| {
+        ((i * 7 + j * 3 + i * j) % 11) as u64 + u64::from((i + j) % 4 == 1) * 12
+    };
     let total_weight: u64 = (0..10)
         .flat_map(|i| (0..10).filter(move |&j| j != i).map(move |j| weight(i, j)))
         .sum();
@@ -188,7 +190,10 @@ fn published_tables_have_the_studys_rows() {
     assert_eq!((sic.hidden, sic.lr), (500, 0.01));
     assert_eq!((sic.misclassified, sic.error_pct), (1234, 13.4));
     assert!(sic.note.unwrap().contains("12.34%"));
-    assert_eq!(TABLES[2].rows.iter().filter(|r| r.note.is_some()).count(), 1);
+    assert_eq!(
+        TABLES[2].rows.iter().filter(|r| r.note.is_some()).count(),
+        1
+    );
     assert_eq!(TABLES[3].rows[0].seconds, 7538.0);
     assert_eq!(TABLES[4].varying, Varying::TrainSamples);
     let ks: Vec<usize> = TABLES[4].rows.iter().map(|r| r.train_samples).collect();
@@ -244,7 +249,9 @@ fn matcher_finds_the_right_records_per_mode_and_averages_seeds() {
     let t6 = &TABLES[5];
     let m6 = match_row(t6, &t6.rows[0], &records);
     assert_eq!(m6.len(), 2);
-    assert!(m6.iter().all(|m| m.keys.iter().all(|k| k.contains("l2=0.01"))));
+    assert!(m6
+        .iter()
+        .all(|m| m.keys.iter().all(|k| k.contains("l2=0.01"))));
 }
 
 #[test]
@@ -328,18 +335,20 @@ fn write_report_writes_markdown_and_pngs() {
     let kinds = ["loss-", "test-error-", "heatmap-", "confusion-best"];
     for k in kinds {
         assert!(
-            files.plots.iter().any(|p| p
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(k)),
+            files
+                .plots
+                .iter()
+                .any(|p| p.file_name().unwrap().to_string_lossy().starts_with(k)),
             "no {k} plot"
         );
     }
     for p in &files.plots {
         assert!(p.starts_with(dir.path().join("plots")));
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(md.contains(&format!("](plots/{name})")), "{name} not embedded");
+        assert!(
+            md.contains(&format!("](plots/{name})")),
+            "{name} not embedded"
+        );
         let expected = if name.starts_with("confusion") {
             plots::CONFUSION_SIZE
         } else {

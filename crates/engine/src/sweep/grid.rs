@@ -239,6 +239,12 @@ mod tests {
         let bad = SweepFile::parse("[[grid]]\nhiden = [3]\n", Path::new("s.toml"));
         assert!(matches!(bad, Err(EngineError::Format { .. })));
         let empty = SweepFile::parse("[[grid]]\nhidden = []\n", Path::new("s.toml"));
-        assert!(matches!(empty, Err(EngineError::Config { field: "--hidden", .. })));
+        assert!(matches!(
+            empty,
+            Err(EngineError::Config {
+                field: "--hidden",
+                ..
+            })
+        ));
     }
 }

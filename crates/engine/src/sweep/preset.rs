@@ -109,7 +109,9 @@ mod tests {
         let cs = Preset::Study.expand(&[Backprop::Exact], &[1]);
         // Tables 1 (9) + 2 (3) + 3 (9) + 4 (1) + 5 (3) + 6 (2) + appendix (2).
         assert_eq!(cs.len(), 29);
-        assert!(cs.iter().all(|c| c.epochs == 50 && c.backprop == Backprop::Exact));
+        assert!(cs
+            .iter()
+            .all(|c| c.epochs == 50 && c.backprop == Backprop::Exact));
         for n in SIZES {
             for lr in RATES {
                 assert!(has(&cs, Case::Tanh, n, lr, 1250, 0.0));

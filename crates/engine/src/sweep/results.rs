@@ -177,7 +177,8 @@ pub fn merge(paths: &[PathBuf]) -> Result<Vec<RunRecord>, EngineError> {
         for rec in ResultsFile::read(path)?.records {
             match by_key.get(&rec.key) {
                 Some((prev, prev_path)) => {
-                    if prev.report.metrics.without_timings() != rec.report.metrics.without_timings() {
+                    if prev.report.metrics.without_timings() != rec.report.metrics.without_timings()
+                    {
                         return Err(EngineError::Format {
                             path: path.clone(),
                             problem: format!(

@@ -2,9 +2,7 @@
 
 use super::results::{config_key, ResultsFile, RunRecord};
 use super::shard::schedule_order;
-use crate::{
-    train_with, EngineError, LoadedData, Observer, StepOptions, TrainConfig, TrainReport,
-};
+use crate::{train_with, EngineError, LoadedData, Observer, StepOptions, TrainConfig, TrainReport};
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -38,9 +38,16 @@ pub fn random_dataset(
 }
 
 /// A network with weights drawn from U(-range, range).
-pub fn random_network(inputs: usize, hidden: usize, outputs: usize, range: f32, seed: u64) -> Network {
+pub fn random_network(
+    inputs: usize,
+    hidden: usize,
+    outputs: usize,
+    range: f32,
+    seed: u64,
+) -> Network {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut draw = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-range..range)).collect() };
+    let mut draw =
+        |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-range..range)).collect() };
     let w1 = draw(inputs * hidden);
     let w2 = draw(outputs * hidden);
     Network::from_weights(inputs, hidden, outputs, w1, w2).unwrap()

@@ -1,0 +1,109 @@
+//! `mlp predict`: classify the user's own pictures of digits with a saved model.
+
+use crate::eval::load_model;
+use crate::show::art;
+use clap::Args as ClapArgs;
+use mlp_engine::model::{argmax, Model};
+use mlp_engine::preprocess::prepare;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// Flags of `mlp predict`.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// The model file (written by `mlp train --save`).
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    /// Pictures of single digits (PNG, JPEG or BMP), any size, dark on light or light on dark.
+    #[arg(required = true, value_name = "IMAGE")]
+    images: Vec<PathBuf>,
+    /// Print one JSON array, an object per image, instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Also show each image as the network sees it (terminal art, or "input" in --json).
+    #[arg(long)]
+    show: bool,
+}
+
+/// Decodes `path` to grayscale, compositing any transparency onto white.
+fn decode(path: &Path) -> Result<(Vec<u8>, usize, usize), String> {
+    let img = image::ImageReader::open(path)
+        .map_err(|e| e.to_string())?
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?
+        .decode()
+        .map_err(|e| format!("cannot decode the image ({e})"))?;
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let gray = if img.color().has_alpha() {
+        img.to_luma_alpha8()
+            .pixels()
+            .map(|p| {
+                let (l, a) = (p.0[0] as u32, p.0[1] as u32);
+                ((l * a + 255 * (255 - a) + 127) / 255) as u8
+            })
+            .collect()
+    } else {
+        img.to_luma8().into_raw()
+    };
+    Ok((gray, w, h))
+}
+
+/// The network's input and scores for the picture at `path`.
+fn classify(m: &Model, path: &Path) -> Result<(Vec<u8>, Vec<f32>), String> {
+    let (gray, w, h) = decode(path)?;
+    let input = prepare(&gray, w, h, m.rows, m.cols).map_err(|e| e.to_string())?;
+    let x: Vec<f32> = input.iter().map(|&v| v as f32 / 255.0).collect();
+    let scores = m.scores(&x);
+    Ok((input, scores))
+}
+
+/// Runs `mlp predict`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let m = load_model(&args.model)?;
+    let mut failures: Vec<String> = Vec::new();
+    let mut entries = Vec::new();
+    for path in &args.images {
+        let name = path.display().to_string();
+        match classify(&m, path) {
+            Ok((input, scores)) => {
+                let digit = argmax(&scores);
+                if args.json {
+                    let mut e = json!({ "file": name, "prediction": digit, "scores": scores });
+                    if args.show {
+                        e["input"] = json!(input);
+                    }
+                    entries.push(e);
+                } else {
+                    println!("{name}: {digit}");
+                    let line: Vec<String> = scores
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| format!("{k} {s:.3}"))
+                        .collect();
+                    println!("  scores  {}", line.join("  "));
+                    if args.show {
+                        print!("{}", art(&input, m.rows, m.cols));
+                    }
+                }
+            }
+            Err(problem) => {
+                if args.json {
+                    entries.push(json!({ "file": name, "error": problem }));
+                }
+                failures.push(format!("{name}: {problem}"));
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+    }
+    // Every failure gets its own line; the last one is the command's error (exit 1).
+    let last = failures.pop();
+    for f in failures {
+        eprintln!("error: {f}");
+    }
+    match last {
+        Some(f) => Err(anyhow::anyhow!(f)),
+        None => Ok(()),
+    }
+}

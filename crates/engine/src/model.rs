@@ -1,0 +1,468 @@
+//! Model files: a network's weights and how they were made, in safetensors format.
+//!
+//! A model file holds two F32 tensors, `w1` with shape `[inputs, hidden]`
+//! (input-major, as [`Network::w1`] stores it) and `w2` with shape
+//! `[outputs, hidden]` (output-major, as [`Network::w2`]), and a string map of
+//! metadata (see [`keys`]) that says what the weights are and how to use them.
+//! docs/model-format.md documents the format for readers in other languages.
+
+use crate::activation::{hidden_forward, output_forward};
+use crate::{Backprop, Case, EngineError, Metrics, Network, TrainConfig};
+use safetensors::tensor::{Dtype, TensorView};
+use safetensors::SafeTensors;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The `format` metadata value every model file carries.
+pub const FORMAT_NAME: &str = "mlp-sweep-model";
+/// The format version this engine writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The metadata keys of a model file.
+pub mod keys {
+    /// Always [`super::FORMAT_NAME`].
+    pub const FORMAT: &str = "format";
+    /// Always [`super::FORMAT_VERSION`], in decimal.
+    pub const FORMAT_VERSION: &str = "format_version";
+    /// The version of the engine that wrote the file.
+    pub const TOOL_VERSION: &str = "tool_version";
+    /// `trained` (after training) or `initial` (before the first step).
+    pub const STAGE: &str = "stage";
+    /// The network case: `tanh` or `relu-sigmoid`.
+    pub const CASE: &str = "case";
+    /// The hidden layer's activation: `tanh` or `relu`.
+    pub const HIDDEN_ACTIVATION: &str = "hidden_activation";
+    /// The output layer's activation: `tanh` or `sigmoid`.
+    pub const OUTPUT_ACTIVATION: &str = "output_activation";
+    /// Input size, `rows * cols`.
+    pub const INPUTS: &str = "inputs";
+    /// Image height in pixels.
+    pub const ROWS: &str = "rows";
+    /// Image width in pixels.
+    pub const COLS: &str = "cols";
+    /// Hidden units N.
+    pub const HIDDEN: &str = "hidden";
+    /// Output units (classes).
+    pub const CLASSES: &str = "classes";
+    /// The backprop mode: `exact` or `as-published`.
+    pub const BACKPROP: &str = "backprop";
+    /// The training configuration as JSON.
+    pub const CONFIG: &str = "config";
+    /// A JSON object mapping each data file name to its SHA-256 (lowercase hex).
+    pub const DATA_SHA256: &str = "data_sha256";
+    /// The final metrics as JSON, or `null` for initial weights.
+    pub const METRICS: &str = "metrics";
+}
+
+/// Whether a file holds weights before or after training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The weights a run started from.
+    Initial,
+    /// The weights a run ended with.
+    Trained,
+}
+
+impl Stage {
+    /// The metadata name of the stage.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Initial => "initial",
+            Stage::Trained => "trained",
+        }
+    }
+}
+
+/// A network together with everything needed to use it again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The weights.
+    pub network: Network,
+    /// Before or after training.
+    pub stage: Stage,
+    /// The configuration the weights were (or are to be) trained with.
+    pub config: TrainConfig,
+    /// Image height of the training data.
+    pub rows: usize,
+    /// Image width of the training data.
+    pub cols: usize,
+    /// `(file name, SHA-256)` of each training data file.
+    pub data_sha256: Vec<(String, String)>,
+    /// The run's final metrics (trained models only).
+    pub metrics: Option<Metrics>,
+    /// The engine version that wrote the file (this engine's when not loaded).
+    pub tool_version: String,
+}
+
+impl Model {
+    /// The network case.
+    pub fn case(&self) -> Case {
+        self.config.case
+    }
+
+    /// The backprop mode the weights were trained with.
+    pub fn backprop(&self) -> Backprop {
+        self.config.backprop
+    }
+
+    /// The output scores of one input of `inputs` values in [0, 1].
+    pub fn scores(&self, x: &[f32]) -> Vec<f32> {
+        forward(&self.network, self.config.case, x)
+    }
+}
+
+/// The outputs of `net` for one dense input `x` (same kernels as [`crate::evaluate`]).
+///
+/// # Panics
+/// If `x.len()` is not `net.inputs()`.
+pub fn forward(net: &Network, case: Case, x: &[f32]) -> Vec<f32> {
+    let (d, n, c) = (net.inputs(), net.hidden(), net.outputs());
+    assert_eq!(x.len(), d, "input length");
+    let mut z = vec![0.0f32; n];
+    let mut h = vec![0.0f32; n];
+    let mut o = vec![0.0f32; c];
+    // SAFETY: x is 1 x d, w1 d x n, z 1 x n; the strides address exactly those.
+    unsafe {
+        matrixmultiply::sgemm(
+            1,
+            d,
+            n,
+            1.0,
+            x.as_ptr(),
+            d as isize,
+            1,
+            net.w1.as_ptr(),
+            n as isize,
+            1,
+            0.0,
+            z.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+    hidden_forward(case, &z, &mut h);
+    // SAFETY: h is 1 x n, w2 (c x n) read transposed as n x c, o 1 x c.
+    unsafe {
+        matrixmultiply::sgemm(
+            1,
+            n,
+            c,
+            1.0,
+            h.as_ptr(),
+            n as isize,
+            1,
+            net.w2.as_ptr(),
+            1,
+            n as isize,
+            0.0,
+            o.as_mut_ptr(),
+            c as isize,
+            1,
+        );
+    }
+    output_forward(case, &mut o);
+    o
+}
+
+/// The index of the largest score, the first on ties (as [`crate::evaluate`] picks).
+pub fn argmax(scores: &[f32]) -> usize {
+    let mut best = 0;
+    for (k, &v) in scores.iter().enumerate() {
+        if v > scores[best] {
+            best = k;
+        }
+    }
+    best
+}
+
+fn le_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// The file's bytes: the safetensors header with metadata, then `w1` and `w2`.
+pub fn to_bytes(model: &Model) -> Result<Vec<u8>, String> {
+    let net = &model.network;
+    let (d, n, c) = (net.inputs(), net.hidden(), net.outputs());
+    let json = |v: Result<String, serde_json::Error>| v.map_err(|e| e.to_string());
+    let sha: BTreeMap<&str, &str> = model
+        .data_sha256
+        .iter()
+        .map(|(f, h)| (f.as_str(), h.as_str()))
+        .collect();
+    let (ha, oa) = model.case().activations();
+    let meta: HashMap<String, String> = [
+        (keys::FORMAT, FORMAT_NAME.to_string()),
+        (keys::FORMAT_VERSION, FORMAT_VERSION.to_string()),
+        (keys::TOOL_VERSION, model.tool_version.clone()),
+        (keys::STAGE, model.stage.name().to_string()),
+        (keys::CASE, model.case().name().to_string()),
+        (keys::HIDDEN_ACTIVATION, ha.to_string()),
+        (keys::OUTPUT_ACTIVATION, oa.to_string()),
+        (keys::INPUTS, d.to_string()),
+        (keys::ROWS, model.rows.to_string()),
+        (keys::COLS, model.cols.to_string()),
+        (keys::HIDDEN, n.to_string()),
+        (keys::CLASSES, c.to_string()),
+        (keys::BACKPROP, model.backprop().name().to_string()),
+        (keys::CONFIG, json(serde_json::to_string(&model.config))?),
+        (keys::DATA_SHA256, json(serde_json::to_string(&sha))?),
+        (keys::METRICS, json(serde_json::to_string(&model.metrics))?),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let (b1, b2) = (le_bytes(&net.w1), le_bytes(&net.w2));
+    let t1 = TensorView::new(Dtype::F32, vec![d, n], &b1).map_err(|e| e.to_string())?;
+    let t2 = TensorView::new(Dtype::F32, vec![c, n], &b2).map_err(|e| e.to_string())?;
+    safetensors::serialize([("w1", t1), ("w2", t2)], Some(meta)).map_err(|e| e.to_string())
+}
+
+/// Writes `model` to `path` through a temporary file in the same folder, renamed into place.
+pub fn save(path: &Path, model: &Model) -> Result<(), EngineError> {
+    let bytes = to_bytes(model).map_err(|problem| EngineError::Format {
+        path: path.to_path_buf(),
+        problem: format!("cannot encode the model: {problem}"),
+    })?;
+    write_atomic(path, &bytes)
+}
+
+/// Writes `bytes` to `path` via a temporary sibling file and a rename: never a partial file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
+    let io = |source| EngineError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = temp_sibling(path);
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(())
+}
+
+/// A hidden temporary name next to `path`, keeping its extension (`.name.PID.tmp.ext`).
+pub fn temp_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let ext = path
+        .extension()
+        .map_or_else(String::new, |e| format!(".{}", e.to_string_lossy()));
+    path.with_file_name(format!(".{name}.{}.tmp{ext}", std::process::id()))
+}
+
+/// Reads and checks a model file; every problem is one line naming the file.
+pub fn load(path: &Path) -> Result<Model, EngineError> {
+    let bytes = std::fs::read(path).map_err(|source| EngineError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    from_bytes(&bytes).map_err(|problem| EngineError::Format {
+        path: path.to_path_buf(),
+        problem,
+    })
+}
+
+/// Decodes and checks a model file's bytes.
+pub fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
+    let (_, header) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| format!("not a readable safetensors file ({e})"))?;
+    let meta = header
+        .metadata()
+        .as_ref()
+        .ok_or("not an mlp model: the safetensors file has no metadata")?;
+    let get = |key: &str| -> Result<&str, String> {
+        meta.get(key)
+            .map(String::as_str)
+            .ok_or_else(|| format!("metadata key '{key}' is missing"))
+    };
+    let format = meta.get(keys::FORMAT).map(String::as_str);
+    if format != Some(FORMAT_NAME) {
+        return Err(format!(
+            "not an mlp model: metadata 'format' is {}, expected '{FORMAT_NAME}'",
+            format.map_or("missing".to_string(), |f| format!("'{f}'"))
+        ));
+    }
+    let version = get(keys::FORMAT_VERSION)?;
+    if version != FORMAT_VERSION.to_string() {
+        return Err(format!(
+            "model format version {version} is not supported (this mlp {} reads version {FORMAT_VERSION}; file written by mlp {})",
+            crate::VERSION,
+            meta.get(keys::TOOL_VERSION).map_or("?", String::as_str)
+        ));
+    }
+    let tensors = SafeTensors::deserialize(bytes)
+        .map_err(|e| format!("not a readable safetensors file ({e})"))?;
+    let number = |key: &str| -> Result<usize, String> {
+        let v = get(key)?;
+        v.parse::<usize>()
+            .map_err(|_| format!("metadata '{key}' is '{v}', not a whole number"))
+    };
+    let (inputs, rows, cols) = (
+        number(keys::INPUTS)?,
+        number(keys::ROWS)?,
+        number(keys::COLS)?,
+    );
+    let (hidden, classes) = (number(keys::HIDDEN)?, number(keys::CLASSES)?);
+    if rows.checked_mul(cols) != Some(inputs) {
+        return Err(format!(
+            "metadata does not match: inputs {inputs} is not rows {rows} x cols {cols}"
+        ));
+    }
+    if inputs == 0 || hidden == 0 || classes == 0 || classes > 256 {
+        return Err(format!(
+            "metadata shape {inputs}-{hidden}-{classes} is not a usable network"
+        ));
+    }
+    let case: Case = get(keys::CASE)?
+        .parse()
+        .map_err(|e| format!("metadata 'case': {e}"))?;
+    let backprop: Backprop = get(keys::BACKPROP)?
+        .parse()
+        .map_err(|e| format!("metadata 'backprop': {e}"))?;
+    let (ha, oa) = case.activations();
+    for (key, want) in [(keys::HIDDEN_ACTIVATION, ha), (keys::OUTPUT_ACTIVATION, oa)] {
+        let got = get(key)?;
+        if got != want {
+            return Err(format!(
+                "metadata does not match: '{key}' is '{got}' but case {case} uses '{want}'"
+            ));
+        }
+    }
+    let config: TrainConfig = serde_json::from_str(get(keys::CONFIG)?)
+        .map_err(|e| format!("metadata 'config' is not a training configuration ({e})"))?;
+    if config.case != case || config.hidden != hidden || config.backprop != backprop {
+        return Err(format!(
+            "metadata does not match: config says {} N={} {}, the file says {case} N={hidden} {backprop}",
+            config.case, config.hidden, config.backprop
+        ));
+    }
+    let stage = match get(keys::STAGE)? {
+        "initial" => Stage::Initial,
+        "trained" => Stage::Trained,
+        other => {
+            return Err(format!(
+                "metadata 'stage' is '{other}', expected 'initial' or 'trained'"
+            ))
+        }
+    };
+    let sha: BTreeMap<String, String> = serde_json::from_str(get(keys::DATA_SHA256)?)
+        .map_err(|e| format!("metadata 'data_sha256' is not a JSON object of strings ({e})"))?;
+    let metrics: Option<Metrics> = serde_json::from_str(get(keys::METRICS)?)
+        .map_err(|e| format!("metadata 'metrics' is not the metrics JSON ({e})"))?;
+    if stage == Stage::Trained && metrics.is_none() {
+        return Err("metadata 'metrics' is null in a trained model".into());
+    }
+    let names = tensors.names();
+    if let Some(extra) = names.iter().find(|n| **n != "w1" && **n != "w2") {
+        return Err(format!(
+            "unexpected tensor '{extra}' (a model holds only w1 and w2)"
+        ));
+    }
+    let read = |name: &str, shape: [usize; 2]| -> Result<Vec<f32>, String> {
+        let t = tensors
+            .tensor(name)
+            .map_err(|_| format!("tensor '{name}' is missing"))?;
+        if t.dtype() != Dtype::F32 {
+            return Err(format!(
+                "tensor '{name}' has dtype {:?}, expected F32",
+                t.dtype()
+            ));
+        }
+        if t.shape() != shape {
+            return Err(format!(
+                "tensor '{name}' has shape {:?}, the metadata says {:?}",
+                t.shape(),
+                shape
+            ));
+        }
+        Ok(t.data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
+    };
+    let w1 = read("w1", [inputs, hidden])?;
+    let w2 = read("w2", [classes, hidden])?;
+    let network = Network::from_weights(inputs, hidden, classes, w1, w2)
+        .ok_or("tensor sizes do not match the metadata")?;
+    Ok(Model {
+        network,
+        stage,
+        config,
+        rows,
+        cols,
+        data_sha256: sha.into_iter().collect(),
+        metrics,
+        tool_version: get(keys::TOOL_VERSION)?.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dataset;
+
+    fn model() -> Model {
+        let mut config = TrainConfig::new(Case::Tanh);
+        config.hidden = 5;
+        Model {
+            network: Network::init(12, 5, 3, 7),
+            stage: Stage::Initial,
+            config,
+            rows: 3,
+            cols: 4,
+            data_sha256: vec![("a".into(), "00ff".into())],
+            metrics: None,
+            tool_version: crate::VERSION.into(),
+        }
+    }
+
+    #[test]
+    fn round_trip_is_bit_identical() {
+        let m = model();
+        let back = from_bytes(&to_bytes(&m).unwrap()).unwrap();
+        assert_eq!(back, m);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&back.network.w1), bits(&m.network.w1));
+    }
+
+    #[test]
+    fn damaged_files_are_errors_not_panics() {
+        let bytes = to_bytes(&model()).unwrap();
+        for cut in [0, 4, 8, 20, bytes.len() / 2, bytes.len() - 1] {
+            assert!(from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut flipped = bytes.clone();
+        flipped[0] ^= 0x40;
+        assert!(from_bytes(&flipped).is_err());
+    }
+
+    #[test]
+    fn forward_agrees_with_evaluate() {
+        let (d, n, c) = (12, 6, 3);
+        let mut net = Network::init(d, n, c, 3);
+        for w in net.w1.iter_mut().chain(net.w2.iter_mut()) {
+            *w *= 100.0;
+        }
+        let x: Vec<f32> = (0..d * 40).map(|i| ((i * 37) % 11) as f32 / 10.0).collect();
+        let labels: Vec<u8> = (0..40).map(|i| (i % 3) as u8).collect();
+        let data = Dataset::from_dense(d, c, &x, &labels).unwrap();
+        for case in Case::ALL {
+            let eval = crate::evaluate(&net, case, &data);
+            for (i, row) in x.chunks_exact(d).enumerate() {
+                assert_eq!(
+                    argmax(&forward(&net, case, row)),
+                    eval.predictions[i] as usize
+                );
+            }
+        }
+    }
+}
