@@ -174,8 +174,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &args.data,
         (split.rows(), split.cols(), set.classes()),
     )?;
-    let ours = data.files.sha256();
-    if !m.data_sha256.is_empty() && m.data_sha256 != ours {
+    let mut ours = data.files.sha256();
+    ours.sort();
+    let mut theirs = m.data_sha256.clone();
+    theirs.sort();
+    if !theirs.is_empty() && theirs != ours {
         eprintln!(
             "note: the data in {} is not the data {} was trained on",
             args.data.display(),

@@ -32,13 +32,13 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]
     hidden: Vec<usize>,
     /// Learning rates, comma-separated.
-    #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, conflicts_with_all = ["preset", "config"])]
     lr: Vec<f64>,
     /// Training-set sizes K (first K images), comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "K", conflicts_with_all = ["preset", "config"])]
     train_samples: Vec<usize>,
     /// L2 coefficients, comma-separated.
-    #[arg(long, value_delimiter = ',', value_name = "LAMBDA", conflicts_with_all = ["preset", "config"])]
+    #[arg(long, value_delimiter = ',', value_name = "LAMBDA", allow_negative_numbers = true, conflicts_with_all = ["preset", "config"])]
     l2: Vec<f64>,
     /// Epoch counts, comma-separated.
     #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]

@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long, default_value_t = 300)]
     hidden: usize,
     /// Learning rate eta.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     lr: f64,
     /// Passes over the training samples.
     #[arg(long, default_value_t = 50)]
@@ -32,7 +32,12 @@ pub struct Args {
     #[arg(long, value_name = "K")]
     train_samples: Option<usize>,
     /// L2 weight-decay coefficient lambda.
-    #[arg(long, value_name = "LAMBDA", default_value_t = 0.0)]
+    #[arg(
+        long,
+        value_name = "LAMBDA",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
     l2: f64,
     /// Derivatives: exact, or as-published (the study's defective ones).
     #[arg(long, default_value = "exact")]

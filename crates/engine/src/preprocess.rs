@@ -4,7 +4,7 @@
 //! (MNIST is light ink on black), remove the background level, crop to the
 //! ink's bounding box, scale it to fit a 20x20 box keeping its aspect ratio
 //! (area averaging), and place it in a 28x28 frame so that its centre of mass
-//! is at the frame's centre. Other frame sizes keep the 20/28 proportion.
+//! is at pixel (14, 14), where MNIST's are. Other frame sizes keep the 20/28 proportion.
 
 /// Why an image cannot be turned into an input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +26,9 @@ pub enum PreprocessError {
 
 /// Border mean above which the background counts as light and the image is inverted.
 pub const LIGHT_BACKGROUND: f64 = 127.0;
+
+/// Fraction of the peak ink below which a pixel does not count for the bounding box.
+pub const INK_THRESHOLD: f32 = 0.2;
 
 /// Side of the box the digit is scaled to fit, for a frame of side `frame` (20 for 28).
 pub fn box_side(frame: usize) -> usize {
@@ -54,8 +57,8 @@ pub fn prepare(
     if max <= 0.0 {
         return Err(PreprocessError::Empty);
     }
-    // The bounding box of the clear ink; faint noise below a quarter of the peak is ignored.
-    let threshold = max * 0.25;
+    // The bounding box of the clear ink; faint noise below a fifth of the peak is ignored.
+    let threshold = max * INK_THRESHOLD;
     let (mut x0, mut y0, mut x1, mut y1) = (width, height, 0, 0);
     for y in 0..height {
         for x in 0..width {
@@ -83,15 +86,16 @@ pub fn prepare(
         for x in 0..nw {
             let v = small[y * nw + x] as f64;
             sum += v;
-            sx += v * (x as f64 + 0.5);
-            sy += v * (y as f64 + 0.5);
+            sx += v * x as f64;
+            sy += v * y as f64;
         }
     }
     if sum <= 0.0 {
         return Err(PreprocessError::Empty);
     }
+    // MNIST's centres of mass sit at pixel index 14 of 28 (frame / 2).
     let place = |frame: usize, size: usize, com: f64| -> isize {
-        let off = (frame as f64 / 2.0 - com).round() as isize;
+        let off = ((frame / 2) as f64 - com).round() as isize;
         // Keep the whole digit inside the frame.
         off.clamp(0, frame as isize - size as isize)
     };
@@ -126,7 +130,7 @@ fn ink_levels(gray: &[u8], width: usize, height: usize) -> Vec<f32> {
     let mean = border.iter().map(|&v| v as f64).sum::<f64>() / border.len() as f64;
     let invert = mean > LIGHT_BACKGROUND;
     let level = |v: u8| if invert { 255 - v } else { v };
-    // The background is the border's median ink level; whatever is darker is no ink.
+    // The background is the border's median ink level; below it is no ink.
     let mut levels: Vec<u8> = border.iter().map(|&v| level(v)).collect();
     levels.sort_unstable();
     let bg = levels[levels.len() / 2] as f32;
@@ -215,8 +219,8 @@ mod tests {
         for (i, &v) in img.iter().enumerate() {
             let v = v as f64;
             s += v;
-            sx += v * ((i % 28) as f64 + 0.5);
-            sy += v * ((i / 28) as f64 + 0.5);
+            sx += v * (i % 28) as f64;
+            sy += v * (i / 28) as f64;
         }
         (sx / s, sy / s)
     }
@@ -252,7 +256,7 @@ mod tests {
         let out = prepare(&img, 300, 200, 28, 28).unwrap();
         let (x0, y0, x1, y1) = bbox(&out);
         assert_eq!((x1 - x0, y1 - y0), (10, 20), "aspect kept, long side 20");
-        assert_eq!((x0, y0), (9, 4), "centred in the frame");
+        assert_eq!((x0, y0), (10, 5), "centre of mass at (14, 14)");
         assert_eq!(out.iter().copied().max(), Some(255));
         assert_eq!(out[0], 0, "background is black");
     }

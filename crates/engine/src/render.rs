@@ -129,7 +129,7 @@ pub fn misclassified_png(
                 root.draw(&Rectangle::new(
                     [
                         (x0 + x, y0 + y),
-                        (x0 + x + scale as i32 - 1, y0 + y + scale as i32 - 1),
+                        (x0 + x + scale as i32, y0 + y + scale as i32),
                     ],
                     RGBColor(g, g, g).filled(),
                 ))?;

@@ -1,0 +1,637 @@
+//! Model files: `train --save/--save-init/--init-from`, `eval`, `predict` and `show`.
+
+mod common;
+
+use common::{mlp, write_data};
+use std::path::{Path, PathBuf};
+
+const TRAIN: &[&str] = &[
+    "train",
+    "--quiet",
+    "--json",
+    "--case",
+    "tanh",
+    "--hidden",
+    "16",
+    "--lr",
+    "0.05",
+    "--epochs",
+    "3",
+    "--train-samples",
+    "200",
+    "--shuffle",
+];
+
+/// Runs `mlp` with `args`, expecting success; returns stdout.
+fn ok(args: &[&str]) -> String {
+    let out = mlp().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `mlp` with `args`, expecting exit `code` and one stderr line containing each of `needles`.
+fn fails(args: &[&str], code: i32, needles: &[&str]) -> String {
+    let out = mlp().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: stderr lacks {n:?}: {err}");
+    }
+    err
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        write_data(&dir.path().join("data"));
+        Fixture { dir }
+    }
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    /// Trains on the synthetic data with `extra` flags; returns the JSON report.
+    fn train(&self, extra: &[&str]) -> serde_json::Value {
+        let data = self.data();
+        let mut args: Vec<&str> = TRAIN.to_vec();
+        args.extend(["--data", s(&data)]);
+        args.extend(extra);
+        serde_json::from_str(&ok(&args)).unwrap()
+    }
+    fn eval_json(&self, model: &Path) -> serde_json::Value {
+        let data = self.data();
+        serde_json::from_str(&ok(&[
+            "eval",
+            "--json",
+            "--model",
+            s(model),
+            "--data",
+            s(&data),
+        ]))
+        .unwrap()
+    }
+    /// Files in the fixture's folder whose name starts with a dot (temporary files).
+    fn hidden_files(&self) -> Vec<String> {
+        std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    }
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn a_saved_model_evaluates_to_exactly_the_training_metrics() {
+    let f = Fixture::new();
+    let model = f.path("model.safetensors");
+    let report = f.train(&["--save", s(&model)]);
+    let m = &report["metrics"];
+    let e = f.eval_json(&model);
+    assert_eq!(e["mse"], m["test_mse"]);
+    assert_eq!(e["misclassified"], m["misclassified"]);
+    assert_eq!(e["error_pct"], m["test_error_pct"]);
+    assert_eq!(e["accuracy"], m["accuracy"]);
+    assert_eq!(e["samples"], m["test_samples"]);
+    assert_eq!(e["confusion"], report["confusion"]);
+    assert_eq!(e["config"], report["config"]);
+    assert_eq!(e["training_metrics"], report["metrics"]);
+    assert_eq!(e["per_class"].as_array().unwrap().len(), 10);
+    assert!(f.hidden_files().is_empty(), "{:?}", f.hidden_files());
+
+    // The file holds what the docs promise.
+    let loaded = mlp_engine::model::load(&model).unwrap();
+    assert_eq!(loaded.stage, mlp_engine::model::Stage::Trained);
+    assert_eq!((loaded.rows, loaded.cols), (8, 8));
+    assert_eq!(loaded.network.w1.len(), 64 * 16);
+    assert_eq!(loaded.data_sha256.len(), 4);
+    // Saving the loaded model again gives the same bytes: a bit-identical round trip.
+    let again = f.path("again.safetensors");
+    mlp_engine::model::save(&again, &loaded).unwrap();
+    assert_eq!(
+        bits(&mlp_engine::model::load(&again).unwrap().network.w1),
+        bits(&loaded.network.w1)
+    );
+    assert_eq!(mlp_engine::model::load(&again).unwrap(), loaded);
+}
+
+#[test]
+fn save_init_then_init_from_twice_trains_bit_identically() {
+    let f = Fixture::new();
+    let (init, a, b, c) = (
+        f.path("init.safetensors"),
+        f.path("a.safetensors"),
+        f.path("b.safetensors"),
+        f.path("c.safetensors"),
+    );
+    let ra = f.train(&["--save-init", s(&init), "--save", s(&a)]);
+    let start = mlp_engine::model::load(&init).unwrap();
+    assert_eq!(start.stage, mlp_engine::model::Stage::Initial);
+    assert_eq!(start.network, mlp_engine::Network::init(64, 16, 10, 1));
+    // Same start and seed as run a, but the weights come from the file.
+    let rb = f.train(&["--init-from", s(&init), "--save", s(&b)]);
+    let rc = f.train(&["--init-from", s(&init), "--save", s(&c)]);
+    let (wa, wb, wc) = (
+        mlp_engine::model::load(&a).unwrap().network,
+        mlp_engine::model::load(&b).unwrap().network,
+        mlp_engine::model::load(&c).unwrap().network,
+    );
+    assert_eq!(bits(&wb.w1), bits(&wc.w1));
+    assert_eq!(bits(&wb.w2), bits(&wc.w2));
+    assert_eq!(
+        bits(&wa.w1),
+        bits(&wb.w1),
+        "same start, same seed: same run"
+    );
+    assert_ne!(
+        bits(&wb.w1),
+        bits(&start.network.w1),
+        "training moved the weights"
+    );
+    for r in [&ra, &rb] {
+        assert_eq!(r["metrics"]["test_mse"], rc["metrics"]["test_mse"]);
+        assert_eq!(
+            r["history"][2]["train_loss"],
+            rc["history"][2]["train_loss"]
+        );
+    }
+    // A different start gives a different run, so the test above can fail.
+    let other = f.path("other.safetensors");
+    f.train(&["--seed", "2", "--save-init", s(&other)]);
+    let rd = f.train(&["--init-from", s(&other)]);
+    assert_ne!(
+        rd["history"][0]["train_loss"],
+        rc["history"][0]["train_loss"]
+    );
+}
+
+#[test]
+fn init_from_checks_shapes_against_the_flags() {
+    let f = Fixture::new();
+    let init = f.path("init.safetensors");
+    f.train(&["--save-init", s(&init)]);
+    let data = f.data();
+    let mut args: Vec<&str> = TRAIN
+        .iter()
+        .map(|a| if *a == "16" { "8" } else { a })
+        .collect();
+    args.extend(["--data", s(&data), "--init-from", s(&init)]);
+    fails(
+        &args,
+        2,
+        &["--init-from", "init.safetensors", "64-16-10", "64-8-10"],
+    );
+
+    // Weights for other data: a 6x6 set with the same hidden size.
+    let small = f.path("small");
+    std::fs::create_dir(&small).unwrap();
+    let imgs: Vec<u8> = (0..20 * 36).map(|i| (i * 7 % 256) as u8).collect();
+    let labels: Vec<u8> = (0..20).map(|i| (i % 10) as u8).collect();
+    for prefix in ["train", "t10k"] {
+        mnist_idx::write::write_split(&small, prefix, &imgs, 6, 6, &labels).unwrap();
+    }
+    let mut args: Vec<&str> = TRAIN.to_vec();
+    args.retain(|a| *a != "200");
+    args.retain(|a| *a != "--train-samples");
+    args.extend(["--data", s(&small), "--init-from", s(&init)]);
+    fails(&args, 2, &["--init-from", "64-16-10", "36-16-10"]);
+
+    // The model does not fit that data for eval either.
+    let model = f.path("m.safetensors");
+    f.train(&["--save", s(&model)]);
+    fails(
+        &["eval", "--model", s(&model), "--data", s(&small)],
+        2,
+        &["--model", "8x8", "6x6"],
+    );
+}
+
+#[test]
+fn output_folders_are_checked_before_training() {
+    let f = Fixture::new();
+    let data = f.data();
+    let missing = f.path("nowhere").join("m.safetensors");
+    for flag in ["--save", "--save-init"] {
+        let mut args: Vec<&str> = TRAIN.to_vec();
+        args.extend(["--data", s(&data), flag, s(&missing)]);
+        fails(&args, 2, &[flag, "nowhere"]);
+    }
+    let model = f.path("m.safetensors");
+    f.train(&["--save", s(&model)]);
+    fails(
+        &[
+            "eval",
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "--confusion",
+            s(&missing),
+        ],
+        2,
+        &["--confusion", "nowhere"],
+    );
+}
+
+/// Splits a safetensors file into its header JSON and tensor bytes.
+fn split_file(bytes: &[u8]) -> (serde_json::Value, Vec<u8>) {
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    (header, bytes[8 + n..].to_vec())
+}
+
+fn join_file(header: &serde_json::Value, body: &[u8]) -> Vec<u8> {
+    let h = serde_json::to_vec(header).unwrap();
+    let mut out = (h.len() as u64).to_le_bytes().to_vec();
+    out.extend(h);
+    out.extend(body);
+    out
+}
+
+#[test]
+fn bad_model_files_are_one_line_errors_naming_the_file() {
+    let f = Fixture::new();
+    let model = f.path("good.safetensors");
+    f.train(&["--save", s(&model)]);
+    let good = std::fs::read(&model).unwrap();
+    let (header, body) = split_file(&good);
+    // Sanity: the unmodified split/join round trip is still a good model.
+    let same = f.path("same.safetensors");
+    std::fs::write(&same, join_file(&header, &body)).unwrap();
+    f.eval_json(&same);
+
+    let edit = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut h = header.clone();
+        change(&mut h);
+        join_file(&h, &body)
+    };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty", Vec::new(), "safetensors"),
+        ("truncated", good[..good.len() - 10].to_vec(), "safetensors"),
+        ("header-cut", good[..100].to_vec(), "safetensors"),
+        (
+            "garbage",
+            b"this is not a model at all, just text".to_vec(),
+            "safetensors",
+        ),
+        (
+            "other-tool",
+            edit(&|h| h["__metadata__"]["format"] = "someone-else".into()),
+            "format",
+        ),
+        (
+            "no-metadata",
+            edit(&|h| {
+                h.as_object_mut().unwrap().remove("__metadata__");
+            }),
+            "metadata",
+        ),
+        (
+            "future-version",
+            edit(&|h| h["__metadata__"]["format_version"] = "2".into()),
+            "version 2",
+        ),
+        (
+            "wrong-dtype",
+            edit(&|h| {
+                h["w1"]["dtype"] = "F16".into();
+                h["w1"]["shape"] = serde_json::json!([64, 32]);
+            }),
+            "dtype",
+        ),
+        (
+            "transposed",
+            edit(&|h| h["w1"]["shape"] = serde_json::json!([16, 64])),
+            "shape",
+        ),
+        (
+            "hidden-mismatch",
+            edit(&|h| h["__metadata__"]["hidden"] = "17".into()),
+            "does not match",
+        ),
+        (
+            "activation-mismatch",
+            edit(&|h| h["__metadata__"]["hidden_activation"] = "relu".into()),
+            "does not match",
+        ),
+        (
+            "missing-tensor",
+            edit(&|h| {
+                h.as_object_mut().unwrap().remove("w2");
+            }),
+            "safetensors",
+        ),
+        (
+            "bad-config",
+            edit(&|h| h["__metadata__"]["config"] = "{\"case\": 3}".into()),
+            "config",
+        ),
+    ];
+    let data = f.data();
+    for (name, bytes, needle) in &cases {
+        let p = f.path(&format!("{name}.safetensors"));
+        std::fs::write(&p, bytes).unwrap();
+        let file = format!("{name}.safetensors");
+        fails(
+            &["eval", "--model", s(&p), "--data", s(&data)],
+            1,
+            &[&file, needle],
+        );
+        fails(&["predict", "--model", s(&p), s(&p)], 1, &[&file, needle]);
+    }
+    fails(
+        &[
+            "eval",
+            "--model",
+            s(&f.path("absent.safetensors")),
+            "--data",
+            s(&data),
+        ],
+        1,
+        &["absent.safetensors"],
+    );
+    // --init-from reads models through the same checks.
+    let p = f.path("transposed.safetensors");
+    let mut args: Vec<&str> = TRAIN.to_vec();
+    args.extend(["--data", s(&data), "--init-from", s(&p)]);
+    fails(
+        &args,
+        1,
+        &["--init-from", "transposed.safetensors", "shape"],
+    );
+}
+
+#[test]
+fn eval_prints_tables_and_draws_pngs_atomically() {
+    let f = Fixture::new();
+    let model = f.path("m.safetensors");
+    // Few epochs at a small rate, so some images stay misclassified.
+    let data = f.data();
+    ok(&[
+        "train",
+        "--quiet",
+        "--case",
+        "tanh",
+        "--hidden",
+        "4",
+        "--lr",
+        "0.002",
+        "--epochs",
+        "1",
+        "--train-samples",
+        "50",
+        "--data",
+        s(&data),
+        "--save",
+        s(&model),
+    ]);
+    let (grid, cm) = (f.path("grid.png"), f.path("cm.png"));
+    let out = ok(&[
+        "eval",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--misclassified",
+        s(&grid),
+        "--limit",
+        "12",
+        "--confusion",
+        s(&cm),
+    ]);
+    for needle in [
+        "MSE",
+        "misclassified",
+        "error",
+        "accuracy",
+        "precision",
+        "recall",
+        "confusion matrix",
+        "most confused pairs",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    let e = f.eval_json(&model);
+    assert!(e["misclassified"].as_u64().unwrap() > 12, "{e}");
+    let confused = e["most_confused"].as_array().unwrap();
+    assert!(!confused.is_empty() && confused.len() <= 5);
+    let counts: Vec<u64> = confused
+        .iter()
+        .map(|c| c["count"].as_u64().unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    let g = image::open(&grid).unwrap();
+    // 12 images at 10 per row: two rows of captioned, scaled-up images.
+    assert!(
+        g.width() >= 800 && g.height() >= 2 * 84,
+        "{}x{}",
+        g.width(),
+        g.height()
+    );
+    let c = image::open(&cm).unwrap();
+    assert!(c.width() >= 600 && c.height() >= 600);
+    assert!(f.hidden_files().is_empty(), "{:?}", f.hidden_files());
+
+    let train_split = ok(&[
+        "eval",
+        "--json",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--split",
+        "train",
+    ]);
+    let t: serde_json::Value = serde_json::from_str(&train_split).unwrap();
+    assert_eq!(t["samples"], 300);
+    fails(
+        &[
+            "eval",
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "--limit",
+            "0",
+        ],
+        2,
+        &["--limit"],
+    );
+}
+
+#[test]
+fn show_prints_a_dataset_image_and_writes_a_png() {
+    let f = Fixture::new();
+    let data = f.data();
+    let png = f.path("seven.png");
+    let out = ok(&[
+        "show",
+        "--data",
+        s(&data),
+        "--index",
+        "5",
+        "--split",
+        "train",
+        "--png",
+        s(&png),
+        "--scale",
+        "5",
+    ]);
+    assert!(out.contains("label"), "{out}");
+    assert_eq!(out.lines().count(), 1 + 8 + 2, "{out}");
+    assert!(out.contains("@@"), "{out}");
+    let img = image::open(&png).unwrap().to_luma8();
+    assert_eq!(img.dimensions(), (40, 40));
+    fails(
+        &["show", "--data", s(&data), "--index", "100"],
+        2,
+        &["--index", "100"],
+    );
+    fails(
+        &[
+            "show",
+            "--data",
+            s(&data),
+            "--index",
+            "300",
+            "--split",
+            "train",
+        ],
+        2,
+        &["--index"],
+    );
+    assert!(f.hidden_files().is_empty());
+}
+
+/// Writes a `rows x cols` image with a 4-pixel margin, scaled by `k`, dark ink on white, as a PNG.
+fn redraw(path: &Path, pixels: &[u8], rows: usize, cols: usize, k: u32) {
+    let (rows, cols) = (rows + 8, cols + 8);
+    let img = image::GrayImage::from_fn(cols as u32, rows as u32, |x, y| {
+        let (x, y) = (x as usize, y as usize);
+        let inside = (4..cols - 4).contains(&x) && (4..rows - 4).contains(&y);
+        image::Luma([if inside {
+            255 - pixels[(y - 4) * (cols - 8) + x - 4]
+        } else {
+            255
+        }])
+    });
+    let big = image::imageops::resize(
+        &img,
+        cols as u32 * k,
+        rows as u32 * k,
+        image::imageops::FilterType::Triangle,
+    );
+    big.save(path).unwrap();
+}
+
+#[test]
+fn predict_answers_each_file_and_fails_on_bad_ones() {
+    let f = Fixture::new();
+    let model = f.path("m.safetensors");
+    f.train(&["--save", s(&model)]);
+    let mnist = mnist_idx::Mnist::open(f.data()).unwrap();
+    let good = f.path("digit.png");
+    redraw(&good, mnist.test.image(0), 8, 8, 4);
+    let blank = f.path("blank.png");
+    image::GrayImage::from_pixel(30, 30, image::Luma([255]))
+        .save(&blank)
+        .unwrap();
+    let junk = f.path("junk.png");
+    std::fs::write(&junk, b"not an image").unwrap();
+    let absent = f.path("absent.png");
+
+    let out = mlp()
+        .args(["predict", "--show", "--model", s(&model)])
+        .args([s(&junk), s(&good), s(&blank), s(&absent)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(err.trim().lines().count(), 3, "{err}");
+    for name in ["junk.png", "blank.png", "absent.png"] {
+        assert!(err.contains(name), "{err}");
+    }
+    assert!(err.contains("blank"), "{err}");
+    assert!(!err.contains("panicked"));
+    assert!(stdout.contains("digit.png: "), "{stdout}");
+    assert!(stdout.contains("scores"), "{stdout}");
+    assert!(
+        stdout.contains("+----------------+"),
+        "--show art: {stdout}"
+    );
+
+    let out = ok(&["predict", "--json", "--model", s(&model), s(&good)]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let e = &v[0];
+    assert_eq!(e["scores"].as_array().unwrap().len(), 10);
+    let digit = e["prediction"].as_u64().unwrap() as usize;
+    let scores: Vec<f64> = e["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert!(scores.iter().all(|&x| x <= scores[digit]));
+}
+
+#[test]
+fn predict_agrees_with_eval_on_redrawn_mnist_digits() {
+    let Some(dir) = std::env::var_os("MNIST_DIR") else {
+        eprintln!("skipped: set MNIST_DIR to a folder with the real MNIST files to run this test");
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("m.safetensors");
+    ok(&[
+        "train",
+        "--quiet",
+        "--hidden",
+        "64",
+        "--lr",
+        "0.1",
+        "--epochs",
+        "2",
+        "--train-samples",
+        "5000",
+        "--data",
+        s(&dir),
+        "--save",
+        s(&model),
+    ]);
+    let m = mlp_engine::model::load(&model).unwrap();
+    let data = mlp_engine::LoadedData::open(&dir).unwrap();
+    let eval = mlp_engine::evaluate(&m.network, m.case(), &data.test);
+    let n = 50;
+    let mut files = Vec::new();
+    for i in 0..n {
+        let p = tmp.path().join(format!("digit-{i}.png"));
+        redraw(&p, data.files.test.image(i), 28, 28, 3);
+        files.push(p);
+    }
+    let mut args = vec!["predict", "--json", "--model", s(&model)];
+    args.extend(files.iter().map(|p| s(p)));
+    let v: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
+    let agree = (0..n)
+        .filter(|&i| v[i]["prediction"].as_u64() == Some(eval.predictions[i] as u64))
+        .count();
+    eprintln!("predict agrees with eval on {agree} of {n} redrawn digits");
+    assert!(agree * 10 >= n * 9, "only {agree} of {n} agree");
+}
