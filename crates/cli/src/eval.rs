@@ -63,10 +63,21 @@ pub struct Args {
     confusion: Option<PathBuf>,
 }
 
+/// Converts an engine error to one flat message (usage errors stay usage errors).
+///
+/// `EngineError::Io` carries its cause as a source too; flattening keeps it from being
+/// printed twice in the error chain.
+pub fn flat(e: mlp_engine::EngineError) -> anyhow::Error {
+    match e {
+        mlp_engine::EngineError::Config { .. } => from_engine(e),
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
 /// Loads a model file, as one line naming it on failure.
 pub fn load_model(path: &Path) -> anyhow::Result<Model> {
     model::load(path)
-        .map_err(from_engine)
+        .map_err(flat)
         .context("cannot load --model")
 }
 
@@ -215,7 +226,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         );
         render::misclassified_png(path, &wrong, split.rows(), split.cols(), &title)
-            .map_err(from_engine)?;
+            .map_err(flat)?;
     }
     if let Some(path) = &args.confusion {
         let title = format!(
@@ -224,7 +235,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             eval.samples,
             args.split.name()
         );
-        render::confusion_png(path, &eval.confusion, &title, &describe(&m)).map_err(from_engine)?;
+        render::confusion_png(path, &eval.confusion, &title, &describe(&m)).map_err(flat)?;
     }
     if args.json {
         print_json(&args, &m, &eval, &figures, &confused)?;

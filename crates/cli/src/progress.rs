@@ -14,6 +14,11 @@ pub struct TrainProgress {
     stop: Arc<AtomicBool>,
 }
 
+/// Sample steps per second, whole numbers.
+fn rate(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{:.0} steps/s", state.per_sec());
+}
+
 /// True when progress should be drawn: stderr is a terminal and not quiet.
 pub fn visible(quiet: bool) -> bool {
     !quiet && std::io::stderr().is_terminal()
@@ -32,9 +37,10 @@ impl TrainProgress {
         );
         bar.set_style(
             ProgressStyle::with_template(
-                "{prefix} [{bar:30}] {percent:>3}% {per_sec} ETA {eta} {msg}",
+                "{prefix} [{bar:30}] {percent:>3}% {rate} ETA {eta} {msg}",
             )
             .expect("valid template")
+            .with_key("rate", rate)
             .progress_chars("=> "),
         );
         bar.set_prefix(format!("epoch 1/{epochs}"));
@@ -95,9 +101,10 @@ impl SweepProgress {
         };
         overall.set_style(
             ProgressStyle::with_template(
-                "{prefix} [{bar:30}] {percent:>3}% {per_sec} ETA {eta} {msg}",
+                "{prefix} [{bar:30}] {percent:>3}% {rate} ETA {eta} {msg}",
             )
             .expect("valid template")
+            .with_key("rate", rate)
             .progress_chars("=> "),
         );
         SweepProgress {

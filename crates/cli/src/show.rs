@@ -70,7 +70,7 @@ pub fn write_png(
     image::codecs::png::PngEncoder::new(&mut bytes)
         .write_image(&big, w as u32, h as u32, image::ExtendedColorType::L8)
         .with_context(|| format!("cannot encode {}", path.display()))?;
-    mlp_engine::model::write_atomic(path, &bytes).map_err(from_engine)?;
+    mlp_engine::model::write_atomic(path, &bytes).map_err(crate::eval::flat)?;
     Ok(())
 }
 

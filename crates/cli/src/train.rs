@@ -152,7 +152,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 )
             });
             let m = model_of(net, Stage::Initial, None);
-            model::save(path, &m).map_err(from_engine)?;
+            model::save(path, &m).map_err(crate::eval::flat)?;
             Some(m.network)
         }
         None => init,
@@ -176,7 +176,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     progress.finish();
     if let Some(path) = &args.save {
         let m = model_of(net, Stage::Trained, Some(report.metrics.clone()));
-        model::save(path, &m).map_err(from_engine)?;
+        model::save(path, &m).map_err(crate::eval::flat)?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -208,7 +208,7 @@ pub(crate) fn check_writable(flag: &str, path: &Path) -> anyhow::Result<()> {
 /// Loads the weights of `--init-from`, checking the hidden size against `--hidden`.
 fn load_init(path: &Path, hidden: usize) -> anyhow::Result<Network> {
     let m = model::load(path)
-        .map_err(from_engine)
+        .map_err(crate::eval::flat)
         .context("cannot use --init-from")?;
     if m.network.hidden() != hidden {
         return Err(UsageError(format!(

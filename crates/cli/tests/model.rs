@@ -355,7 +355,7 @@ fn bad_model_files_are_one_line_errors_naming_the_file() {
         );
         fails(&["predict", "--model", s(&p), s(&p)], 1, &[&file, needle]);
     }
-    fails(
+    let err = fails(
         &[
             "eval",
             "--model",
@@ -366,6 +366,7 @@ fn bad_model_files_are_one_line_errors_naming_the_file() {
         1,
         &["absent.safetensors"],
     );
+    assert_eq!(err.matches("os error").count(), 1, "cause said once: {err}");
     // --init-from reads models through the same checks.
     let p = f.path("transposed.safetensors");
     let mut args: Vec<&str> = TRAIN.to_vec();

@@ -6,27 +6,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
-use std::sync::OnceLock;
 
-const FONT: &[u8] = include_bytes!("study/DejaVuSans.ttf");
-const FAMILY: &str = "mlp-render-sans";
+use crate::study::{ensure_font, FAMILY};
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
-
-fn ensure_font(path: &Path) -> Result<(), EngineError> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED
-        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
-    if ok {
-        Ok(())
-    } else {
-        Err(EngineError::Format {
-            path: path.to_path_buf(),
-            problem: "the embedded font could not be parsed".into(),
-        })
-    }
-}
 
 fn font(size: f64) -> TextStyle<'static> {
     (FAMILY, size).into_font().color(&BLACK)
@@ -38,7 +22,7 @@ fn render(
     size: (u32, u32),
     draw: impl FnOnce(&Area<'_>) -> DrawResult,
 ) -> Result<(), EngineError> {
-    ensure_font(path)?;
+    ensure_font()?;
     let tmp = temp_sibling(path);
     let result: DrawResult = (|| {
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();

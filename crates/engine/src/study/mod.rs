@@ -6,6 +6,7 @@
 
 mod markdown;
 mod plots;
+pub(crate) use plots::{ensure_font, FAMILY};
 pub mod published;
 
 use crate::sweep::RunRecord;

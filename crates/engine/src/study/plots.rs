@@ -17,7 +17,8 @@ pub(crate) const PLOT_SIZE: (u32, u32) = (960, 600);
 pub(crate) const CONFUSION_SIZE: (u32, u32) = (860, 760);
 
 const FONT: &[u8] = include_bytes!("DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
+/// The font family every plot draws text in (registered by [`ensure_font`]).
+pub(crate) const FAMILY: &str = "sans-serif";
 
 /// What a plot shows, for grouping them in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,7 +49,8 @@ pub(crate) struct Plot {
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 type DrawResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
-fn ensure_font() -> Result<(), EngineError> {
+/// Registers the embedded DejaVu Sans as plotters' sans-serif, serif and monospace, once.
+pub(crate) fn ensure_font() -> Result<(), EngineError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         ["sans-serif", "serif", "monospace"]
