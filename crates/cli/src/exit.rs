@@ -53,3 +53,23 @@ pub fn one_line(e: &anyhow::Error) -> String {
     }
     msg.replace('\n', " ")
 }
+
+/// Makes `mlp ... | head` end quietly: a closed stdout is not a crash.
+///
+/// `println!` panics when the reader has gone; without this hook that panic
+/// would print a message and a backtrace hint.
+pub fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}

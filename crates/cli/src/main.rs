@@ -42,6 +42,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    exit::quiet_on_broken_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => train::run(args),

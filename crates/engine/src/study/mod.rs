@@ -6,7 +6,7 @@
 
 mod markdown;
 mod plots;
-pub(crate) use plots::{ensure_font, FAMILY};
+pub(crate) use plots::{draw_confusion, render_png_at, CONFUSION_SIZE, FAMILY};
 pub mod published;
 
 use crate::sweep::RunRecord;

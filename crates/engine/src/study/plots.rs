@@ -74,9 +74,19 @@ fn render_png(
     size: (u32, u32),
     draw: impl FnOnce(&Area<'_>) -> DrawResult,
 ) -> Result<PathBuf, EngineError> {
-    ensure_font()?;
     let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.{}.tmp.png", std::process::id()));
+    render_png_at(&path, size, draw)?;
+    Ok(path)
+}
+
+/// Renders `draw` as a `size` PNG at `path` through a temporary sibling that is renamed into place.
+pub(crate) fn render_png_at(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&Area<'_>) -> DrawResult,
+) -> Result<(), EngineError> {
+    ensure_font()?;
+    let tmp = crate::model::temp_sibling(path);
     let result: DrawResult = (|| {
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();
         root.fill(&WHITE)?;
@@ -87,18 +97,17 @@ fn render_png(
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(EngineError::Format {
-            path,
-            problem: format!("could not draw the plot: {e}"),
+            path: path.to_path_buf(),
+            problem: format!("could not draw the picture: {e}"),
         });
     }
-    std::fs::rename(&tmp, &path).map_err(|source| {
+    std::fs::rename(&tmp, path).map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
         EngineError::Io {
-            path: path.clone(),
+            path: path.to_path_buf(),
             source,
         }
-    })?;
-    Ok(path)
+    })
 }
 
 fn font(size: f64) -> TextStyle<'static> {
@@ -685,7 +694,13 @@ pub(crate) fn best_record(records: &[RunRecord]) -> Option<&RunRecord> {
         })
 }
 
-fn draw_confusion(root: &Area<'_>, title: &str, subtitle: &str, m: &[Vec<u64>]) -> DrawResult {
+/// Draws a confusion matrix (`[true][predicted]`) heat map with counts.
+pub(crate) fn draw_confusion(
+    root: &Area<'_>,
+    title: &str,
+    subtitle: &str,
+    m: &[Vec<u64>],
+) -> DrawResult {
     let area = titled(root, title, subtitle)?;
     let n = m.len() as i32;
     let max_diag = (0..m.len()).map(|i| m[i][i]).max().unwrap_or(0).max(1) as f64;
