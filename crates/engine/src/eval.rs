@@ -81,48 +81,7 @@ pub(crate) fn evaluate_scaled(w: &ScaledWeights<'_>, case: Case, data: &Dataset)
         for r in 0..rows {
             data.dense_into(start + r, &mut x[r * d..(r + 1) * d]);
         }
-        // z = s1 * X W1 (W1 stored input-major, d x n).
-        // SAFETY: every slice holds the rows x cols its strides address.
-        unsafe {
-            matrixmultiply::sgemm(
-                rows,
-                d,
-                n,
-                w.s1,
-                x.as_ptr(),
-                d as isize,
-                1,
-                w.net.w1.as_ptr(),
-                n as isize,
-                1,
-                0.0,
-                z.as_mut_ptr(),
-                n as isize,
-                1,
-            );
-        }
-        hidden_forward(case, &z[..rows * n], &mut h[..rows * n]);
-        // o = s2 * H W2^T (W2 stored output-major, c x n, read transposed).
-        // SAFETY: as above; W2^T is addressed with row stride 1, column stride n.
-        unsafe {
-            matrixmultiply::sgemm(
-                rows,
-                n,
-                c,
-                w.s2,
-                h.as_ptr(),
-                n as isize,
-                1,
-                w.net.w2.as_ptr(),
-                1,
-                n as isize,
-                0.0,
-                o.as_mut_ptr(),
-                c as isize,
-                1,
-            );
-        }
-        output_forward(case, &mut o[..rows * c]);
+        forward_rows(w, case, rows, &x, &mut z, &mut h, &mut o);
         for r in 0..rows {
             let label = data.label(start + r) as usize;
             let out = &o[r * c..(r + 1) * c];
@@ -155,4 +114,65 @@ pub(crate) fn evaluate_scaled(w: &ScaledWeights<'_>, case: Case, data: &Dataset)
         confusion,
         predictions,
     }
+}
+
+/// The network's outputs for `rows` dense inputs at once: `o = f2(s2 f1(s1 X W1) W2^T)`.
+///
+/// `x` holds `rows x inputs` values; `z` and `h` are `rows x hidden` scratch,
+/// `o` receives `rows x outputs`.
+pub(crate) fn forward_rows(
+    w: &ScaledWeights<'_>,
+    case: Case,
+    rows: usize,
+    x: &[f32],
+    z: &mut [f32],
+    h: &mut [f32],
+    o: &mut [f32],
+) {
+    let (d, n, c) = (w.net.inputs(), w.net.hidden(), w.net.outputs());
+    assert!(
+        x.len() >= rows * d && z.len() >= rows * n && h.len() >= rows * n && o.len() >= rows * c
+    );
+    // z = s1 * X W1 (W1 stored input-major, d x n).
+    // SAFETY: the asserts above give every slice the rows x cols its strides address.
+    unsafe {
+        matrixmultiply::sgemm(
+            rows,
+            d,
+            n,
+            w.s1,
+            x.as_ptr(),
+            d as isize,
+            1,
+            w.net.w1.as_ptr(),
+            n as isize,
+            1,
+            0.0,
+            z.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+    hidden_forward(case, &z[..rows * n], &mut h[..rows * n]);
+    // o = s2 * H W2^T (W2 stored output-major, c x n, read transposed).
+    // SAFETY: as above; W2^T is addressed with row stride 1, column stride n.
+    unsafe {
+        matrixmultiply::sgemm(
+            rows,
+            n,
+            c,
+            w.s2,
+            h.as_ptr(),
+            n as isize,
+            1,
+            w.net.w2.as_ptr(),
+            1,
+            n as isize,
+            0.0,
+            o.as_mut_ptr(),
+            c as isize,
+            1,
+        );
+    }
+    output_forward(case, &mut o[..rows * c]);
 }

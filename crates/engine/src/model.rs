@@ -6,7 +6,7 @@
 //! metadata (see [`keys`]) that says what the weights are and how to use them.
 //! docs/model-format.md documents the format for readers in other languages.
 
-use crate::activation::{hidden_forward, output_forward};
+use crate::eval::{forward_rows, ScaledWeights};
 use crate::{Backprop, Case, EngineError, Metrics, Network, TrainConfig};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
@@ -117,51 +117,15 @@ impl Model {
 /// # Panics
 /// If `x.len()` is not `net.inputs()`.
 pub fn forward(net: &Network, case: Case, x: &[f32]) -> Vec<f32> {
-    let (d, n, c) = (net.inputs(), net.hidden(), net.outputs());
-    assert_eq!(x.len(), d, "input length");
-    let mut z = vec![0.0f32; n];
-    let mut h = vec![0.0f32; n];
-    let mut o = vec![0.0f32; c];
-    // SAFETY: x is 1 x d, w1 d x n, z 1 x n; the strides address exactly those.
-    unsafe {
-        matrixmultiply::sgemm(
-            1,
-            d,
-            n,
-            1.0,
-            x.as_ptr(),
-            d as isize,
-            1,
-            net.w1.as_ptr(),
-            n as isize,
-            1,
-            0.0,
-            z.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
-    hidden_forward(case, &z, &mut h);
-    // SAFETY: h is 1 x n, w2 (c x n) read transposed as n x c, o 1 x c.
-    unsafe {
-        matrixmultiply::sgemm(
-            1,
-            n,
-            c,
-            1.0,
-            h.as_ptr(),
-            n as isize,
-            1,
-            net.w2.as_ptr(),
-            1,
-            n as isize,
-            0.0,
-            o.as_mut_ptr(),
-            c as isize,
-            1,
-        );
-    }
-    output_forward(case, &mut o);
+    assert_eq!(x.len(), net.inputs(), "input length");
+    let (n, c) = (net.hidden(), net.outputs());
+    let (mut z, mut h, mut o) = (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; c]);
+    let w = ScaledWeights {
+        net,
+        s1: 1.0,
+        s2: 1.0,
+    };
+    forward_rows(&w, case, 1, x, &mut z, &mut h, &mut o);
     o
 }
 
