@@ -126,6 +126,51 @@ fn sparse(c: &mut Criterion) {
     }
 }
 
+/// One block pass: 16 held-back updates and 16 reads of digit-like samples, per path.
+/// Bytes: the logical traffic of the 16 steps it replaces (3 x rows x N x 4 each).
+fn block(c: &mut Criterion) {
+    const SLOTS: usize = 16;
+    let mut g = Rng(0x0bad_cafe_1234_5678);
+    let samples: Vec<(Vec<u32>, Vec<f32>)> = (0..2 * SLOTS).map(|_| g.sample()).collect();
+    let updates: Vec<k::Sparse> = samples[..SLOTS]
+        .iter()
+        .map(|(i, v)| (&i[..], &v[..]))
+        .collect();
+    let reads: Vec<k::Sparse> = samples[SLOTS..]
+        .iter()
+        .map(|(i, v)| (&i[..], &v[..]))
+        .collect();
+    let rows: usize = samples.iter().map(|s| s.0.len()).sum();
+    let alphas = vec![0.0f32; SLOTS];
+    for n in SIZES {
+        let mut w1 = g.vec(INPUTS * n, 0.05);
+        let deltas = g.vec(SLOTS * n, 0.1);
+        let mut z = vec![0.0f32; SLOTS * n];
+        let mut grp = c.benchmark_group(format!("block_pass_16/N={n}"));
+        grp.throughput(Throughput::Bytes(
+            (rows as f64 * 1.5) as u64 * (n * 4) as u64,
+        ));
+        for p in k::available_paths() {
+            grp.bench_function(BenchmarkId::from_parameter(p), |b| {
+                k::with_path(p, || {
+                    b.iter(|| {
+                        k::block_pass(
+                            &updates,
+                            black_box(&alphas),
+                            &deltas,
+                            &reads,
+                            n,
+                            &mut w1,
+                            &mut z,
+                        )
+                    })
+                });
+            });
+        }
+        grp.finish();
+    }
+}
+
 fn dense(c: &mut Criterion) {
     let mut g = Rng(0x9e37_79b9_7f4a_7c15);
     let p = k::simd_name();
@@ -192,5 +237,5 @@ fn activations(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, sparse, dense, activations);
+criterion_group!(benches, sparse, block, dense, activations);
 criterion_main!(benches);

@@ -1,4 +1,5 @@
-//! One full online training step per case and N: sparse vs dense, fused vs unfused.
+//! One full online training step per case and N: sparse vs dense; W1 updates
+//! deferred per block, fused with the next forward, or immediate.
 //!
 //! Steps run over the real MNIST training images when `MNIST_DIR` is set,
 //! otherwise over synthetic images with MNIST's density (~19% non-zero).
@@ -7,7 +8,8 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mlp_engine::{
-    Case, Dataset, InputPath, LoadedData, Network, StepOptions, TrainConfig, Trainer,
+    Case, Dataset, InputPath, LoadedData, Network, StepOptions, TrainConfig, Trainer, W1Update,
+    DEFERRED_SAMPLES,
 };
 use std::hint::black_box;
 
@@ -38,24 +40,33 @@ fn steps(c: &mut Criterion) {
     let nnz = data.mean_nonzeros();
     let variants = [
         (
-            "sparse-fused",
+            "sparse-deferred",
             StepOptions {
                 input: InputPath::Sparse,
-                fused: true,
+                w1_update: W1Update::Deferred {
+                    samples: DEFERRED_SAMPLES,
+                },
             },
         ),
         (
-            "sparse-unfused",
+            "sparse-fused",
             StepOptions {
                 input: InputPath::Sparse,
-                fused: false,
+                w1_update: W1Update::Fused,
+            },
+        ),
+        (
+            "sparse-immediate",
+            StepOptions {
+                input: InputPath::Sparse,
+                w1_update: W1Update::Immediate,
             },
         ),
         (
             "dense",
             StepOptions {
                 input: InputPath::Dense,
-                fused: false,
+                w1_update: W1Update::Immediate,
             },
         ),
     ];

@@ -4,7 +4,7 @@ use crate::exit::{from_engine, UsageError};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use mlp_engine::bench::bench_step;
-use mlp_engine::{Case, InputPath, LoadedData, StepOptions};
+use mlp_engine::{Case, InputPath, LoadedData, StepOptions, W1Update};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -26,12 +26,24 @@ pub struct Args {
     /// Multiply by the dense input instead of the non-zero pixels.
     #[arg(long)]
     dense: bool,
-    /// Apply each W1 update and the next forward in separate passes.
-    #[arg(long)]
-    unfused: bool,
+    /// When W1 updates are applied: after each step (immediate), with the next
+    /// forward (fused), or held back and applied once per block (deferred).
+    #[arg(long, value_enum, default_value = "deferred")]
+    w1_update: UpdateArg,
+    /// Steps per block with --w1-update deferred.
+    #[arg(long, default_value_t = mlp_engine::DEFERRED_SAMPLES)]
+    block_samples: usize,
     /// Print a JSON list instead of the table.
     #[arg(long)]
     json: bool,
+}
+
+/// The `--w1-update` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum UpdateArg {
+    Immediate,
+    Fused,
+    Deferred,
 }
 
 /// Runs `mlp bench`.
@@ -42,6 +54,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.hidden.contains(&0) {
         return Err(UsageError("invalid --hidden: sizes must be at least 1".into()).into());
     }
+    if args.block_samples == 0 {
+        return Err(UsageError("invalid --block-samples: must be at least 1".into()).into());
+    }
     let data = LoadedData::open(&args.data)
         .map_err(from_engine)
         .with_context(|| format!("cannot load data from {}", args.data.display()))?;
@@ -51,23 +66,35 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } else {
             InputPath::Sparse
         },
-        fused: !args.unfused,
+        w1_update: match args.w1_update {
+            UpdateArg::Immediate => W1Update::Immediate,
+            UpdateArg::Fused => W1Update::Fused,
+            UpdateArg::Deferred => W1Update::Deferred {
+                samples: args.block_samples,
+            },
+        },
     };
     let budget = Duration::from_secs_f64(args.seconds);
     if !args.json {
         println!(
-            "single thread, {} SIMD, {} input, {}; W1 traffic = 3 x non-zero pixels x N x 4 B per step",
+            "single thread, {} SIMD, {} input, {}\nW1 KB/step: what an online step touches (3 x non-zero pixels x N x 4 B); moved: what this implementation loads and stores",
             mlp_engine::simd_name(),
             if args.dense { "dense" } else { "sparse" },
-            if args.unfused { "unfused" } else { "fused" }
+            match options.w1_update {
+                W1Update::Immediate => "W1 updated after each step".to_string(),
+                W1Update::Fused => "W1 update fused with the next forward".to_string(),
+                W1Update::Deferred { samples } =>
+                    format!("W1 updates deferred in blocks of {samples} steps"),
+            }
         );
         println!(
-            "{:<13} {:>5} {:>11} {:>8} {:>10} {:>10} {:>10} {:>11} {:>9}",
+            "{:<13} {:>5} {:>11} {:>8} {:>10} {:>8} {:>10} {:>10} {:>11} {:>9}",
             "case",
             "N",
             "steps/s",
             "us/step",
             "W1 KB/step",
+            "moved KB",
             "W1 GB/s",
             "W1 size",
             "stream GB/s",
@@ -80,12 +107,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let r = bench_step(case, hidden, &data.train, budget, options);
             if !args.json {
                 println!(
-                    "{:<13} {:>5} {:>11.0} {:>8.2} {:>10.1} {:>10.1} {:>8.2}MB {:>11.1} {:>8.0}%",
+                    "{:<13} {:>5} {:>11.0} {:>8.2} {:>10.1} {:>8.1} {:>10.1} {:>8.2}MB {:>11.1} {:>8.0}%",
                     r.case.name(),
                     r.hidden,
                     r.steps_per_second,
                     r.us_per_step,
                     r.w1_bytes_per_step / 1e3,
+                    r.w1_bytes_moved_per_step / 1e3,
                     r.achieved_gbps,
                     r.working_set_bytes as f64 / 1e6,
                     r.stream_gbps,

@@ -10,6 +10,7 @@ mod activation;
 pub mod bench;
 mod config;
 mod dataset;
+mod deferred;
 mod error;
 mod eval;
 pub mod model;
@@ -30,7 +31,7 @@ pub use eval::{evaluate, Evaluation};
 pub use network::Network;
 pub use observer::{NoObserver, Observer};
 pub use report::{EpochRecord, Metrics, TrainReport};
-pub use step::{InputPath, StepOptions};
+pub use step::{InputPath, StepOptions, W1Update, DEFERRED_SAMPLES};
 pub use train::{train, train_with, Trainer};
 
 /// The version of this engine, recorded in every result.

@@ -1,6 +1,7 @@
 //! One online SGD step: the hot loop of the whole study.
 
 use crate::activation::{hidden_backward, hidden_forward, output_derivative, output_forward};
+use crate::deferred::DeferredW1;
 use crate::{Backprop, Case, Dataset, Network};
 use mlp_kernels as k;
 
@@ -14,20 +15,41 @@ pub enum InputPath {
     Dense,
 }
 
+/// When a step's W1 update reaches the weights; all give the same training up to rounding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum W1Update {
+    /// In its own pass right after the step.
+    Immediate,
+    /// In the same pass as the next sample's forward product (bit-identical to `Immediate`).
+    Fused,
+    /// Held back for blocks of `samples` steps, each block applied in one pass
+    /// that also computes the next block's forward products (sparse input only;
+    /// weights bit-identical to `Immediate`, forward products up to reassociation).
+    Deferred {
+        /// Steps per block.
+        samples: usize,
+    },
+}
+
+/// Steps per block of [`W1Update::Deferred`] in the default options.
+pub const DEFERRED_SAMPLES: usize = 16;
+
 /// Implementation choices that must not change results beyond rounding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepOptions {
     /// Sparse or dense input layer.
     pub input: InputPath,
-    /// Apply a step's W1 update and the next sample's forward in one pass.
-    pub fused: bool,
+    /// When W1 updates are applied.
+    pub w1_update: W1Update,
 }
 
 impl Default for StepOptions {
     fn default() -> Self {
         StepOptions {
             input: InputPath::Sparse,
-            fused: true,
+            w1_update: W1Update::Deferred {
+                samples: DEFERRED_SAMPLES,
+            },
         }
     }
 }
@@ -59,6 +81,8 @@ pub(crate) struct StepState {
     /// `s2 * delta_o`, what meets the stored W2 in the backward product.
     delta_o_scaled: Vec<f32>,
     x_dense: Vec<f32>,
+    /// Block state when W1 updates are deferred (sparse input only).
+    deferred: Option<DeferredW1>,
     lo: f32,
     hi: f32,
 }
@@ -102,6 +126,12 @@ impl StepState {
             } else {
                 Vec::new()
             },
+            deferred: match (options.input, options.w1_update) {
+                (InputPath::Sparse, W1Update::Deferred { samples }) => {
+                    Some(DeferredW1::new(samples, n))
+                }
+                _ => None,
+            },
             lo,
             hi,
         }
@@ -123,10 +153,25 @@ impl StepState {
         self.z_ready = true;
     }
 
-    /// One online step on sample `cur`; `next` is the sample after it, if any.
+    /// One online step on sample `upcoming[0]`; the rest of `upcoming` are the
+    /// samples that follow it (as many as the caller knows, for fusing and deferring).
     #[inline]
-    pub(crate) fn step(&mut self, data: &Dataset, cur: usize, next: Option<usize>) -> StepOutcome {
-        if !self.z_ready {
+    pub(crate) fn step(&mut self, data: &Dataset, upcoming: &[u32]) -> StepOutcome {
+        let cur = upcoming[0] as usize;
+        let next = upcoming.get(1).map(|&i| i as usize);
+        if let Some(d) = &mut self.deferred {
+            if !d.is_next(upcoming[0]) {
+                d.pass(data, upcoming, &mut self.net.w1);
+                // Fold the scale only here, where no update is held back.
+                if self.s1 < RENORMALISE_BELOW {
+                    let s = self.s1 as f32;
+                    k::scale(s, &mut self.net.w1);
+                    d.scale_reads(s);
+                    self.s1 = 1.0;
+                }
+            }
+            d.read(data, &mut self.z);
+        } else if !self.z_ready {
             self.forward_input(data, cur);
         }
         self.z_ready = false;
@@ -182,10 +227,14 @@ impl StepState {
             &self.h,
             &mut self.net.w2,
         );
-        self.update_w1(data, cur, next, w1_changes);
-
-        if self.s1 < RENORMALISE_BELOW {
-            self.fold_w1();
+        if let Some(d) = &mut self.deferred {
+            let alpha = (self.eta as f64 / self.s1) as f32;
+            d.record(&self.g, w1_changes.then_some(alpha));
+        } else {
+            self.update_w1(data, cur, next, w1_changes);
+            if self.s1 < RENORMALISE_BELOW {
+                self.fold_w1();
+            }
         }
         if self.s2 < RENORMALISE_BELOW {
             k::scale(self.s2 as f32, &mut self.net.w2);
@@ -204,7 +253,7 @@ impl StepState {
             InputPath::Sparse => {
                 let (idx, vals) = data.sample(cur);
                 match next {
-                    Some(nx) if self.options.fused && changes => {
+                    Some(nx) if self.options.w1_update == W1Update::Fused && changes => {
                         let (nidx, nvals) = data.sample(nx);
                         k::sparse_ger_then_gemv_t(
                             alpha,
@@ -241,8 +290,19 @@ impl StepState {
         self.s1 = 1.0;
     }
 
+    /// Applies every held-back W1 update (the next step then starts a new block).
+    pub(crate) fn flush(&mut self, data: &Dataset) {
+        if let Some(d) = &mut self.deferred {
+            if d.pending() {
+                d.pass(data, &[], &mut self.net.w1);
+            }
+        }
+    }
+
     /// Folds both scales into the weights so `net` holds the true weights.
+    /// Held-back updates must have been flushed.
     pub(crate) fn normalise(&mut self) {
+        debug_assert!(!self.deferred.as_ref().is_some_and(DeferredW1::pending));
         if self.s1 != 1.0 {
             self.fold_w1();
         }

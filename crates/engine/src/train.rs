@@ -164,24 +164,17 @@ impl Trainer {
         let epochs = self.config.epochs;
         let k = self.config.train_samples;
         let mut history = Vec::with_capacity(epochs);
-        let mut order = self.epoch_order();
         let mut steps_done = 0u64;
         for epoch in 1..=epochs {
-            // The next epoch's order is needed before this one ends: the last
-            // step's W1 update is fused with the next epoch's first forward.
-            let next_order = (epoch < epochs).then(|| self.epoch_order());
+            let order = self.epoch_order();
             let start = Instant::now();
             let mut loss = 0.0f64;
             let mut correct = 0usize;
             for chunk_start in (0..k).step_by(REPORT_EVERY) {
                 let chunk_end = (chunk_start + REPORT_EVERY).min(k);
                 for i in chunk_start..chunk_end {
-                    let next = if i + 1 < k {
-                        Some(order[i + 1] as usize)
-                    } else {
-                        next_order.as_ref().map(|o| o[0] as usize)
-                    };
-                    let out = self.state.step(train, order[i] as usize, next);
+                    // The rest of the epoch: what fusing and deferring look ahead into.
+                    let out = self.state.step(train, &order[i..]);
                     loss += out.loss;
                     correct += out.correct as usize;
                 }
@@ -191,6 +184,7 @@ impl Trainer {
                     return Err(EngineError::Interrupted);
                 }
             }
+            self.state.flush(train);
             self.train_seconds += start.elapsed().as_secs_f64();
             let mut record = EpochRecord {
                 epoch,
@@ -208,9 +202,6 @@ impl Trainer {
             }
             observer.epoch_done(&record);
             history.push(record);
-            if let Some(o) = next_order {
-                order = o;
-            }
         }
         Ok(history)
     }
@@ -218,11 +209,18 @@ impl Trainer {
     /// Runs `count` steps over the first `train_samples` samples in file order (for benchmarks).
     pub fn run_steps(&mut self, train: &Dataset, count: usize) -> f64 {
         let k = self.config.train_samples.min(train.len()).max(1);
+        let order: Vec<u32> = (0..k as u32).collect();
         let mut loss = 0.0;
-        for t in 0..count {
-            let next = (t + 1 < count).then_some((t + 1) % k);
-            loss += self.state.step(train, t % k, next).loss;
+        let mut t = 0;
+        while t < count {
+            let start = t % k;
+            let end = (start + (count - t)).min(k);
+            for i in start..end {
+                loss += self.state.step(train, &order[i..end]).loss;
+            }
+            t += end - start;
         }
+        self.state.flush(train);
         loss
     }
 

@@ -14,8 +14,10 @@
 //! Semantics are specified by [`reference`]. FMA paths round `a * b + c` once;
 //! sums over rows (`gemv_t`, sparse kernels) run in row order exactly like the
 //! reference, so `sparse_ger_then_gemv_t` is bit-identical to `sparse_ger`
-//! followed by `sparse_gemv_t` on the same path. `dot`/`gemv` use several
-//! partial sums (different rounding order).
+//! followed by `sparse_gemv_t` on the same path, and [`block_pass`] (a block of
+//! held-back sparse updates, then a block of sparse reads, in one pass) to
+//! those kernels applied one slot at a time. `dot`/`gemv` use several partial
+//! sums (different rounding order).
 //!
 //! Accuracy of [`tanh`] and [`sigmoid`] (all paths, whole f32 range, vs f64):
 //! absolute error <= 1.5e-7 and relative error <= 5e-7 (measured: 8.9e-8 and
@@ -26,12 +28,14 @@
 
 mod activation;
 mod blocked;
+mod deferred;
 mod dense;
 mod dispatch;
 pub mod reference;
 mod simd;
 mod sparse;
 
+pub use deferred::MAX_SLOTS;
 use dispatch::Path;
 
 /// Name of the path kernels on this thread use: `"avx512f"`, `"avx2+fma"` or `"portable"`.
@@ -343,4 +347,90 @@ pub fn mul_relu_deriv(z: &[f32], g: &mut [f32]) {
     assert_eq!(z.len(), g.len(), "mul_relu_deriv: length mismatch");
     // SAFETY: both hold `g.len()` floats; `g` is exclusive.
     unsafe { activation::mul_relu_deriv(z.as_ptr(), g.as_mut_ptr(), g.len()) }
+}
+
+/// A sparse vector: strictly increasing indices and their values.
+pub type Sparse<'a> = (&'a [u32], &'a [f32]);
+
+/// Applies held-back sparse rank-1 updates to `a`, then computes sparse reads
+/// of the updated matrix, in one pass over `a`'s rows (`cols` floats each).
+///
+/// Update slot `p` is `(idx, vals)` with scale `alphas[p]`: row `idx[k]` gets
+/// `(alphas[p] * vals[k]) * deltas[p]`, slot after slot. Then read slot `t`
+/// gives `z[t] = sum_k vals[k] * A[idx[k], :]`. `deltas` holds one
+/// `cols`-float vector per update slot, `z` one per read slot (overwritten).
+/// The weights are bit-identical to [`sparse_ger`] applied slot by slot, and
+/// each `z[t]` to [`sparse_gemv_t`] on the updated `a`.
+///
+/// # Panics
+/// If there are more than [`MAX_SLOTS`] slots of either kind, `alphas` and
+/// the update slots differ in length, an index list is not strictly
+/// increasing or out of range, or `a`, `deltas` or `z` are too short.
+pub fn block_pass(
+    updates: &[Sparse<'_>],
+    alphas: &[f32],
+    deltas: &[f32],
+    reads: &[Sparse<'_>],
+    cols: usize,
+    a: &mut [f32],
+    z: &mut [f32],
+) {
+    const WHAT: &str = "block_pass";
+    assert!(
+        updates.len() <= MAX_SLOTS && reads.len() <= MAX_SLOTS,
+        "{WHAT}: more than {MAX_SLOTS} slots"
+    );
+    assert_eq!(
+        updates.len(),
+        alphas.len(),
+        "{WHAT}: updates.len() != alphas.len()"
+    );
+    assert!(
+        deltas.len() >= updates.len() * cols,
+        "{WHAT}: deltas shorter than update slots x cols"
+    );
+    assert!(
+        z.len() >= reads.len() * cols,
+        "{WHAT}: z shorter than read slots x cols"
+    );
+    let rows = rows_of(WHAT, a.len(), cols);
+    let empty = deferred::Slot {
+        idx: std::ptr::null(),
+        vals: std::ptr::null(),
+        len: 0,
+        alpha: 0.0,
+    };
+    let mut upd = [empty; MAX_SLOTS];
+    let mut acc = [empty; MAX_SLOTS];
+    let slot = |&(idx, vals): &Sparse<'_>, alpha: f32| {
+        assert_eq!(idx.len(), vals.len(), "{WHAT}: idx.len() != vals.len()");
+        check_idx(WHAT, idx, rows);
+        deferred::Slot {
+            idx: idx.as_ptr(),
+            vals: vals.as_ptr(),
+            len: idx.len(),
+            alpha,
+        }
+    };
+    for ((u, s), &alpha) in upd.iter_mut().zip(updates).zip(alphas) {
+        *u = slot(s, alpha);
+    }
+    for (r, s) in acc.iter_mut().zip(reads) {
+        *r = slot(s, 0.0);
+    }
+    let z = &mut z[..reads.len() * cols];
+    z.fill(0.0);
+    // SAFETY: slot counts <= MAX_SLOTS, every index < rows (checked above),
+    // lengths checked above, and `a`, `z` are exclusive borrows.
+    unsafe {
+        deferred::block_pass(
+            &upd[..updates.len()],
+            deltas.as_ptr(),
+            &acc[..reads.len()],
+            if cols == 0 { 0 } else { rows },
+            cols,
+            a.as_mut_ptr(),
+            z.as_mut_ptr(),
+        )
+    }
 }

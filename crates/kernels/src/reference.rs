@@ -108,6 +108,26 @@ pub fn sparse_ger_then_gemv_t(
     sparse_gemv_t(a, delta.len(), acc_idx, acc_vals, y);
 }
 
+/// Reference `block_pass`: `sparse_ger` for each update slot in order, then
+/// `sparse_gemv_t` for each read slot (`deltas` and `z` hold `cols` floats per slot).
+pub fn block_pass(
+    updates: &[crate::Sparse<'_>],
+    alphas: &[f32],
+    deltas: &[f32],
+    reads: &[crate::Sparse<'_>],
+    cols: usize,
+    a: &mut [f32],
+    z: &mut [f32],
+) {
+    assert_eq!(updates.len(), alphas.len());
+    for (p, (&(idx, vals), &alpha)) in updates.iter().zip(alphas).enumerate() {
+        sparse_ger(alpha, idx, vals, &deltas[p * cols..(p + 1) * cols], a);
+    }
+    for (t, &(idx, vals)) in reads.iter().enumerate() {
+        sparse_gemv_t(a, cols, idx, vals, &mut z[t * cols..(t + 1) * cols]);
+    }
+}
+
 /// Reference `tanh`: `f32::tanh` per element.
 pub fn tanh(x: &[f32], y: &mut [f32]) {
     assert_eq!(x.len(), y.len());

@@ -236,6 +236,51 @@ proptest! {
         });
     }
 
+    /// Held-back updates then reads in one pass equal the reference, exactly;
+    /// `m` up to 150 rows crosses the pass's 64-row tiles.
+    #[test]
+    fn block_pass_exact_vs_reference((cols, a, upd, reads) in (0usize..=150, 0usize..=20, 0usize..=6, 0usize..=6).prop_flat_map(|(m, n, nu, na)| (Just(n), ints(m * n), vec((subset(m), ints(m), (-4i32..=4).prop_map(|v| v as f32), ints(n)), nu), vec((subset(m), ints(m)), na)))) {
+        let updates: Vec<k::Sparse> = upd.iter().map(|(i, v, _, _)| (&i[..], &v[..i.len()])).collect();
+        let alphas: Vec<f32> = upd.iter().map(|u| u.2).collect();
+        let deltas: Vec<f32> = upd.iter().flat_map(|u| u.3.clone()).collect();
+        let rd: Vec<k::Sparse> = reads.iter().map(|(i, v)| (&i[..], &v[..i.len()])).collect();
+        let mut want_a = a.clone();
+        let mut want_z = vec![0.0; rd.len() * cols];
+        r::block_pass(&updates, &alphas, &deltas, &rd, cols, &mut want_a, &mut want_z);
+        for_each_path(|p| {
+            let mut got_a = a.clone();
+            let mut got_z = vec![f32::NAN; rd.len() * cols];
+            k::block_pass(&updates, &alphas, &deltas, &rd, cols, &mut got_a, &mut got_z);
+            assert_eq!(got_a, want_a, "a {p}");
+            assert_eq!(got_z, want_z, "z {p}");
+        });
+    }
+
+    /// With float inputs the pass is bit-identical to `sparse_ger` per update
+    /// slot then `sparse_gemv_t` per read slot on the same path.
+    #[test]
+    fn block_pass_bit_identical_to_one_at_a_time((cols, a, upd, reads) in (0usize..=150, 0usize..=20, 0usize..=6, 0usize..=6).prop_flat_map(|(m, n, nu, na)| (Just(n), floats(m * n), vec((subset(m), floats(m), -1.0f32..1.0, floats(n)), nu), vec((subset(m), floats(m)), na)))) {
+        let updates: Vec<k::Sparse> = upd.iter().map(|(i, v, _, _)| (&i[..], &v[..i.len()])).collect();
+        let alphas: Vec<f32> = upd.iter().map(|u| u.2).collect();
+        let deltas: Vec<f32> = upd.iter().flat_map(|u| u.3.clone()).collect();
+        let rd: Vec<k::Sparse> = reads.iter().map(|(i, v)| (&i[..], &v[..i.len()])).collect();
+        for_each_path(|p| {
+            let mut a1 = a.clone();
+            let mut z1 = vec![f32::NAN; rd.len() * cols];
+            for (q, (&(i, v), &al)) in updates.iter().zip(&alphas).enumerate() {
+                k::sparse_ger(al, i, v, &deltas[q * cols..(q + 1) * cols], &mut a1);
+            }
+            for (t, &(i, v)) in rd.iter().enumerate() {
+                k::sparse_gemv_t(&a1, cols, i, v, &mut z1[t * cols..(t + 1) * cols]);
+            }
+            let mut a2 = a.clone();
+            let mut z2 = vec![f32::NAN; rd.len() * cols];
+            k::block_pass(&updates, &alphas, &deltas, &rd, cols, &mut a2, &mut z2);
+            assert_eq!(bits(&a2), bits(&a1), "a {p}");
+            assert_eq!(bits(&z2), bits(&z1), "z {p}");
+        });
+    }
+
     #[test]
     fn activations_match_reference_and_inplace(x in dim().prop_flat_map(|n| vec(-20.0f32..20.0, n))) {
         let n = x.len();
@@ -403,6 +448,74 @@ fn large_fused_bit_identical() {
             assert_eq!(bits(&y1), bits(&y2), "y {p} {cols}");
         });
     }
+}
+
+/// A full-size pass (784 rows, MNIST-like density, up to the slot limit) equals the reference.
+#[test]
+fn large_block_pass_exact() {
+    let mut g = Rng(0x5151_aaaa_0101_7777);
+    for (cols, slots) in [(300, 16), (1000, 5), (1001, k::MAX_SLOTS)] {
+        let rows = 784;
+        let a: Vec<f32> = (0..rows * cols).map(|_| g.int()).collect();
+        let lists: Vec<(Vec<u32>, Vec<f32>)> = (0..2 * slots)
+            .map(|_| {
+                let i = g.rows(rows, 150);
+                let v = i.iter().map(|_| g.int()).collect();
+                (i, v)
+            })
+            .collect();
+        let updates: Vec<k::Sparse> = lists[..slots]
+            .iter()
+            .map(|(i, v)| (&i[..], &v[..]))
+            .collect();
+        let reads: Vec<k::Sparse> = lists[slots..]
+            .iter()
+            .map(|(i, v)| (&i[..], &v[..]))
+            .collect();
+        let alphas: Vec<f32> = (0..slots).map(|_| g.int()).collect();
+        let deltas: Vec<f32> = (0..slots * cols).map(|_| g.int()).collect();
+        let mut want_a = a.clone();
+        let mut want_z = vec![0.0; slots * cols];
+        r::block_pass(
+            &updates,
+            &alphas,
+            &deltas,
+            &reads,
+            cols,
+            &mut want_a,
+            &mut want_z,
+        );
+        for_each_path(|p| {
+            let mut got_a = a.clone();
+            let mut got_z = vec![f32::NAN; slots * cols];
+            k::block_pass(
+                &updates, &alphas, &deltas, &reads, cols, &mut got_a, &mut got_z,
+            );
+            assert!(got_a == want_a, "a {p} {cols}");
+            assert!(got_z == want_z, "z {p} {cols}");
+        });
+    }
+}
+
+#[test]
+#[should_panic(expected = "more than")]
+fn block_pass_rejects_too_many_slots() {
+    let idx = [0u32];
+    let vals = [1.0f32];
+    let reads: Vec<k::Sparse> = vec![(&idx[..], &vals[..]); k::MAX_SLOTS + 1];
+    let mut a = vec![0.0; 4];
+    let mut z = vec![0.0; 4 * (k::MAX_SLOTS + 1)];
+    k::block_pass(&[], &[], &[], &reads, 4, &mut a, &mut z);
+}
+
+#[test]
+#[should_panic(expected = "strictly increasing")]
+fn block_pass_rejects_unsorted_indices() {
+    let idx = [1u32, 0];
+    let vals = [1.0f32, 1.0];
+    let mut a = vec![0.0; 8];
+    let mut z = vec![0.0; 4];
+    k::block_pass(&[], &[], &[], &[(&idx[..], &vals[..])], 4, &mut a, &mut z);
 }
 
 /// Inputs for the accuracy sweep: dense grid on [-100, 100], every binade, specials.

@@ -1,0 +1,247 @@
+//! Deferred rank-k updates of sparse rows, fused with the next block's sparse reads.
+//!
+//! Online SGD updates W1 once per sample, and every update touches ~150 rows of
+//! N floats, so per step the touched rows stream through the cache hierarchy
+//! about three times (read, write, read for the next forward). Holding back a
+//! block of samples' updates and applying them in one pass moves each touched
+//! row through the hierarchy once per block. The same pass computes the next
+//! block's sparse reads, so the caller gets those forward products from it
+//! and corrects them for the updates made inside the block.
+//!
+//! The pass walks the matrix in tiles of `TILE_ROWS` consecutive rows by one
+//! column block (16 KiB at most), small enough for L1: every update slot is
+//! applied to the tile (its delta block held in registers), then every read
+//! slot sums its rows of the tile (its accumulators in registers). So each
+//! weight is loaded from beyond L1 once per pass, and the inner loops touch
+//! only L1.
+//!
+//! Each row receives its updates in slot order with the same `fma` as
+//! `sparse_ger`, so the weights after a pass are bit-identical to applying the
+//! updates one sample at a time; each read sums its rows in increasing order
+//! like `sparse_gemv_t`, so it is bit-identical to that on the updated matrix.
+
+use crate::blocked::{for_each_col_block, ColBlock};
+use crate::dispatch::kernel;
+use crate::simd::Simd;
+
+/// Most slots of either kind in one pass.
+pub const MAX_SLOTS: usize = 32;
+
+/// Rows per tile: 64 rows x one 64-float column block = 16 KiB.
+const TILE_ROWS: usize = 64;
+
+/// A sparse vector's entries in one tile: `idx[k], vals[k]` for `k in start..end`.
+#[derive(Clone, Copy)]
+struct Seg {
+    start: usize,
+    end: usize,
+}
+
+/// One slot's sparse vector (strictly increasing indices) and, for updates, its scale.
+#[derive(Clone, Copy)]
+pub(crate) struct Slot {
+    pub idx: *const u32,
+    pub vals: *const f32,
+    pub len: usize,
+    pub alpha: f32,
+}
+
+/// The updates of one tile's rows, bucketed by row in slot order.
+struct Buckets {
+    /// Tile rows with at least one update, increasing.
+    touched: [u8; TILE_ROWS],
+    n_touched: usize,
+    count: [u8; TILE_ROWS],
+    slot: [[u8; MAX_SLOTS]; TILE_ROWS],
+    scale: [[f32; MAX_SLOTS]; TILE_ROWS],
+}
+
+impl Buckets {
+    /// Buckets the update slots' segments of the tile starting at row `r0`.
+    #[inline(always)]
+    unsafe fn fill(&mut self, upd: &[Slot], segs: &[Seg], r0: usize) {
+        self.count = [0; TILE_ROWS];
+        for (p, (slot, seg)) in upd.iter().zip(segs).enumerate() {
+            for k in seg.start..seg.end {
+                let j = *slot.idx.add(k) as usize - r0;
+                let c = self.count.get_unchecked_mut(j);
+                *self
+                    .slot
+                    .get_unchecked_mut(j)
+                    .get_unchecked_mut(*c as usize) = p as u8;
+                // The same product sparse_ger forms, so the weights match it bit for bit.
+                *self
+                    .scale
+                    .get_unchecked_mut(j)
+                    .get_unchecked_mut(*c as usize) = slot.alpha * *slot.vals.add(k);
+                *c += 1;
+            }
+        }
+        self.n_touched = 0;
+        for j in 0..TILE_ROWS {
+            if self.count[j] != 0 {
+                self.touched[self.n_touched] = j as u8;
+                self.n_touched += 1;
+            }
+        }
+    }
+}
+
+/// One row tile: its bucketed updates and every read slot's segment inside it.
+struct Tile<'t> {
+    r0: usize,
+    buckets: &'t Buckets,
+    deltas: *const f32,
+    acc: &'t [Slot],
+    acc_seg: &'t [Seg],
+    a: *mut f32,
+    cols: usize,
+    z: *mut f32,
+}
+
+impl<S: Simd> ColBlock<S> for Tile<'_> {
+    #[inline(always)]
+    unsafe fn block<const NV: usize, const TAIL: bool>(&self, c0: usize, tail: usize) {
+        let l = S::LANES;
+        let cols = self.cols;
+        let base = self.a.add(c0);
+
+        // Updates, row by row: each row block is loaded once, receives its
+        // updates in slot order, and is stored once.
+        let bk = self.buckets;
+        let tile = base.add(self.r0 * cols);
+        for &j in &bk.touched[..bk.n_touched] {
+            let j = j as usize;
+            let row = tile.add(j * cols);
+            let mut w = [S::zero(); NV];
+            for (q, wv) in w.iter_mut().enumerate() {
+                *wv = S::load(row.add(q * l));
+            }
+            let mut w_t = if TAIL {
+                S::load_part(row.add(NV * l), tail)
+            } else {
+                S::zero()
+            };
+            let (slots, scales) = (bk.slot.get_unchecked(j), bk.scale.get_unchecked(j));
+            for e in 0..*bk.count.get_unchecked(j) as usize {
+                let s = S::splat(*scales.get_unchecked(e));
+                let d = self
+                    .deltas
+                    .add(*slots.get_unchecked(e) as usize * cols + c0);
+                for (q, wv) in w.iter_mut().enumerate() {
+                    *wv = S::fma(s, S::load(d.add(q * l)), *wv);
+                }
+                if TAIL {
+                    w_t = S::fma(s, S::load_part(d.add(NV * l), tail), w_t);
+                }
+            }
+            for (q, wv) in w.iter().enumerate() {
+                S::store(row.add(q * l), *wv);
+            }
+            if TAIL {
+                S::store_part(row.add(NV * l), tail, w_t);
+            }
+        }
+
+        // Reads, slot by slot, accumulating in registers.
+        for (t, (slot, seg)) in self.acc.iter().zip(self.acc_seg).enumerate() {
+            if seg.start == seg.end {
+                continue;
+            }
+            let yp = self.z.add(t * cols + c0);
+            let mut acc = [S::zero(); NV];
+            for (q, a) in acc.iter_mut().enumerate() {
+                *a = S::load(yp.add(q * l));
+            }
+            let mut acc_t = if TAIL {
+                S::load_part(yp.add(NV * l), tail)
+            } else {
+                S::zero()
+            };
+            for k in seg.start..seg.end {
+                let row = base.add(*slot.idx.add(k) as usize * cols);
+                let v = S::splat(*slot.vals.add(k));
+                for (q, a) in acc.iter_mut().enumerate() {
+                    *a = S::fma(v, S::load(row.add(q * l)), *a);
+                }
+                if TAIL {
+                    acc_t = S::fma(v, S::load_part(row.add(NV * l), tail), acc_t);
+                }
+            }
+            for (q, a) in acc.iter().enumerate() {
+                S::store(yp.add(q * l), *a);
+            }
+            if TAIL {
+                S::store_part(yp.add(NV * l), tail, acc_t);
+            }
+        }
+    }
+}
+
+/// Advances each slot's segment to its entries below `row_end`.
+#[inline(always)]
+unsafe fn advance(slots: &[Slot], segs: &mut [Seg], row_end: usize) {
+    for (slot, seg) in slots.iter().zip(segs.iter_mut()) {
+        let mut e = seg.end;
+        while e < slot.len && (*slot.idx.add(e) as usize) < row_end {
+            e += 1;
+        }
+        *seg = Seg {
+            start: seg.end,
+            end: e,
+        };
+    }
+}
+
+/// Contract: `upd.len() <= MAX_SLOTS`, `acc.len() <= MAX_SLOTS`; every slot's
+/// indices are strictly increasing and `< rows`; `a` holds `rows * cols`
+/// floats, `deltas` `upd.len() * cols`, `z` `acc.len() * cols` zeros; `z`
+/// overlaps neither `a` nor `deltas`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn block_pass_body<S: Simd>(
+    upd: &[Slot],
+    deltas: *const f32,
+    acc: &[Slot],
+    rows: usize,
+    cols: usize,
+    a: *mut f32,
+    z: *mut f32,
+) {
+    let empty = Seg { start: 0, end: 0 };
+    let mut upd_seg = [empty; MAX_SLOTS];
+    let mut acc_seg = [empty; MAX_SLOTS];
+    let (upd_seg, acc_seg) = (&mut upd_seg[..upd.len()], &mut acc_seg[..acc.len()]);
+    let mut buckets = Buckets {
+        touched: [0; TILE_ROWS],
+        n_touched: 0,
+        count: [0; TILE_ROWS],
+        slot: [[0; MAX_SLOTS]; TILE_ROWS],
+        scale: [[0.0; MAX_SLOTS]; TILE_ROWS],
+    };
+    let mut r0 = 0;
+    while r0 < rows {
+        let r1 = r0 + TILE_ROWS;
+        advance(upd, upd_seg, r1);
+        advance(acc, acc_seg, r1);
+        buckets.fill(upd, upd_seg, r0);
+        let tile = Tile {
+            r0,
+            buckets: &buckets,
+            deltas,
+            acc,
+            acc_seg,
+            a,
+            cols,
+            z,
+        };
+        for_each_col_block::<S, _>(S::FUSED_BLOCK, cols, &tile);
+        r0 = r1;
+    }
+}
+
+kernel! {
+    /// Applies the update slots to `a`, then adds the read slots' rows into the zeroed `z`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn block_pass(upd: &[Slot], deltas: *const f32, acc: &[Slot], rows: usize, cols: usize, a: *mut f32, z: *mut f32) = block_pass_body;
+}
