@@ -77,7 +77,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let budget = Duration::from_secs_f64(args.seconds);
     if !args.json {
         println!(
-            "single thread, {} SIMD, {} input, {}\nW1 KB/step: what an online step touches (3 x non-zero pixels x N x 4 B); moved: what this implementation loads and stores",
+            "single thread, {} SIMD, {} input, {}\nW1 KB/step: what an online step touches (3 x non-zero pixels x N x 4 B); moved: what this implementation loads and stores;\nL1 ceiling: steps/s if a step were only its W1 multiply-adds at the sparse row loop's speed with all rows in L1",
             mlp_engine::simd_name(),
             if args.dense { "dense" } else { "sparse" },
             match options.w1_update {
@@ -88,7 +88,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         );
         println!(
-            "{:<13} {:>5} {:>11} {:>8} {:>10} {:>8} {:>10} {:>10} {:>11} {:>9}",
+            "{:<13} {:>5} {:>11} {:>8} {:>10} {:>8} {:>10} {:>10} {:>11} {:>9} {:>11}",
             "case",
             "N",
             "steps/s",
@@ -98,7 +98,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "W1 GB/s",
             "W1 size",
             "stream GB/s",
-            "fraction"
+            "fraction",
+            "L1 ceiling"
         );
     }
     let mut results = Vec::new();
@@ -107,7 +108,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let r = bench_step(case, hidden, &data.train, budget, options);
             if !args.json {
                 println!(
-                    "{:<13} {:>5} {:>11.0} {:>8.2} {:>10.1} {:>8.1} {:>10.1} {:>8.2}MB {:>11.1} {:>8.0}%",
+                    "{:<13} {:>5} {:>11.0} {:>8.2} {:>10.1} {:>8.1} {:>10.1} {:>8.2}MB {:>11.1} {:>8.0}% {:>11.0}",
                     r.case.name(),
                     r.hidden,
                     r.steps_per_second,
@@ -117,7 +118,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     r.achieved_gbps,
                     r.working_set_bytes as f64 / 1e6,
                     r.stream_gbps,
-                    100.0 * r.bandwidth_fraction
+                    100.0 * r.bandwidth_fraction,
+                    r.l1_ceiling_steps_per_second
                 );
             }
             results.push(r);

@@ -32,6 +32,10 @@ pub struct StepBench {
     pub stream_gbps: f64,
     /// Achieved traffic as a fraction of the measured bandwidth.
     pub bandwidth_fraction: f64,
+    /// Steps per second if a step did nothing but its W1 multiply-adds (forward
+    /// and update, 2 x non-zero pixels x N) at the rate the sparse row loop
+    /// reaches with every row already in L1: a ceiling no W1 schedule can pass.
+    pub l1_ceiling_steps_per_second: f64,
 }
 
 /// Times online steps of `case` at `hidden` over `data` for about `budget`.
@@ -68,6 +72,8 @@ pub fn bench_step(
     let working_set_bytes = data.inputs() * hidden * 4;
     let stream_gbps = stream_bandwidth(working_set_bytes, Duration::from_millis(300));
     let achieved_gbps = w1_bytes_per_step * steps_per_second / 1e9;
+    let l1_ceiling_steps_per_second =
+        l1_row_loop_rate(hidden, Duration::from_millis(300)) / (2.0 * nnz * hidden as f64);
     StepBench {
         case,
         hidden,
@@ -81,6 +87,7 @@ pub fn bench_step(
         working_set_bytes,
         stream_gbps,
         bandwidth_fraction: achieved_gbps / stream_gbps,
+        l1_ceiling_steps_per_second,
     }
 }
 
@@ -119,6 +126,28 @@ fn rows_moved_per_step(data: &Dataset, k: usize, options: StepOptions) -> f64 {
         start += block;
     }
     moved as f64 / start as f64
+}
+
+/// Multiply-adds per second of the sparse row loop (`sparse_gemv_t`) over rows
+/// of `hidden` floats that all stay in L1 (16 KiB of rows), the best of repeated runs.
+pub fn l1_row_loop_rate(hidden: usize, budget: Duration) -> f64 {
+    let rows = (16 * 1024 / (hidden.max(1) * 4)).clamp(2, 64);
+    let a: Vec<f32> = (0..rows * hidden).map(|i| (i % 7) as f32 * 1e-3).collect();
+    let idx: Vec<u32> = (0..rows as u32).collect();
+    let vals = vec![0.5f32; rows];
+    let mut y = vec![0.0f32; hidden];
+    let calls = 1000;
+    let mut best = f64::INFINITY;
+    let start = Instant::now();
+    while start.elapsed() < budget {
+        let t = Instant::now();
+        for _ in 0..calls {
+            mlp_kernels::sparse_gemv_t(std::hint::black_box(&a), hidden, &idx, &vals, &mut y);
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    std::hint::black_box(&y);
+    (calls * rows * hidden) as f64 / best
 }
 
 /// Read+write streaming bandwidth (GB/s) over a buffer of `bytes`, the best of repeated passes.
