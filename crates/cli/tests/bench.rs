@@ -61,24 +61,8 @@ fn bench_json_lists_each_case_and_size_with_its_traffic() {
 
 #[test]
 fn bad_bench_flags_are_usage_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    write_data(dir.path());
-    for (args, flag) in [
-        (&["--block-samples", "0"][..], "--block-samples"),
-        (&["--seconds", "0"][..], "--seconds"),
-        (&["--hidden", "0"][..], "--hidden"),
-        (&["--w1-update", "later"][..], "--w1-update"),
-    ] {
-        let out = mlp()
-            .arg("bench")
-            .arg("--data")
-            .arg(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(flag), "{args:?}: {err}");
-        assert!(out.stdout.is_empty());
-    }
+    common::usage_error("bench", &["--block-samples", "0"], "--block-samples");
+    common::usage_error("bench", &["--seconds", "0"], "--seconds");
+    common::usage_error("bench", &["--hidden", "0"], "--hidden");
+    common::usage_error("bench", &["--w1-update", "later"], "--w1-update");
 }

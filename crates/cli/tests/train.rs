@@ -5,23 +5,7 @@ mod common;
 use common::{mlp, write_data};
 
 fn usage_error(args: &[&str], flag: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    write_data(dir.path());
-    let out = mlp()
-        .arg("train")
-        .arg("--data")
-        .arg(dir.path())
-        .args(args)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains(flag),
-        "{args:?}: stderr does not name {flag}: {err}"
-    );
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(out.stdout.is_empty());
+    common::usage_error("train", args, flag);
 }
 
 #[test]

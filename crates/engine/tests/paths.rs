@@ -15,6 +15,13 @@ fn run(case: Case, l2: f64, options: StepOptions, steps: usize) -> Network {
     t.finish()
 }
 
+fn sparse(w1_update: W1Update) -> StepOptions {
+    StepOptions {
+        input: InputPath::Sparse,
+        w1_update,
+    }
+}
+
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter()
         .zip(b)
@@ -29,15 +36,7 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 fn sparse_and_dense_paths_agree_after_100_steps() {
     for case in Case::ALL {
         for l2 in [0.0, 0.01] {
-            let sparse = run(
-                case,
-                l2,
-                StepOptions {
-                    input: InputPath::Sparse,
-                    w1_update: W1Update::Immediate,
-                },
-                100,
-            );
+            let sparse = run(case, l2, sparse(W1Update::Immediate), 100);
             let dense = run(
                 case,
                 l2,
@@ -65,33 +64,10 @@ fn sparse_and_dense_paths_agree_after_100_steps() {
 fn fused_and_unfused_are_bit_identical() {
     for case in Case::ALL {
         for l2 in [0.0, 0.01] {
-            let fused = run(
-                case,
-                l2,
-                StepOptions {
-                    input: InputPath::Sparse,
-                    w1_update: W1Update::Fused,
-                },
-                100,
-            );
-            let plain = run(
-                case,
-                l2,
-                StepOptions {
-                    input: InputPath::Sparse,
-                    w1_update: W1Update::Immediate,
-                },
-                100,
-            );
+            let fused = run(case, l2, sparse(W1Update::Fused), 100);
+            let plain = run(case, l2, sparse(W1Update::Immediate), 100);
             assert_eq!(fused, plain, "{case} l2={l2}");
         }
-    }
-}
-
-fn sparse(w1_update: W1Update) -> StepOptions {
-    StepOptions {
-        input: InputPath::Sparse,
-        w1_update,
     }
 }
 

@@ -9,9 +9,10 @@
 //! and corrects them for the updates made inside the block.
 //!
 //! The pass walks the matrix in tiles of `TILE_ROWS` consecutive rows by one
-//! column block (16 KiB at most), small enough for L1: every update slot is
-//! applied to the tile (its delta block held in registers), then every read
-//! slot sums its rows of the tile (its accumulators in registers). So each
+//! column block (16 KiB at most), small enough for L1. The tile's updates are
+//! bucketed by row; each updated row block is loaded once, receives its
+//! updates (deltas read from L1), and is stored once. Then every read slot
+//! sums its rows of the tile with its accumulators in registers. So each
 //! weight is loaded from beyond L1 once per pass, and the inner loops touch
 //! only L1.
 //!

@@ -47,6 +47,23 @@ fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
+/// A block pass's inputs from generated slots: update `(idx, vals, alpha, delta)`
+/// and read `(idx, vals)` lists, values cut to their index lists' lengths.
+#[allow(clippy::type_complexity)]
+fn block_slots<'a>(
+    upd: &'a [(Vec<u32>, Vec<f32>, f32, Vec<f32>)],
+    reads: &'a [(Vec<u32>, Vec<f32>)],
+) -> (Vec<k::Sparse<'a>>, Vec<f32>, Vec<f32>, Vec<k::Sparse<'a>>) {
+    let updates = upd
+        .iter()
+        .map(|(i, v, _, _)| (&i[..], &v[..i.len()]))
+        .collect();
+    let alphas = upd.iter().map(|u| u.2).collect();
+    let deltas = upd.iter().flat_map(|u| u.3.clone()).collect();
+    let rd = reads.iter().map(|(i, v)| (&i[..], &v[..i.len()])).collect();
+    (updates, alphas, deltas, rd)
+}
+
 /// Tolerance for a float sum of `terms` products of magnitude <= `mag`.
 fn tol(terms: usize, mag: f32) -> f32 {
     1e-6 * (terms as f32 + 1.0) * mag + 1e-6
@@ -240,10 +257,7 @@ proptest! {
     /// `m` up to 150 rows crosses the pass's 64-row tiles.
     #[test]
     fn block_pass_exact_vs_reference((cols, a, upd, reads) in (0usize..=150, 0usize..=20, 0usize..=6, 0usize..=6).prop_flat_map(|(m, n, nu, na)| (Just(n), ints(m * n), vec((subset(m), ints(m), (-4i32..=4).prop_map(|v| v as f32), ints(n)), nu), vec((subset(m), ints(m)), na)))) {
-        let updates: Vec<k::Sparse> = upd.iter().map(|(i, v, _, _)| (&i[..], &v[..i.len()])).collect();
-        let alphas: Vec<f32> = upd.iter().map(|u| u.2).collect();
-        let deltas: Vec<f32> = upd.iter().flat_map(|u| u.3.clone()).collect();
-        let rd: Vec<k::Sparse> = reads.iter().map(|(i, v)| (&i[..], &v[..i.len()])).collect();
+        let (updates, alphas, deltas, rd) = block_slots(&upd, &reads);
         let mut want_a = a.clone();
         let mut want_z = vec![0.0; rd.len() * cols];
         r::block_pass(&updates, &alphas, &deltas, &rd, cols, &mut want_a, &mut want_z);
@@ -260,10 +274,7 @@ proptest! {
     /// slot then `sparse_gemv_t` per read slot on the same path.
     #[test]
     fn block_pass_bit_identical_to_one_at_a_time((cols, a, upd, reads) in (0usize..=150, 0usize..=20, 0usize..=6, 0usize..=6).prop_flat_map(|(m, n, nu, na)| (Just(n), floats(m * n), vec((subset(m), floats(m), -1.0f32..1.0, floats(n)), nu), vec((subset(m), floats(m)), na)))) {
-        let updates: Vec<k::Sparse> = upd.iter().map(|(i, v, _, _)| (&i[..], &v[..i.len()])).collect();
-        let alphas: Vec<f32> = upd.iter().map(|u| u.2).collect();
-        let deltas: Vec<f32> = upd.iter().flat_map(|u| u.3.clone()).collect();
-        let rd: Vec<k::Sparse> = reads.iter().map(|(i, v)| (&i[..], &v[..i.len()])).collect();
+        let (updates, alphas, deltas, rd) = block_slots(&upd, &reads);
         for_each_path(|p| {
             let mut a1 = a.clone();
             let mut z1 = vec![f32::NAN; rd.len() * cols];

@@ -35,6 +35,28 @@ pub fn write_data(dir: &Path) {
     }
 }
 
+/// Asserts `mlp SUBCOMMAND --data <synthetic> ARGS` is a usage error: exit 2,
+/// stderr naming `flag`, no panic, nothing on stdout.
+pub fn usage_error(subcommand: &str, args: &[&str], flag: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = mlp()
+        .arg(subcommand)
+        .arg("--data")
+        .arg(dir.path())
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(flag),
+        "{args:?}: stderr does not name {flag}: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
 /// The `mlp` binary.
 pub fn mlp() -> Command {
     Command::cargo_bin("mlp").unwrap()
