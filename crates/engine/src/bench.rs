@@ -129,20 +129,28 @@ fn rows_moved_per_step(data: &Dataset, k: usize, options: StepOptions) -> f64 {
 }
 
 /// Multiply-adds per second of the sparse row loop (`sparse_gemv_t`) over rows
-/// of `hidden` floats that all stay in L1 (16 KiB of rows), the best of repeated runs.
+/// of `hidden` floats that all stay in L1 (16 KiB of rows), laid out as training
+/// lays out W1 (rows padded to whole vectors), the best of repeated runs.
 pub fn l1_row_loop_rate(hidden: usize, budget: Duration) -> f64 {
     let rows = (16 * 1024 / (hidden.max(1) * 4)).clamp(2, 64);
-    let a: Vec<f32> = (0..rows * hidden).map(|i| (i % 7) as f32 * 1e-3).collect();
+    let src: Vec<f32> = (0..rows * hidden).map(|i| (i % 7) as f32 * 1e-3).collect();
+    let a = crate::padded::PaddedRows::from_rows(&src, hidden);
     let idx: Vec<u32> = (0..rows as u32).collect();
     let vals = vec![0.5f32; rows];
-    let mut y = vec![0.0f32; hidden];
+    let mut y = vec![0.0f32; a.stride()];
     let calls = 1000;
     let mut best = f64::INFINITY;
     let start = Instant::now();
     while start.elapsed() < budget {
         let t = Instant::now();
         for _ in 0..calls {
-            mlp_kernels::sparse_gemv_t(std::hint::black_box(&a), hidden, &idx, &vals, &mut y);
+            mlp_kernels::sparse_gemv_t(
+                std::hint::black_box(a.as_slice()),
+                a.stride(),
+                &idx,
+                &vals,
+                &mut y,
+            );
         }
         best = best.min(t.elapsed().as_secs_f64());
     }

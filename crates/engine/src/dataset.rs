@@ -1,5 +1,6 @@
 //! A read-only, sparse f32 copy of a data split, shared by every run of a sweep.
 
+use crate::gram::Grams;
 use crate::EngineError;
 use mnist_idx::SplitView;
 
@@ -16,6 +17,8 @@ pub struct Dataset {
     idx: Vec<u32>,
     vals: Vec<f32>,
     labels: Vec<u8>,
+    /// Input dot products of nearby samples, filled on first use.
+    grams: Grams,
 }
 
 impl Dataset {
@@ -84,6 +87,7 @@ impl Dataset {
             idx: Vec::with_capacity(nnz),
             vals: Vec::with_capacity(nnz),
             labels: Vec::with_capacity(rows),
+            grams: Grams::new(rows),
         }
     }
 
@@ -119,6 +123,13 @@ impl Dataset {
         (&self.idx[a..b], &self.vals[a..b])
     }
 
+    /// `x_a . x_b` from the dataset's shared cache, when samples `a < b` lie in
+    /// one aligned group; `None` otherwise.
+    #[inline]
+    pub(crate) fn pair_dot(&self, a: u32, b: u32) -> Option<f32> {
+        self.grams.dot(self, a, b)
+    }
+
     /// The label of sample `i`.
     #[inline]
     pub fn label(&self, i: usize) -> u8 {
@@ -150,7 +161,11 @@ impl Dataset {
 
     /// Bytes this copy holds.
     pub fn heap_bytes(&self) -> usize {
-        self.offsets.len() * 8 + self.idx.len() * 4 + self.vals.len() * 4 + self.labels.len()
+        self.offsets.len() * 8
+            + self.idx.len() * 4
+            + self.vals.len() * 4
+            + self.labels.len()
+            + self.grams.heap_bytes()
     }
 }
 

@@ -8,7 +8,13 @@
 //! adds the in-block corrections, N-float axpys scaled by the Gram entries.
 //! The weights are bit-identical to per-step updates; the forward products
 //! equal them up to floating-point reassociation.
+//!
+//! While updates are deferred the block state owns W1, in a padded layout
+//! whose rows start on vector boundaries; [`DeferredW1::store_weights`] copies
+//! it back out.
 
+use crate::gram::gather_dot;
+use crate::padded::PaddedRows;
 use crate::Dataset;
 use mlp_kernels as k;
 
@@ -20,15 +26,18 @@ pub(crate) const MAX_SAMPLES: usize = k::MAX_SLOTS;
 pub(crate) struct DeferredW1 {
     /// Samples per block.
     samples: usize,
-    hidden: usize,
+    /// W1 (`inputs x hidden`), the only current copy while updates are deferred.
+    w1: PaddedRows,
+    /// Whether `w1` changed since it was last stored.
+    unstored: bool,
     /// The current block's samples, in step order.
     block: Vec<u32>,
     /// Steps of the current block taken so far (= held-back updates).
     taken: usize,
     /// `W1_stale^T x_t` per block slot (stored units), `samples x hidden`.
-    reads: Vec<f32>,
-    /// delta_h per block slot, `samples x hidden`.
-    deltas: Vec<f32>,
+    reads: PaddedRows,
+    /// delta_h per block slot, `samples x hidden` (padding stays zero, so W1's does).
+    deltas: PaddedRows,
     /// `eta / s1` of each slot's update, or `None` when it changes nothing.
     alphas: Vec<Option<f32>>,
     /// The next step's input scattered densely (zero elsewhere), for its dot
@@ -37,16 +46,18 @@ pub(crate) struct DeferredW1 {
 }
 
 impl DeferredW1 {
-    /// Empty state for blocks of `samples` steps (1 to `MAX_SAMPLES`) and `hidden` units.
-    pub(crate) fn new(samples: usize, hidden: usize) -> DeferredW1 {
+    /// State for blocks of `samples` steps (1 to `MAX_SAMPLES`) starting from
+    /// `w1` (`inputs x hidden`, row-major).
+    pub(crate) fn new(samples: usize, w1: &[f32], hidden: usize) -> DeferredW1 {
         let samples = samples.clamp(1, MAX_SAMPLES);
         DeferredW1 {
             samples,
-            hidden,
+            w1: PaddedRows::from_rows(w1, hidden),
+            unstored: false,
             block: Vec::with_capacity(samples),
             taken: 0,
-            reads: vec![0.0; samples * hidden],
-            deltas: vec![0.0; samples * hidden],
+            reads: PaddedRows::zeros(samples, hidden),
+            deltas: PaddedRows::zeros(samples, hidden),
             alphas: vec![None; samples],
             dense: Vec::new(),
         }
@@ -57,9 +68,9 @@ impl DeferredW1 {
         self.block.get(self.taken) == Some(&sample)
     }
 
-    /// Applies the held-back updates to `w1` and, when `upcoming` is not empty,
+    /// Applies the held-back updates to W1 and, when `upcoming` is not empty,
     /// starts a block of its first samples with their reads computed in the same pass.
-    pub(crate) fn pass(&mut self, data: &Dataset, upcoming: &[u32], w1: &mut [f32]) {
+    pub(crate) fn pass(&mut self, data: &Dataset, upcoming: &[u32]) {
         let next = &upcoming[..upcoming.len().min(self.samples)];
         let none: k::Sparse<'_> = (&[], &[]);
         let mut updates = [none; MAX_SAMPLES];
@@ -74,14 +85,15 @@ impl DeferredW1 {
         for (r, &i) in reads.iter_mut().zip(next) {
             *r = data.sample(i as usize);
         }
+        self.unstored |= self.taken > 0;
         k::block_pass(
             &updates[..self.taken],
             &alphas[..self.taken],
-            &self.deltas,
+            self.deltas.as_slice(),
             &reads[..next.len()],
-            self.hidden,
-            w1,
-            &mut self.reads,
+            self.w1.stride(),
+            self.w1.as_mut_slice(),
+            self.reads.as_mut_slice(),
         );
         self.block.clear();
         self.block.extend_from_slice(next);
@@ -91,34 +103,45 @@ impl DeferredW1 {
 
     /// Writes the next step's `W1^T x` (stored units, all earlier updates included) into `z`.
     pub(crate) fn read(&mut self, data: &Dataset, z: &mut [f32]) {
-        let (n, t) = (self.hidden, self.taken);
-        z.copy_from_slice(&self.reads[t * n..(t + 1) * n]);
+        let t = self.taken;
+        z.copy_from_slice(self.reads.row(t));
         if t == 0 {
             return;
         }
-        let (idx, vals) = data.sample(self.block[t] as usize);
-        for (&r, &v) in idx.iter().zip(vals) {
-            self.dense[r as usize] = v;
-        }
+        let cur = self.block[t];
+        let (idx, vals) = data.sample(cur as usize);
+        let mut scattered = false;
         for s in 0..t {
             let Some(alpha) = self.alphas[s] else {
                 continue;
             };
-            let (si, sv) = data.sample(self.block[s] as usize);
-            let dot = gather_dot(si, sv, &self.dense);
+            let earlier = self.block[s];
+            // The cached dot, or the same gather computed here.
+            let dot = data.pair_dot(earlier, cur).unwrap_or_else(|| {
+                if !scattered {
+                    for (&r, &v) in idx.iter().zip(vals) {
+                        self.dense[r as usize] = v;
+                    }
+                    scattered = true;
+                }
+                let (si, sv) = data.sample(earlier as usize);
+                gather_dot(si, sv, &self.dense)
+            });
             if dot != 0.0 {
-                k::axpy(alpha * dot, &self.deltas[s * n..(s + 1) * n], z);
+                k::axpy(alpha * dot, self.deltas.row(s), z);
             }
         }
-        for &r in idx {
-            self.dense[r as usize] = 0.0;
+        if scattered {
+            for &r in idx {
+                self.dense[r as usize] = 0.0;
+            }
         }
     }
     /// Records the step just read: its delta_h and update scale, or no update.
     pub(crate) fn record(&mut self, delta_h: &[f32], alpha: Option<f32>) {
-        let (n, t) = (self.hidden, self.taken);
+        let t = self.taken;
         if alpha.is_some() {
-            self.deltas[t * n..(t + 1) * n].copy_from_slice(delta_h);
+            self.deltas.row_mut(t).copy_from_slice(delta_h);
         }
         self.alphas[t] = alpha;
         self.taken += 1;
@@ -129,26 +152,24 @@ impl DeferredW1 {
         self.taken > 0
     }
 
-    /// Scales the reads of the block's remaining steps (when W1's scale is folded in).
-    pub(crate) fn scale_reads(&mut self, s: f32) {
-        let n = self.hidden;
-        k::scale(s, &mut self.reads[self.taken * n..self.block.len() * n]);
+    /// Multiplies W1 and the reads of the block's remaining steps by `s` (folding
+    /// W1's decay scale in). No update may be held back.
+    pub(crate) fn scale(&mut self, s: f32) {
+        debug_assert!(!self.pending());
+        k::scale(s, self.w1.as_mut_slice());
+        let stride = self.reads.stride();
+        let rest = self.taken * stride..self.block.len() * stride;
+        k::scale(s, &mut self.reads.as_mut_slice()[rest]);
+        self.unstored = true;
     }
-}
 
-/// `sum_k vals[k] * dense[idx[k]]`, with four partial sums so the adds overlap.
-#[inline]
-fn gather_dot(idx: &[u32], vals: &[f32], dense: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 4];
-    let (ic, vc) = (idx.chunks_exact(4), vals.chunks_exact(4));
-    let (ir, vr) = (ic.remainder(), vc.remainder());
-    for (i4, v4) in ic.zip(vc) {
-        for j in 0..4 {
-            acc[j] += v4[j] * dense[i4[j] as usize];
+    /// Copies W1 into `w1` (`inputs x hidden`, row-major) if it changed since
+    /// the last copy. No update may be held back.
+    pub(crate) fn store_weights(&mut self, w1: &mut [f32]) {
+        debug_assert!(!self.pending());
+        if self.unstored {
+            self.w1.copy_to(w1);
+            self.unstored = false;
         }
     }
-    for (&i, &v) in ir.iter().zip(vr) {
-        acc[0] += v * dense[i as usize];
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }

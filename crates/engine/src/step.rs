@@ -105,6 +105,12 @@ impl StepState {
     ) -> StepState {
         let (n, c, d) = (net.hidden(), net.outputs(), net.inputs());
         let (lo, hi) = case.targets();
+        let deferred = match (options.input, options.w1_update) {
+            (InputPath::Sparse, W1Update::Deferred { samples }) => {
+                Some(DeferredW1::new(samples, &net.w1, n))
+            }
+            _ => None,
+        };
         StepState {
             case,
             mode,
@@ -126,12 +132,7 @@ impl StepState {
             } else {
                 Vec::new()
             },
-            deferred: match (options.input, options.w1_update) {
-                (InputPath::Sparse, W1Update::Deferred { samples }) => {
-                    Some(DeferredW1::new(samples, n))
-                }
-                _ => None,
-            },
+            deferred,
             lo,
             hi,
         }
@@ -161,12 +162,10 @@ impl StepState {
         let next = upcoming.get(1).map(|&i| i as usize);
         if let Some(d) = &mut self.deferred {
             if !d.is_next(upcoming[0]) {
-                d.pass(data, upcoming, &mut self.net.w1);
+                d.pass(data, upcoming);
                 // Fold the scale only here, where no update is held back.
                 if self.s1 < RENORMALISE_BELOW {
-                    let s = self.s1 as f32;
-                    k::scale(s, &mut self.net.w1);
-                    d.scale_reads(s);
+                    d.scale(self.s1 as f32);
                     self.s1 = 1.0;
                 }
             }
@@ -283,6 +282,12 @@ impl StepState {
     /// Folds the W1 scale into the stored weights (and into a pending forward).
     fn fold_w1(&mut self) {
         let s = self.s1 as f32;
+        if let Some(d) = &mut self.deferred {
+            d.scale(s);
+            d.store_weights(&mut self.net.w1);
+            self.s1 = 1.0;
+            return;
+        }
         k::scale(s, &mut self.net.w1);
         if self.z_ready {
             k::scale(s, &mut self.z);
@@ -290,12 +295,14 @@ impl StepState {
         self.s1 = 1.0;
     }
 
-    /// Applies every held-back W1 update (the next step then starts a new block).
+    /// Applies every held-back W1 update (the next step then starts a new block)
+    /// and brings `net` up to date.
     pub(crate) fn flush(&mut self, data: &Dataset) {
         if let Some(d) = &mut self.deferred {
             if d.pending() {
-                d.pass(data, &[], &mut self.net.w1);
+                d.pass(data, &[]);
             }
+            d.store_weights(&mut self.net.w1);
         }
     }
 

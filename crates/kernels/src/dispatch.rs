@@ -41,6 +41,18 @@ impl Path {
         }
     }
 
+    /// Floats per vector register of this path.
+    pub(crate) fn lanes(self) -> usize {
+        use crate::simd::Simd;
+        match self {
+            Path::Portable => crate::simd::portable::Portable::LANES,
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => crate::simd::avx2::Avx2::LANES,
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512 => crate::simd::avx512::Avx512::LANES,
+        }
+    }
+
     /// Parses a canonical name or a short alias (`avx2`, `avx512`), case-insensitively.
     pub(crate) fn parse(s: &str) -> Option<Path> {
         match s.trim().to_ascii_lowercase().as_str() {

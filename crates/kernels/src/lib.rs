@@ -43,6 +43,12 @@ pub fn simd_name() -> &'static str {
     dispatch::active().name()
 }
 
+/// Floats per vector on this thread's path: matrices whose row stride is a
+/// multiple of it, starting on a 64-byte boundary, have every row's vector loads aligned.
+pub fn vector_floats() -> usize {
+    dispatch::active().lanes()
+}
+
 /// Names of all paths this CPU supports, fastest first (always ends with `"portable"`).
 pub fn available_paths() -> Vec<&'static str> {
     dispatch::available().into_iter().map(Path::name).collect()
