@@ -131,16 +131,14 @@ fn sparse(c: &mut Criterion) {
 fn block(c: &mut Criterion) {
     const SLOTS: usize = 16;
     let mut g = Rng(0x0bad_cafe_1234_5678);
-    let samples: Vec<(Vec<u32>, Vec<f32>)> = (0..2 * SLOTS).map(|_| g.sample()).collect();
-    let updates: Vec<k::Sparse> = samples[..SLOTS]
-        .iter()
-        .map(|(i, v)| (&i[..], &v[..]))
-        .collect();
-    let reads: Vec<k::Sparse> = samples[SLOTS..]
-        .iter()
-        .map(|(i, v)| (&i[..], &v[..]))
-        .collect();
-    let rows: usize = samples.iter().map(|s| s.0.len()).sum();
+    let mut set = k::SparseSet::new(INPUTS);
+    for _ in 0..2 * SLOTS {
+        let (i, v) = g.sample();
+        set.push(&i, &v);
+    }
+    let updates: Vec<k::TiledSparse> = (0..SLOTS).map(|i| set.tiled(i)).collect();
+    let reads: Vec<k::TiledSparse> = (SLOTS..2 * SLOTS).map(|i| set.tiled(i)).collect();
+    let rows = set.entries();
     let alphas = vec![0.0f32; SLOTS];
     for n in SIZES {
         let mut w1 = g.vec(INPUTS * n, 0.05);

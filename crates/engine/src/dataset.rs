@@ -11,11 +11,9 @@ use mnist_idx::SplitView;
 /// dataset, never per epoch.
 #[derive(Debug, Clone)]
 pub struct Dataset {
-    inputs: usize,
     classes: usize,
-    offsets: Vec<usize>,
-    idx: Vec<u32>,
-    vals: Vec<f32>,
+    /// The samples' non-zero pixels, checked and tiled once for the block pass.
+    samples: mlp_kernels::SparseSet,
     labels: Vec<u8>,
     /// Input dot products of nearby samples, filled on first use.
     grams: Grams,
@@ -29,14 +27,17 @@ impl Dataset {
         let bytes = split.image_bytes();
         let nnz = bytes.iter().filter(|&&b| b != 0).count();
         let mut ds = Dataset::with_capacity(inputs, split.classes(), n, nnz);
+        let (mut idx, mut vals) = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
         for (image, &label) in bytes.chunks_exact(inputs).zip(split.labels()) {
+            idx.clear();
+            vals.clear();
             for (p, &b) in image.iter().enumerate() {
                 if b != 0 {
-                    ds.idx.push(p as u32);
-                    ds.vals.push(b as f32 / 255.0);
+                    idx.push(p as u32);
+                    vals.push(b as f32 / 255.0);
                 }
             }
-            ds.finish_row(label);
+            ds.push_row(&idx, &vals, label);
         }
         ds
     }
@@ -65,34 +66,32 @@ impl Dataset {
             ));
         }
         let mut ds = Dataset::with_capacity(inputs, classes, labels.len(), x.len());
+        let (mut idx, mut vals) = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
         for (row, &label) in x.chunks_exact(inputs).zip(labels) {
+            idx.clear();
+            vals.clear();
             for (p, &v) in row.iter().enumerate() {
                 if v != 0.0 {
-                    ds.idx.push(p as u32);
-                    ds.vals.push(v);
+                    idx.push(p as u32);
+                    vals.push(v);
                 }
             }
-            ds.finish_row(label);
+            ds.push_row(&idx, &vals, label);
         }
         Ok(ds)
     }
 
     fn with_capacity(inputs: usize, classes: usize, rows: usize, nnz: usize) -> Dataset {
-        let mut offsets = Vec::with_capacity(rows + 1);
-        offsets.push(0);
         Dataset {
-            inputs,
             classes,
-            offsets,
-            idx: Vec::with_capacity(nnz),
-            vals: Vec::with_capacity(nnz),
+            samples: mlp_kernels::SparseSet::with_capacity(inputs, rows, nnz),
             labels: Vec::with_capacity(rows),
             grams: Grams::new(rows),
         }
     }
 
-    fn finish_row(&mut self, label: u8) {
-        self.offsets.push(self.idx.len());
+    fn push_row(&mut self, idx: &[u32], vals: &[f32], label: u8) {
+        self.samples.push(idx, vals);
         self.labels.push(label);
     }
 
@@ -108,7 +107,7 @@ impl Dataset {
 
     /// Input size (784 for MNIST).
     pub fn inputs(&self) -> usize {
-        self.inputs
+        self.samples.dim()
     }
 
     /// Number of classes (output units).
@@ -119,8 +118,13 @@ impl Dataset {
     /// The non-zero input indices (increasing) and values of sample `i`.
     #[inline]
     pub fn sample(&self, i: usize) -> (&[u32], &[f32]) {
-        let (a, b) = (self.offsets[i], self.offsets[i + 1]);
-        (&self.idx[a..b], &self.vals[a..b])
+        self.samples.get(i)
+    }
+
+    /// Sample `i` as the block pass takes it.
+    #[inline]
+    pub(crate) fn tiled(&self, i: usize) -> mlp_kernels::TiledSparse<'_> {
+        self.samples.tiled(i)
     }
 
     /// `x_a . x_b` from the dataset's shared cache, when samples `a < b` lie in
@@ -155,17 +159,13 @@ impl Dataset {
         if self.is_empty() {
             0.0
         } else {
-            self.idx.len() as f64 / self.len() as f64
+            self.samples.entries() as f64 / self.len() as f64
         }
     }
 
     /// Bytes this copy holds.
     pub fn heap_bytes(&self) -> usize {
-        self.offsets.len() * 8
-            + self.idx.len() * 4
-            + self.vals.len() * 4
-            + self.labels.len()
-            + self.grams.heap_bytes()
+        self.samples.heap_bytes() + self.labels.len() + self.grams.heap_bytes()
     }
 }
 

@@ -72,18 +72,18 @@ impl DeferredW1 {
     /// starts a block of its first samples with their reads computed in the same pass.
     pub(crate) fn pass(&mut self, data: &Dataset, upcoming: &[u32]) {
         let next = &upcoming[..upcoming.len().min(self.samples)];
-        let none: k::Sparse<'_> = (&[], &[]);
+        let none = k::TiledSparse::EMPTY;
         let mut updates = [none; MAX_SAMPLES];
         let mut alphas = [0.0f32; MAX_SAMPLES];
         let mut reads = [none; MAX_SAMPLES];
         for p in 0..self.taken {
             if let Some(alpha) = self.alphas[p] {
-                updates[p] = data.sample(self.block[p] as usize);
+                updates[p] = data.tiled(self.block[p] as usize);
                 alphas[p] = alpha;
             }
         }
         for (r, &i) in reads.iter_mut().zip(next) {
-            *r = data.sample(i as usize);
+            *r = data.tiled(i as usize);
         }
         self.unstored |= self.taken > 0;
         k::block_pass(

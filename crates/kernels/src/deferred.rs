@@ -27,9 +27,11 @@ use crate::simd::Simd;
 
 /// Most slots of either kind in one pass.
 pub const MAX_SLOTS: usize = 32;
+// A row's update slots are the bits of a u32.
+const _: () = assert!(MAX_SLOTS <= u32::BITS as usize);
 
 /// Rows per tile: 64 rows x one 64-float column block = 16 KiB.
-const TILE_ROWS: usize = 64;
+pub(crate) const TILE_ROWS: usize = 64;
 
 /// A sparse vector's entries in one tile: `idx[k], vals[k]` for `k in start..end`.
 #[derive(Clone, Copy)]
@@ -38,22 +40,33 @@ struct Seg {
     end: usize,
 }
 
-/// One slot's sparse vector (strictly increasing indices) and, for updates, its scale.
+/// One slot's sparse vector (strictly increasing indices), where its entries
+/// of each tile start, and, for updates, its scale.
 #[derive(Clone, Copy)]
 pub(crate) struct Slot {
     pub idx: *const u32,
     pub vals: *const f32,
-    pub len: usize,
+    /// `tiles + 1` entry offsets: tile `t`'s entries are `tile_starts[t]..tile_starts[t + 1]`.
+    pub tile_starts: *const u32,
+    /// Tiles with boundaries; later tiles have no entries.
+    pub tiles: usize,
     pub alpha: f32,
 }
 
-/// The updates of one tile's rows, bucketed by row in slot order.
+/// The updates of one tile's rows, bucketed by row.
+///
+/// A row's updates are a bit mask of slots (visited lowest first, which is
+/// slot order) and a scale per slot. Filling a per-row list with a running
+/// count made every store's address wait for the previous count's load, which
+/// serialised the fill; a mask's `|=` and the scale's store have addresses
+/// known from the index alone.
 struct Buckets {
     /// Tile rows with at least one update, increasing.
     touched: [u8; TILE_ROWS],
     n_touched: usize,
-    count: [u8; TILE_ROWS],
-    slot: [[u8; MAX_SLOTS]; TILE_ROWS],
+    /// Bit `p` of row `j`: update slot `p` has an entry in row `j`.
+    slots: [u32; TILE_ROWS],
+    /// `alpha * val` of slot `p`'s entry in row `j` (valid where the bit is set).
     scale: [[f32; MAX_SLOTS]; TILE_ROWS],
 }
 
@@ -61,28 +74,21 @@ impl Buckets {
     /// Buckets the update slots' segments of the tile starting at row `r0`.
     #[inline(always)]
     unsafe fn fill(&mut self, upd: &[Slot], segs: &[Seg], r0: usize) {
-        self.count = [0; TILE_ROWS];
+        self.slots = [0; TILE_ROWS];
         for (p, (slot, seg)) in upd.iter().zip(segs).enumerate() {
             for k in seg.start..seg.end {
                 let j = *slot.idx.add(k) as usize - r0;
-                let c = self.count.get_unchecked_mut(j);
-                *self
-                    .slot
-                    .get_unchecked_mut(j)
-                    .get_unchecked_mut(*c as usize) = p as u8;
+                *self.slots.get_unchecked_mut(j) |= 1 << p;
                 // The same product sparse_ger forms, so the weights match it bit for bit.
-                *self
-                    .scale
-                    .get_unchecked_mut(j)
-                    .get_unchecked_mut(*c as usize) = slot.alpha * *slot.vals.add(k);
-                *c += 1;
+                *self.scale.get_unchecked_mut(j).get_unchecked_mut(p) =
+                    slot.alpha * *slot.vals.add(k);
             }
         }
         // Branch-free: about half the rows are touched, so a branch would mispredict.
         let mut n = 0;
         for j in 0..TILE_ROWS {
             self.touched[n] = j as u8;
-            n += (self.count[j] != 0) as usize;
+            n += (self.slots[j] != 0) as usize;
         }
         self.n_touched = n;
     }
@@ -123,12 +129,13 @@ impl<S: Simd> ColBlock<S> for Tile<'_> {
             } else {
                 S::zero()
             };
-            let (slots, scales) = (bk.slot.get_unchecked(j), bk.scale.get_unchecked(j));
-            for e in 0..*bk.count.get_unchecked(j) as usize {
-                let s = S::splat(*scales.get_unchecked(e));
-                let d = self
-                    .deltas
-                    .add(*slots.get_unchecked(e) as usize * cols + c0);
+            let scales = bk.scale.get_unchecked(j);
+            let mut slots = *bk.slots.get_unchecked(j);
+            while slots != 0 {
+                let p = slots.trailing_zeros() as usize;
+                slots &= slots - 1;
+                let s = S::splat(*scales.get_unchecked(p));
+                let d = self.deltas.add(p * cols + c0);
                 for (q, wv) in w.iter_mut().enumerate() {
                     *wv = S::fma(s, S::load(d.add(q * l)), *wv);
                 }
@@ -179,23 +186,21 @@ impl<S: Simd> ColBlock<S> for Tile<'_> {
     }
 }
 
-/// Advances each slot's segment to its entries below `row_end`.
+/// Sets each slot's segment to its entries in tile `t`.
 #[inline(always)]
-unsafe fn advance(slots: &[Slot], segs: &mut [Seg], row_end: usize) {
+unsafe fn tile_segments(slots: &[Slot], segs: &mut [Seg], t: usize) {
     for (slot, seg) in slots.iter().zip(segs.iter_mut()) {
-        let mut e = seg.end;
-        while e < slot.len && (*slot.idx.add(e) as usize) < row_end {
-            e += 1;
-        }
+        let (a, b) = (t.min(slot.tiles), (t + 1).min(slot.tiles));
         *seg = Seg {
-            start: seg.end,
-            end: e,
+            start: *slot.tile_starts.add(a) as usize,
+            end: *slot.tile_starts.add(b) as usize,
         };
     }
 }
 
 /// Contract: `upd.len() <= MAX_SLOTS`, `acc.len() <= MAX_SLOTS`; every slot's
-/// indices are strictly increasing and `< rows`; `a` holds `rows * cols`
+/// indices are strictly increasing and `< rows`, and its tile starts split
+/// them at multiples of `TILE_ROWS`; `a` holds `rows * cols`
 /// floats, `deltas` `upd.len() * cols`, `z` `acc.len() * cols` zeros; `z`
 /// overlaps neither `a` nor `deltas`.
 #[inline(always)]
@@ -216,15 +221,13 @@ unsafe fn block_pass_body<S: Simd>(
     let mut buckets = Buckets {
         touched: [0; TILE_ROWS],
         n_touched: 0,
-        count: [0; TILE_ROWS],
-        slot: [[0; MAX_SLOTS]; TILE_ROWS],
+        slots: [0; TILE_ROWS],
         scale: [[0.0; MAX_SLOTS]; TILE_ROWS],
     };
-    let mut r0 = 0;
-    while r0 < rows {
-        let r1 = r0 + TILE_ROWS;
-        advance(upd, upd_seg, r1);
-        advance(acc, acc_seg, r1);
+    for t in 0..rows.div_ceil(TILE_ROWS) {
+        let r0 = t * TILE_ROWS;
+        tile_segments(upd, upd_seg, t);
+        tile_segments(acc, acc_seg, t);
         buckets.fill(upd, upd_seg, r0);
         let tile = Tile {
             r0,
@@ -237,7 +240,6 @@ unsafe fn block_pass_body<S: Simd>(
             z,
         };
         for_each_col_block::<S, _>(S::FUSED_BLOCK, cols, &tile);
-        r0 = r1;
     }
 }
 

@@ -34,9 +34,11 @@ mod dispatch;
 pub mod reference;
 mod simd;
 mod sparse;
+mod sparse_set;
 
 pub use deferred::MAX_SLOTS;
 use dispatch::Path;
+pub use sparse_set::{SparseSet, TiledSparse};
 
 /// Name of the path kernels on this thread use: `"avx512f"`, `"avx2+fma"` or `"portable"`.
 pub fn simd_name() -> &'static str {
@@ -361,22 +363,23 @@ pub type Sparse<'a> = (&'a [u32], &'a [f32]);
 /// Applies held-back sparse rank-1 updates to `a`, then computes sparse reads
 /// of the updated matrix, in one pass over `a`'s rows (`cols` floats each).
 ///
-/// Update slot `p` is `(idx, vals)` with scale `alphas[p]`: row `idx[k]` gets
+/// Update slot `p` is a vector with scale `alphas[p]`: row `idx[k]` gets
 /// `(alphas[p] * vals[k]) * deltas[p]`, slot after slot. Then read slot `t`
 /// gives `z[t] = sum_k vals[k] * A[idx[k], :]`. `deltas` holds one
 /// `cols`-float vector per update slot, `z` one per read slot (overwritten).
 /// The weights are bit-identical to [`sparse_ger`] applied slot by slot, and
-/// each `z[t]` to [`sparse_gemv_t`] on the updated `a`.
+/// each `z[t]` to [`sparse_gemv_t`] on the updated `a`. The vectors come from
+/// a [`SparseSet`], which checked their indices once.
 ///
 /// # Panics
 /// If there are more than [`MAX_SLOTS`] slots of either kind, `alphas` and
-/// the update slots differ in length, an index list is not strictly
-/// increasing or out of range, or `a`, `deltas` or `z` are too short.
+/// the update slots differ in length, a vector is longer than `a` has rows,
+/// or `a`, `deltas` or `z` are too short.
 pub fn block_pass(
-    updates: &[Sparse<'_>],
+    updates: &[TiledSparse<'_>],
     alphas: &[f32],
     deltas: &[f32],
-    reads: &[Sparse<'_>],
+    reads: &[TiledSparse<'_>],
     cols: usize,
     a: &mut [f32],
     z: &mut [f32],
@@ -403,18 +406,25 @@ pub fn block_pass(
     let empty = deferred::Slot {
         idx: std::ptr::null(),
         vals: std::ptr::null(),
-        len: 0,
+        tile_starts: std::ptr::null(),
+        tiles: 0,
         alpha: 0.0,
     };
     let mut upd = [empty; MAX_SLOTS];
     let mut acc = [empty; MAX_SLOTS];
-    let slot = |&(idx, vals): &Sparse<'_>, alpha: f32| {
-        assert_eq!(idx.len(), vals.len(), "{WHAT}: idx.len() != vals.len()");
-        check_idx(WHAT, idx, rows);
+    // The set checked each vector's indices against its length; a length
+    // within the matrix keeps every index in range.
+    let slot = |v: &TiledSparse<'_>, alpha: f32| {
+        assert!(
+            v.idx.is_empty() || v.dim <= rows,
+            "{WHAT}: vectors of length {} index past {rows} rows",
+            v.dim
+        );
         deferred::Slot {
-            idx: idx.as_ptr(),
-            vals: vals.as_ptr(),
-            len: idx.len(),
+            idx: v.idx.as_ptr(),
+            vals: v.vals.as_ptr(),
+            tile_starts: v.tile_starts.as_ptr(),
+            tiles: v.tiles(),
             alpha,
         }
     };
@@ -426,8 +436,10 @@ pub fn block_pass(
     }
     let z = &mut z[..reads.len() * cols];
     z.fill(0.0);
-    // SAFETY: slot counts <= MAX_SLOTS, every index < rows (checked above),
-    // lengths checked above, and `a`, `z` are exclusive borrows.
+    // SAFETY: slot counts <= MAX_SLOTS; every index < rows (the set checked it
+    // against its length, checked above) and each slot's tile starts split its
+    // entries at tile boundaries (the set built them); lengths checked above,
+    // and `a`, `z` are exclusive borrows.
     unsafe {
         deferred::block_pass(
             &upd[..updates.len()],

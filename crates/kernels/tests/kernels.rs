@@ -50,18 +50,31 @@ fn bits(v: &[f32]) -> Vec<u32> {
 /// A block pass's inputs from generated slots: update `(idx, vals, alpha, delta)`
 /// and read `(idx, vals)` lists, values cut to their index lists' lengths.
 #[allow(clippy::type_complexity)]
-fn block_slots<'a>(
-    upd: &'a [(Vec<u32>, Vec<f32>, f32, Vec<f32>)],
-    reads: &'a [(Vec<u32>, Vec<f32>)],
-) -> (Vec<k::Sparse<'a>>, Vec<f32>, Vec<f32>, Vec<k::Sparse<'a>>) {
-    let updates = upd
-        .iter()
-        .map(|(i, v, _, _)| (&i[..], &v[..i.len()]))
-        .collect();
+/// The proptest's update and read slots as block-pass inputs: every vector in
+/// one [`k::SparseSet`] of length `rows` (updates first), their scales and deltas.
+fn block_slots(
+    rows: usize,
+    upd: &[(Vec<u32>, Vec<f32>, f32, Vec<f32>)],
+    reads: &[(Vec<u32>, Vec<f32>)],
+) -> (k::SparseSet, Vec<f32>, Vec<f32>) {
+    let mut set = k::SparseSet::new(rows);
+    for (i, v, _, _) in upd {
+        set.push(i, &v[..i.len()]);
+    }
+    for (i, v) in reads {
+        set.push(i, &v[..i.len()]);
+    }
     let alphas = upd.iter().map(|u| u.2).collect();
     let deltas = upd.iter().flat_map(|u| u.3.clone()).collect();
-    let rd = reads.iter().map(|(i, v)| (&i[..], &v[..i.len()])).collect();
-    (updates, alphas, deltas, rd)
+    (set, alphas, deltas)
+}
+
+/// Vectors `range` of `set`, as the block pass takes them and as plain lists.
+fn slots_of(
+    set: &k::SparseSet,
+    range: std::ops::Range<usize>,
+) -> (Vec<k::TiledSparse<'_>>, Vec<k::Sparse<'_>>) {
+    range.map(|i| (set.tiled(i), set.get(i))).unzip()
 }
 
 /// Tolerance for a float sum of `terms` products of magnitude <= `mag`.
@@ -256,15 +269,17 @@ proptest! {
     /// Held-back updates then reads in one pass equal the reference, exactly;
     /// `m` up to 150 rows crosses the pass's 64-row tiles.
     #[test]
-    fn block_pass_exact_vs_reference((cols, a, upd, reads) in (0usize..=150, 0usize..=20, 0usize..=6, 0usize..=6).prop_flat_map(|(m, n, nu, na)| (Just(n), ints(m * n), vec((subset(m), ints(m), (-4i32..=4).prop_map(|v| v as f32), ints(n)), nu), vec((subset(m), ints(m)), na)))) {
-        let (updates, alphas, deltas, rd) = block_slots(&upd, &reads);
+    fn block_pass_exact_vs_reference((rows, cols, a, upd, reads) in (0usize..=150, 0usize..=20, 0usize..=6, 0usize..=6).prop_flat_map(|(m, n, nu, na)| (Just(m), Just(n), ints(m * n), vec((subset(m), ints(m), (-4i32..=4).prop_map(|v| v as f32), ints(n)), nu), vec((subset(m), ints(m)), na)))) {
+        let (set, alphas, deltas) = block_slots(rows, &upd, &reads);
+        let (tu, updates) = slots_of(&set, 0..upd.len());
+        let (tr, rd) = slots_of(&set, upd.len()..set.len());
         let mut want_a = a.clone();
         let mut want_z = vec![0.0; rd.len() * cols];
         r::block_pass(&updates, &alphas, &deltas, &rd, cols, &mut want_a, &mut want_z);
         for_each_path(|p| {
             let mut got_a = a.clone();
             let mut got_z = vec![f32::NAN; rd.len() * cols];
-            k::block_pass(&updates, &alphas, &deltas, &rd, cols, &mut got_a, &mut got_z);
+            k::block_pass(&tu, &alphas, &deltas, &tr, cols, &mut got_a, &mut got_z);
             assert_eq!(got_a, want_a, "a {p}");
             assert_eq!(got_z, want_z, "z {p}");
         });
@@ -273,8 +288,10 @@ proptest! {
     /// With float inputs the pass is bit-identical to `sparse_ger` per update
     /// slot then `sparse_gemv_t` per read slot on the same path.
     #[test]
-    fn block_pass_bit_identical_to_one_at_a_time((cols, a, upd, reads) in (0usize..=150, 0usize..=20, 0usize..=6, 0usize..=6).prop_flat_map(|(m, n, nu, na)| (Just(n), floats(m * n), vec((subset(m), floats(m), -1.0f32..1.0, floats(n)), nu), vec((subset(m), floats(m)), na)))) {
-        let (updates, alphas, deltas, rd) = block_slots(&upd, &reads);
+    fn block_pass_bit_identical_to_one_at_a_time((rows, cols, a, upd, reads) in (0usize..=150, 0usize..=20, 0usize..=6, 0usize..=6).prop_flat_map(|(m, n, nu, na)| (Just(m), Just(n), floats(m * n), vec((subset(m), floats(m), -1.0f32..1.0, floats(n)), nu), vec((subset(m), floats(m)), na)))) {
+        let (set, alphas, deltas) = block_slots(rows, &upd, &reads);
+        let (tu, updates) = slots_of(&set, 0..upd.len());
+        let (tr, rd) = slots_of(&set, upd.len()..set.len());
         for_each_path(|p| {
             let mut a1 = a.clone();
             let mut z1 = vec![f32::NAN; rd.len() * cols];
@@ -286,7 +303,7 @@ proptest! {
             }
             let mut a2 = a.clone();
             let mut z2 = vec![f32::NAN; rd.len() * cols];
-            k::block_pass(&updates, &alphas, &deltas, &rd, cols, &mut a2, &mut z2);
+            k::block_pass(&tu, &alphas, &deltas, &tr, cols, &mut a2, &mut z2);
             assert_eq!(bits(&a2), bits(&a1), "a {p}");
             assert_eq!(bits(&z2), bits(&z1), "z {p}");
         });
@@ -468,21 +485,14 @@ fn large_block_pass_exact() {
     for (cols, slots) in [(300, 16), (1000, 5), (1001, k::MAX_SLOTS)] {
         let rows = 784;
         let a: Vec<f32> = (0..rows * cols).map(|_| g.int()).collect();
-        let lists: Vec<(Vec<u32>, Vec<f32>)> = (0..2 * slots)
-            .map(|_| {
-                let i = g.rows(rows, 150);
-                let v = i.iter().map(|_| g.int()).collect();
-                (i, v)
-            })
-            .collect();
-        let updates: Vec<k::Sparse> = lists[..slots]
-            .iter()
-            .map(|(i, v)| (&i[..], &v[..]))
-            .collect();
-        let reads: Vec<k::Sparse> = lists[slots..]
-            .iter()
-            .map(|(i, v)| (&i[..], &v[..]))
-            .collect();
+        let mut set = k::SparseSet::new(rows);
+        for _ in 0..2 * slots {
+            let i = g.rows(rows, 150);
+            let v: Vec<f32> = i.iter().map(|_| g.int()).collect();
+            set.push(&i, &v);
+        }
+        let (tu, updates) = slots_of(&set, 0..slots);
+        let (tr, reads) = slots_of(&set, slots..2 * slots);
         let alphas: Vec<f32> = (0..slots).map(|_| g.int()).collect();
         let deltas: Vec<f32> = (0..slots * cols).map(|_| g.int()).collect();
         let mut want_a = a.clone();
@@ -499,9 +509,7 @@ fn large_block_pass_exact() {
         for_each_path(|p| {
             let mut got_a = a.clone();
             let mut got_z = vec![f32::NAN; slots * cols];
-            k::block_pass(
-                &updates, &alphas, &deltas, &reads, cols, &mut got_a, &mut got_z,
-            );
+            k::block_pass(&tu, &alphas, &deltas, &tr, cols, &mut got_a, &mut got_z);
             assert!(got_a == want_a, "a {p} {cols}");
             assert!(got_z == want_z, "z {p} {cols}");
         });
@@ -511,22 +519,59 @@ fn large_block_pass_exact() {
 #[test]
 #[should_panic(expected = "more than")]
 fn block_pass_rejects_too_many_slots() {
-    let idx = [0u32];
-    let vals = [1.0f32];
-    let reads: Vec<k::Sparse> = vec![(&idx[..], &vals[..]); k::MAX_SLOTS + 1];
-    let mut a = vec![0.0; 4];
+    let mut set = k::SparseSet::new(2);
+    set.push(&[0], &[1.0]);
+    let reads = vec![set.tiled(0); k::MAX_SLOTS + 1];
+    let mut a = vec![0.0; 8];
     let mut z = vec![0.0; 4 * (k::MAX_SLOTS + 1)];
     k::block_pass(&[], &[], &[], &reads, 4, &mut a, &mut z);
 }
 
 #[test]
-#[should_panic(expected = "strictly increasing")]
-fn block_pass_rejects_unsorted_indices() {
-    let idx = [1u32, 0];
-    let vals = [1.0f32, 1.0];
+#[should_panic(expected = "index past")]
+fn block_pass_rejects_vectors_longer_than_the_matrix() {
+    let mut set = k::SparseSet::new(3);
+    set.push(&[2], &[1.0]);
     let mut a = vec![0.0; 8];
     let mut z = vec![0.0; 4];
-    k::block_pass(&[], &[], &[], &[(&idx[..], &vals[..])], 4, &mut a, &mut z);
+    k::block_pass(&[], &[], &[], &[set.tiled(0)], 4, &mut a, &mut z);
+}
+
+/// Shorter vectors than the matrix has rows, and the empty vector, are fine.
+#[test]
+fn block_pass_takes_short_and_empty_vectors() {
+    let mut set = k::SparseSet::new(70);
+    set.push(&[1, 66, 69], &[1.0, 2.0, 3.0]);
+    let (rows, cols) = (200, 3);
+    let a: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
+    let deltas = [1.0, 2.0, 4.0, 8.0, 8.0, 8.0];
+    let (upd, rd) = ([set.tiled(0), k::TiledSparse::EMPTY], [set.tiled(0)]);
+    let mut want_a = a.clone();
+    let mut want_z = vec![0.0; cols];
+    r::block_pass(
+        &[set.get(0), (&[], &[])],
+        &[1.0, 1.0],
+        &deltas,
+        &[set.get(0)],
+        cols,
+        &mut want_a,
+        &mut want_z,
+    );
+    for_each_path(|p| {
+        let mut got_a = a.clone();
+        let mut got_z = vec![f32::NAN; cols];
+        k::block_pass(
+            &upd,
+            &[1.0, 1.0],
+            &deltas,
+            &rd,
+            cols,
+            &mut got_a,
+            &mut got_z,
+        );
+        assert_eq!(got_a, want_a, "a {p}");
+        assert_eq!(got_z, want_z, "z {p}");
+    });
 }
 
 /// Inputs for the accuracy sweep: dense grid on [-100, 100], every binade, specials.
