@@ -47,11 +47,10 @@ fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-/// A block pass's inputs from generated slots: update `(idx, vals, alpha, delta)`
-/// and read `(idx, vals)` lists, values cut to their index lists' lengths.
-#[allow(clippy::type_complexity)]
-/// The proptest's update and read slots as block-pass inputs: every vector in
-/// one [`k::SparseSet`] of length `rows` (updates first), their scales and deltas.
+/// A block pass's inputs from generated update `(idx, vals, alpha, delta)` and
+/// read `(idx, vals)` slots: every vector in one [`k::SparseSet`] of length
+/// `rows` (updates first, values cut to their index lists' lengths), the
+/// scales and the deltas.
 fn block_slots(
     rows: usize,
     upd: &[(Vec<u32>, Vec<f32>, f32, Vec<f32>)],
