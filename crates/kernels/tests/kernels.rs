@@ -47,13 +47,16 @@ fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
+/// A generated update slot: `(idx, vals, alpha, delta)`.
+type UpdateSlot = (Vec<u32>, Vec<f32>, f32, Vec<f32>);
+
 /// A block pass's inputs from generated update `(idx, vals, alpha, delta)` and
 /// read `(idx, vals)` slots: every vector in one [`k::SparseSet`] of length
 /// `rows` (updates first, values cut to their index lists' lengths), the
 /// scales and the deltas.
 fn block_slots(
     rows: usize,
-    upd: &[(Vec<u32>, Vec<f32>, f32, Vec<f32>)],
+    upd: &[UpdateSlot],
     reads: &[(Vec<u32>, Vec<f32>)],
 ) -> (k::SparseSet, Vec<f32>, Vec<f32>) {
     let mut set = k::SparseSet::new(rows);
