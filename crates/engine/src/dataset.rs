@@ -27,17 +27,9 @@ impl Dataset {
         let bytes = split.image_bytes();
         let nnz = bytes.iter().filter(|&&b| b != 0).count();
         let mut ds = Dataset::with_capacity(inputs, split.classes(), n, nnz);
-        let (mut idx, mut vals) = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
+        let mut scratch = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
         for (image, &label) in bytes.chunks_exact(inputs).zip(split.labels()) {
-            idx.clear();
-            vals.clear();
-            for (p, &b) in image.iter().enumerate() {
-                if b != 0 {
-                    idx.push(p as u32);
-                    vals.push(b as f32 / 255.0);
-                }
-            }
-            ds.push_row(&idx, &vals, label);
+            ds.push_dense(image.iter().map(|&b| b as f32 / 255.0), label, &mut scratch);
         }
         ds
     }
@@ -66,17 +58,9 @@ impl Dataset {
             ));
         }
         let mut ds = Dataset::with_capacity(inputs, classes, labels.len(), x.len());
-        let (mut idx, mut vals) = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
+        let mut scratch = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
         for (row, &label) in x.chunks_exact(inputs).zip(labels) {
-            idx.clear();
-            vals.clear();
-            for (p, &v) in row.iter().enumerate() {
-                if v != 0.0 {
-                    idx.push(p as u32);
-                    vals.push(v);
-                }
-            }
-            ds.push_row(&idx, &vals, label);
+            ds.push_dense(row.iter().copied(), label, &mut scratch);
         }
         Ok(ds)
     }
@@ -90,7 +74,23 @@ impl Dataset {
         }
     }
 
-    fn push_row(&mut self, idx: &[u32], vals: &[f32], label: u8) {
+    /// Appends a sample given densely: its non-zero values and their
+    /// positions (`scratch` holds them on the way, so loading allocates once).
+    fn push_dense(
+        &mut self,
+        values: impl Iterator<Item = f32>,
+        label: u8,
+        scratch: &mut (Vec<u32>, Vec<f32>),
+    ) {
+        let (idx, vals) = scratch;
+        idx.clear();
+        vals.clear();
+        for (p, v) in values.enumerate() {
+            if v != 0.0 {
+                idx.push(p as u32);
+                vals.push(v);
+            }
+        }
         self.samples.push(idx, vals);
         self.labels.push(label);
     }
