@@ -127,6 +127,13 @@ impl Dataset {
         self.samples.tiled(i)
     }
 
+    /// Hints that sample `i` will be read soon (no effect on results).
+    #[inline]
+    pub(crate) fn prefetch(&self, i: usize) {
+        self.samples.prefetch(i);
+        self.grams.prefetch(i as u32);
+    }
+
     /// `x_a . x_b` from the dataset's shared cache, when samples `a < b` lie in
     /// one aligned group; `None` otherwise.
     #[inline]

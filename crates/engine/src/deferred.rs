@@ -72,6 +72,12 @@ impl DeferredW1 {
     /// starts a block of its first samples with their reads computed in the same pass.
     pub(crate) fn pass(&mut self, data: &Dataset, upcoming: &[u32]) {
         let next = &upcoming[..upcoming.len().min(self.samples)];
+        // The block after this one: its samples reach the core while this pass
+        // runs instead of stalling the next pass on memory.
+        let after = &upcoming[next.len()..upcoming.len().min(2 * self.samples)];
+        for &i in after {
+            data.prefetch(i as usize);
+        }
         let none = k::TiledSparse::EMPTY;
         let mut updates = [none; MAX_SAMPLES];
         let mut alphas = [0.0f32; MAX_SAMPLES];

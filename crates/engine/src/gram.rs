@@ -42,6 +42,18 @@ impl Grams {
         Some(group[b * (b - 1) / 2 + a])
     }
 
+    /// Hints that sample `b`'s dots with its group's earlier samples will be
+    /// read soon (when its group is computed; no effect on results).
+    #[inline]
+    pub(crate) fn prefetch(&self, b: u32) {
+        let b = b as usize;
+        if let Some(group) = self.groups.get(b / GROUP).and_then(OnceLock::get) {
+            let r = b % GROUP;
+            let row = r * r.saturating_sub(1) / 2;
+            mlp_kernels::prefetch(&group[row..row + r]);
+        }
+    }
+
     /// Bytes of the groups computed so far.
     pub(crate) fn heap_bytes(&self) -> usize {
         let filled: usize = self
@@ -127,6 +139,11 @@ mod tests {
                     assert_eq!(got, None, "{a} . {b}");
                 }
             }
+        }
+        // Every group is computed now: prefetching any sample's row of dots
+        // (the short last group's too) stays inside its group.
+        for b in 0..n {
+            data.prefetch(b);
         }
     }
 }
