@@ -3,7 +3,7 @@
 use crate::exit::{from_engine, UsageError};
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use mlp_engine::bench::bench_step;
+use mlp_engine::bench::{bench_steps, StepBench};
 use mlp_engine::{Case, InputPath, LoadedData, StepOptions, W1Update};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,9 +20,13 @@ pub struct Args {
     /// Hidden sizes, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "300,500,1000")]
     hidden: Vec<usize>,
-    /// Seconds to time each case and size.
+    /// Seconds to time each case and size per round.
     #[arg(long, default_value_t = 2.0)]
     seconds: f64,
+    /// Timed rounds, each visiting every case and size in turn; figures are
+    /// the median round, with the slowest and fastest beside it.
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
     /// Multiply by the dense input instead of the non-zero pixels.
     #[arg(long)]
     dense: bool,
@@ -54,6 +58,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.hidden.contains(&0) {
         return Err(UsageError("invalid --hidden: sizes must be at least 1".into()).into());
     }
+    if args.rounds == 0 {
+        return Err(UsageError("invalid --rounds: must be at least 1".into()).into());
+    }
     if args.block_samples == 0 {
         return Err(UsageError("invalid --block-samples: must be at least 1".into()).into());
     }
@@ -77,7 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let budget = Duration::from_secs_f64(args.seconds);
     if !args.json {
         println!(
-            "single thread, {} SIMD, {} input, {}\nW1 KB/step: what an online step touches (3 x non-zero pixels x N x 4 B); moved: what this implementation loads and stores;\nL1 ceiling: steps/s if a step were only its W1 multiply-adds at the sparse row loop's speed with all rows in L1",
+            "single thread, {} SIMD, {} input, {}; {} round(s) of {} s per case and size (steps/s: the median round)\nW1 KB/step: what an online step touches (3 x non-zero pixels x N x 4 B); moved: what this implementation loads and stores;\nL1 ceiling: steps/s if a step were only its W1 multiply-adds at the sparse row loop's speed with all rows in L1",
             mlp_engine::simd_name(),
             if args.dense { "dense" } else { "sparse" },
             match options.w1_update {
@@ -85,13 +92,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 W1Update::Fused => "W1 update fused with the next forward".to_string(),
                 W1Update::Deferred { samples } =>
                     format!("W1 updates deferred in blocks of {samples} steps"),
-            }
+            },
+            args.rounds,
+            args.seconds
         );
         println!(
-            "{:<13} {:>5} {:>11} {:>8} {:>10} {:>8} {:>10} {:>10} {:>11} {:>9} {:>11}",
+            "{:<13} {:>5} {:>11} {:>17} {:>8} {:>10} {:>8} {:>10} {:>10} {:>11} {:>9} {:>11}",
             "case",
             "N",
             "steps/s",
+            "min-max",
             "us/step",
             "W1 KB/step",
             "moved KB",
@@ -102,29 +112,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "L1 ceiling"
         );
     }
-    let mut results = Vec::new();
-    for &case in &args.case {
-        for &hidden in &args.hidden {
-            let r = bench_step(case, hidden, &data.train, budget, options);
-            if !args.json {
-                println!(
-                    "{:<13} {:>5} {:>11.0} {:>8.2} {:>10.1} {:>8.1} {:>10.1} {:>8.2}MB {:>11.1} {:>8.0}% {:>11.0}",
-                    r.case.name(),
-                    r.hidden,
-                    r.steps_per_second,
-                    r.us_per_step,
-                    r.w1_bytes_per_step / 1e3,
-                    r.w1_bytes_moved_per_step / 1e3,
-                    r.achieved_gbps,
-                    r.working_set_bytes as f64 / 1e6,
-                    r.stream_gbps,
-                    100.0 * r.bandwidth_fraction,
-                    r.l1_ceiling_steps_per_second
-                );
-            }
-            results.push(r);
+    let print_row = |r: &StepBench| {
+        if !args.json {
+            println!(
+                "{:<13} {:>5} {:>11.0} {:>17} {:>8.2} {:>10.1} {:>8.1} {:>10.1} {:>8.2}MB {:>11.1} {:>8.0}% {:>11.0}",
+                r.case.name(),
+                r.hidden,
+                r.steps_per_second,
+                format!("{:.0}-{:.0}", r.steps_per_second_min, r.steps_per_second_max),
+                r.us_per_step,
+                r.w1_bytes_per_step / 1e3,
+                r.w1_bytes_moved_per_step / 1e3,
+                r.achieved_gbps,
+                r.working_set_bytes as f64 / 1e6,
+                r.stream_gbps,
+                100.0 * r.bandwidth_fraction,
+                r.l1_ceiling_steps_per_second
+            );
         }
-    }
+    };
+    let results = bench_steps(
+        &args.case,
+        &args.hidden,
+        &data.train,
+        budget,
+        options,
+        args.rounds,
+        print_row,
+    );
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
     }

@@ -60,7 +60,33 @@ fn bench_json_lists_each_case_and_size_with_its_traffic() {
 }
 
 #[test]
+fn bench_rounds_report_the_median_between_the_slowest_and_fastest() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = mlp()
+        .args(["bench", "--json", "--seconds", "0.02", "--rounds", "3"])
+        .args(["--hidden", "8", "--case", "tanh"])
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v.as_array().unwrap()[0];
+    assert_eq!(r["rounds"].as_u64(), Some(3));
+    let (lo, med, hi) = (
+        r["steps_per_second_min"].as_f64().unwrap(),
+        r["steps_per_second"].as_f64().unwrap(),
+        r["steps_per_second_max"].as_f64().unwrap(),
+    );
+    assert!(0.0 < lo && lo <= med && med <= hi, "{lo} {med} {hi}");
+    let us = r["us_per_step"].as_f64().unwrap();
+    assert!((us * med / 1e6 - 1.0).abs() < 1e-9, "{us} us vs {med}/s");
+}
+
+#[test]
 fn bad_bench_flags_are_usage_errors() {
+    common::usage_error("bench", &["--rounds", "0"], "--rounds");
     common::usage_error("bench", &["--block-samples", "0"], "--block-samples");
     common::usage_error("bench", &["--seconds", "0"], "--seconds");
     common::usage_error("bench", &["--hidden", "0"], "--hidden");

@@ -11,9 +11,15 @@ pub struct StepBench {
     pub case: Case,
     /// Hidden units N.
     pub hidden: usize,
-    /// Sample steps per second, one thread.
+    /// Sample steps per second, one thread: the median over the rounds.
     pub steps_per_second: f64,
-    /// Microseconds per step.
+    /// Slowest round's steps per second.
+    pub steps_per_second_min: f64,
+    /// Fastest round's steps per second.
+    pub steps_per_second_max: f64,
+    /// Timed rounds behind the median.
+    pub rounds: usize,
+    /// Microseconds per step (of the median).
     pub us_per_step: f64,
     /// The SIMD path the kernels ran on.
     pub simd: String,
@@ -38,36 +44,102 @@ pub struct StepBench {
     pub l1_ceiling_steps_per_second: f64,
 }
 
-/// Times online steps of `case` at `hidden` over `data` for about `budget`.
-pub fn bench_step(
+/// One configuration's trainer, warmed up and kept between timed rounds.
+struct StepTimer {
     case: Case,
     hidden: usize,
+    trainer: Trainer,
+    rates: Vec<f64>,
+}
+
+impl StepTimer {
+    fn new(case: Case, hidden: usize, data: &Dataset, options: StepOptions) -> StepTimer {
+        let config = TrainConfig {
+            hidden,
+            train_samples: data.len().min(10_000),
+            ..TrainConfig::new(case)
+        };
+        let net = Network::init(data.inputs(), hidden, data.classes(), 1);
+        let mut trainer = Trainer::new(&config, net, options);
+        // Warm up: caches, branch predictors, and weights away from their initial zero-ish state.
+        trainer.run_steps(data, 2_000.min(config.train_samples));
+        StepTimer {
+            case,
+            hidden,
+            trainer,
+            rates: Vec::new(),
+        }
+    }
+
+    /// Times steps for about `budget` and records the rate.
+    fn round(&mut self, data: &Dataset, budget: Duration) {
+        let mut steps = 0usize;
+        let mut chunk = 1_000usize;
+        let start = Instant::now();
+        while start.elapsed() < budget {
+            self.trainer.run_steps(data, chunk);
+            steps += chunk;
+            chunk = (chunk * 2).min(50_000);
+        }
+        self.rates
+            .push(steps as f64 / start.elapsed().as_secs_f64());
+    }
+}
+
+/// Median of a non-empty list.
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+/// Times online steps of every case x hidden size over `data`, `budget` per
+/// round, in `rounds` rounds (at least one) that each visit every
+/// configuration in turn, so a slow spell of a shared machine spreads over
+/// all of them instead of biasing one. `done` sees each result as its last
+/// round ends; the results come back in the same order.
+pub fn bench_steps(
+    cases: &[Case],
+    hiddens: &[usize],
     data: &Dataset,
     budget: Duration,
     options: StepOptions,
-) -> StepBench {
-    let k = data.len().min(10_000);
-    let config = TrainConfig {
-        hidden,
-        train_samples: k,
-        ..TrainConfig::new(case)
-    };
-    let net = Network::init(data.inputs(), hidden, data.classes(), 1);
-    let mut trainer = Trainer::new(&config, net, options);
-    // Warm up: caches, branch predictors, and weights away from their initial zero-ish state.
-    trainer.run_steps(data, 2_000.min(k));
-    let mut steps = 0usize;
-    let mut chunk = 1_000usize;
-    let start = Instant::now();
-    while start.elapsed() < budget {
-        trainer.run_steps(data, chunk);
-        steps += chunk;
-        chunk = (chunk * 2).min(50_000);
+    rounds: usize,
+    mut done: impl FnMut(&StepBench),
+) -> Vec<StepBench> {
+    let mut timers: Vec<StepTimer> = cases
+        .iter()
+        .flat_map(|&case| hiddens.iter().map(move |&hidden| (case, hidden)))
+        .map(|(case, hidden)| StepTimer::new(case, hidden, data, options))
+        .collect();
+    let rounds = rounds.max(1);
+    for _ in 1..rounds {
+        for t in &mut timers {
+            t.round(data, budget);
+        }
     }
-    let seconds = start.elapsed().as_secs_f64();
-    let steps_per_second = steps as f64 / seconds;
+    let mut results = Vec::with_capacity(timers.len());
+    for t in &mut timers {
+        t.round(data, budget);
+        let r = summarize(t, data, options);
+        done(&r);
+        results.push(r);
+    }
+    results
+}
+
+/// A configuration's figures from its timed rounds and this machine's bandwidths.
+fn summarize(t: &StepTimer, data: &Dataset, options: StepOptions) -> StepBench {
+    let hidden = t.hidden;
+    let steps_per_second = median(&t.rates);
     let nnz = data.mean_nonzeros();
     let w1_bytes_per_step = 3.0 * nnz * hidden as f64 * 4.0;
+    let k = data.len().min(10_000);
     let w1_bytes_moved_per_step = rows_moved_per_step(data, k, options) * hidden as f64 * 4.0;
     let working_set_bytes = data.inputs() * hidden * 4;
     let stream_gbps = stream_bandwidth(working_set_bytes, Duration::from_millis(300));
@@ -75,9 +147,12 @@ pub fn bench_step(
     let l1_ceiling_steps_per_second =
         l1_row_loop_rate(Duration::from_millis(300)) / (2.0 * nnz * hidden as f64);
     StepBench {
-        case,
+        case: t.case,
         hidden,
         steps_per_second,
+        steps_per_second_min: t.rates.iter().copied().fold(f64::INFINITY, f64::min),
+        steps_per_second_max: t.rates.iter().copied().fold(0.0, f64::max),
+        rounds: t.rates.len(),
         us_per_step: 1e6 / steps_per_second,
         simd: crate::simd_name().to_string(),
         mean_nonzeros: nnz,
@@ -179,4 +254,16 @@ pub fn stream_bandwidth(bytes: usize, budget: Duration) -> f64 {
     }
     std::hint::black_box(&buf);
     moved / best / 1e9
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[3.0]), 3.0);
+        assert_eq!(median(&[5.0, 1.0, 3.0]), 3.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
 }
