@@ -21,11 +21,11 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_value = "300,500,1000")]
     hidden: Vec<usize>,
     /// Seconds to time each case and size per round.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 1.0)]
     seconds: f64,
     /// Timed rounds, each visiting every case and size in turn; figures are
     /// the median round, with the slowest and fastest beside it.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 3)]
     rounds: usize,
     /// Multiply by the dense input instead of the non-zero pixels.
     #[arg(long)]
