@@ -7,10 +7,8 @@
 //! forward, read and written for the update.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use mlp_engine::{
-    Case, Dataset, InputPath, LoadedData, Network, StepOptions, TrainConfig, Trainer, W1Update,
-    DEFERRED_SAMPLES,
-};
+use mlp_engine::bench::warmed_trainer;
+use mlp_engine::{Case, Dataset, InputPath, LoadedData, StepOptions, W1Update, DEFERRED_SAMPLES};
 use std::hint::black_box;
 
 fn data() -> Dataset {
@@ -74,14 +72,7 @@ fn steps(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("step/{}", case.name()));
         for hidden in [300usize, 500, 1000] {
             for (name, options) in variants {
-                let config = TrainConfig {
-                    hidden,
-                    train_samples: data.len().min(10_000),
-                    ..TrainConfig::new(case)
-                };
-                let net = Network::init(data.inputs(), hidden, data.classes(), 1);
-                let mut trainer = Trainer::new(&config, net, options);
-                trainer.run_steps(&data, 1000);
+                let mut trainer = warmed_trainer(case, hidden, &data, options);
                 // 100 steps per iteration so the per-call overhead stays out of the figure.
                 group.throughput(Throughput::Bytes(
                     (100.0 * 3.0 * nnz * hidden as f64 * 4.0) as u64,

@@ -2,23 +2,24 @@
 
 mod common;
 
-use common::{mlp, write_data};
+use common::json_on_data;
 
 #[test]
 fn bench_json_lists_each_case_and_size_with_its_traffic() {
-    let dir = tempfile::tempdir().unwrap();
-    write_data(dir.path());
     let mut moved = Vec::new();
     for update in ["deferred", "fused", "immediate"] {
-        let out = mlp()
-            .args(["bench", "--json", "--seconds", "0.05", "--hidden", "8,16"])
-            .args(["--case", "tanh,relu-sigmoid", "--w1-update", update])
-            .arg("--data")
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = json_on_data(&[
+            "bench",
+            "--json",
+            "--seconds",
+            "0.05",
+            "--hidden",
+            "8,16",
+            "--case",
+            "tanh,relu-sigmoid",
+            "--w1-update",
+            update,
+        ]);
         let list = v.as_array().unwrap();
         assert_eq!(list.len(), 4);
         let keys: Vec<(String, u64)> = list
@@ -61,17 +62,18 @@ fn bench_json_lists_each_case_and_size_with_its_traffic() {
 
 #[test]
 fn bench_rounds_report_the_median_between_the_slowest_and_fastest() {
-    let dir = tempfile::tempdir().unwrap();
-    write_data(dir.path());
-    let out = mlp()
-        .args(["bench", "--json", "--seconds", "0.02", "--rounds", "3"])
-        .args(["--hidden", "8", "--case", "tanh"])
-        .arg("--data")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_on_data(&[
+        "bench",
+        "--json",
+        "--seconds",
+        "0.02",
+        "--rounds",
+        "3",
+        "--hidden",
+        "8",
+        "--case",
+        "tanh",
+    ]);
     let r = &v.as_array().unwrap()[0];
     assert_eq!(r["rounds"].as_u64(), Some(3));
     let (lo, med, hi) = (

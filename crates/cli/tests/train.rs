@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{mlp, write_data};
+use common::{json_on_data, mlp, write_data};
 
 fn usage_error(args: &[&str], flag: &str) {
     common::usage_error("train", args, flag);
@@ -38,28 +38,23 @@ fn missing_data_says_how_to_get_it() {
 
 #[test]
 fn json_output_has_the_documented_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    write_data(dir.path());
-    let out = mlp()
-        .args([
-            "train", "--json", "--quiet", "--case", "tanh", "--hidden", "16",
-        ])
-        .args([
-            "--lr",
-            "0.05",
-            "--epochs",
-            "4",
-            "--train-samples",
-            "200",
-            "--eval-every",
-            "2",
-        ])
-        .arg("--data")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_on_data(&[
+        "train",
+        "--json",
+        "--quiet",
+        "--case",
+        "tanh",
+        "--hidden",
+        "16",
+        "--lr",
+        "0.05",
+        "--epochs",
+        "4",
+        "--train-samples",
+        "200",
+        "--eval-every",
+        "2",
+    ]);
     assert_eq!(v["config"]["case"], "tanh");
     assert_eq!(v["config"]["hidden"], 16);
     assert_eq!(v["config"]["train_samples"], 200);

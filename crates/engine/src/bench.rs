@@ -44,6 +44,21 @@ pub struct StepBench {
     pub l1_ceiling_steps_per_second: f64,
 }
 
+/// A trainer of `case` at `hidden` over the first 10,000 samples of `data`
+/// (seed 1), after 2,000 steps: caches and branch predictors warm, and the
+/// weights away from their initial zero-ish state. What step benchmarks time.
+pub fn warmed_trainer(case: Case, hidden: usize, data: &Dataset, options: StepOptions) -> Trainer {
+    let config = TrainConfig {
+        hidden,
+        train_samples: data.len().min(10_000),
+        ..TrainConfig::new(case)
+    };
+    let net = Network::init(data.inputs(), hidden, data.classes(), 1);
+    let mut trainer = Trainer::new(&config, net, options);
+    trainer.run_steps(data, 2_000.min(config.train_samples));
+    trainer
+}
+
 /// One configuration's trainer, warmed up and kept between timed rounds.
 struct StepTimer {
     case: Case,
@@ -54,19 +69,10 @@ struct StepTimer {
 
 impl StepTimer {
     fn new(case: Case, hidden: usize, data: &Dataset, options: StepOptions) -> StepTimer {
-        let config = TrainConfig {
-            hidden,
-            train_samples: data.len().min(10_000),
-            ..TrainConfig::new(case)
-        };
-        let net = Network::init(data.inputs(), hidden, data.classes(), 1);
-        let mut trainer = Trainer::new(&config, net, options);
-        // Warm up: caches, branch predictors, and weights away from their initial zero-ish state.
-        trainer.run_steps(data, 2_000.min(config.train_samples));
         StepTimer {
             case,
             hidden,
-            trainer,
+            trainer: warmed_trainer(case, hidden, data, options),
             rates: Vec::new(),
         }
     }

@@ -57,6 +57,20 @@ pub fn usage_error(subcommand: &str, args: &[&str], flag: &str) {
     assert!(out.stdout.is_empty());
 }
 
+/// Runs `mlp ARGS --data <synthetic data>`, asserts it succeeded, and parses its stdout as JSON.
+pub fn json_on_data(args: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = mlp()
+        .args(args)
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// The `mlp` binary.
 pub fn mlp() -> Command {
     Command::cargo_bin("mlp").unwrap()
