@@ -35,18 +35,22 @@ pub fn write_data(dir: &Path) {
     }
 }
 
-/// Asserts `mlp SUBCOMMAND --data <synthetic> ARGS` is a usage error: exit 2,
-/// stderr naming `flag`, no panic, nothing on stdout.
-pub fn usage_error(subcommand: &str, args: &[&str], flag: &str) {
+/// Runs `mlp ARGS --data <synthetic data>` and returns what it did.
+pub fn on_data(args: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     write_data(dir.path());
-    let out = mlp()
-        .arg(subcommand)
+    mlp()
+        .args(args)
         .arg("--data")
         .arg(dir.path())
-        .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Asserts `mlp SUBCOMMAND ARGS --data <synthetic>` is a usage error: exit 2,
+/// stderr naming `flag`, no panic, nothing on stdout.
+pub fn usage_error(subcommand: &str, args: &[&str], flag: &str) {
+    let out = on_data(&[&[subcommand], args].concat());
     assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -59,14 +63,7 @@ pub fn usage_error(subcommand: &str, args: &[&str], flag: &str) {
 
 /// Runs `mlp ARGS --data <synthetic data>`, asserts it succeeded, and parses its stdout as JSON.
 pub fn json_on_data(args: &[&str]) -> serde_json::Value {
-    let dir = tempfile::tempdir().unwrap();
-    write_data(dir.path());
-    let out = mlp()
-        .args(args)
-        .arg("--data")
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let out = on_data(args);
     assert!(out.status.success(), "{args:?}: {out:?}");
     serde_json::from_slice(&out.stdout).unwrap()
 }
