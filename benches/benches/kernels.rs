@@ -126,10 +126,11 @@ fn sparse(c: &mut Criterion) {
     }
 }
 
-/// One block pass: 16 held-back updates and 16 reads of digit-like samples, per path.
-/// Bytes: the logical traffic of the 16 steps it replaces (3 x rows x N x 4 each).
+/// One block pass at the engine's block size: its held-back updates and as
+/// many reads of digit-like samples, per path.
+/// Bytes: the logical traffic of the steps it replaces (3 x rows x N x 4 each).
 fn block(c: &mut Criterion) {
-    const SLOTS: usize = 16;
+    const SLOTS: usize = mlp_engine::DEFERRED_SAMPLES;
     let mut g = Rng(0x0bad_cafe_1234_5678);
     let mut set = k::SparseSet::new(INPUTS);
     for _ in 0..2 * SLOTS {
@@ -144,7 +145,7 @@ fn block(c: &mut Criterion) {
         let mut w1 = g.vec(INPUTS * n, 0.05);
         let deltas = g.vec(SLOTS * n, 0.1);
         let mut z = vec![0.0f32; SLOTS * n];
-        let mut grp = c.benchmark_group(format!("block_pass_16/N={n}"));
+        let mut grp = c.benchmark_group(format!("block_pass_{SLOTS}/N={n}"));
         grp.throughput(Throughput::Bytes(
             (rows as f64 * 1.5) as u64 * (n * 4) as u64,
         ));
@@ -205,6 +206,25 @@ fn dense(c: &mut Criterion) {
         grp.throughput(Throughput::Bytes(3 * nb));
         grp.bench_function(BenchmarkId::new("axpy", p), |b| {
             b.iter(|| k::axpy(black_box(0.0), &h, &mut hn))
+        });
+        // A deferred step's in-block corrections: half a block of earlier
+        // deltas added to one product, as one kernel and as an axpy per row.
+        let rows = mlp_engine::DEFERRED_SAMPLES / 2;
+        let deltas = g.vec(rows * n, 0.1);
+        let idx: Vec<u32> = (0..rows as u32).collect();
+        let coeffs = vec![0.0f32; rows];
+        grp.throughput(Throughput::Bytes((rows as u64 + 2) * nb));
+        grp.bench_function(
+            BenchmarkId::new(format!("add_scaled_rows_{rows}"), p),
+            |b| b.iter(|| k::add_scaled_rows(black_box(&deltas), n, &idx, &coeffs, &mut hn)),
+        );
+        grp.throughput(Throughput::Bytes(3 * rows as u64 * nb));
+        grp.bench_function(BenchmarkId::new(format!("axpy_x{rows}"), p), |b| {
+            b.iter(|| {
+                for (row, &a) in black_box(&deltas).chunks_exact(n).zip(&coeffs) {
+                    k::axpy(a, row, &mut hn);
+                }
+            })
         });
         grp.finish();
     }

@@ -5,7 +5,8 @@
 //! `W1_{t-1}^T x_t = W1_stale^T x_t + sum_{s<t} alpha_s (x_s . x_t) delta_s`.
 //! One pass over the union of a block's rows applies the previous block's
 //! updates and computes every `W1_stale^T x_t` of the next block; each step then
-//! adds the in-block corrections, N-float axpys scaled by the Gram entries.
+//! adds the in-block corrections, the earlier deltas scaled by the Gram entries,
+//! in one sweep that keeps the product in registers.
 //! The weights are bit-identical to per-step updates; the forward products
 //! equal them up to floating-point reassociation.
 //!
@@ -117,6 +118,9 @@ impl DeferredW1 {
         let cur = self.block[t];
         let (idx, vals) = data.sample(cur as usize);
         let mut scattered = false;
+        let mut rows = [0u32; MAX_SAMPLES];
+        let mut coeffs = [0.0f32; MAX_SAMPLES];
+        let mut n = 0;
         for s in 0..t {
             let Some(alpha) = self.alphas[s] else {
                 continue;
@@ -134,8 +138,19 @@ impl DeferredW1 {
                 gather_dot(si, sv, &self.dense)
             });
             if dot != 0.0 {
-                k::axpy(alpha * dot, self.deltas.row(s), z);
+                rows[n] = s as u32;
+                coeffs[n] = alpha * dot;
+                n += 1;
             }
+        }
+        if n > 0 {
+            k::add_scaled_rows(
+                self.deltas.as_slice(),
+                self.deltas.stride(),
+                &rows[..n],
+                &coeffs[..n],
+                z,
+            );
         }
         if scattered {
             for &r in idx {

@@ -228,6 +228,39 @@ pub fn sparse_gemv_t(a: &[f32], cols: usize, idx: &[u32], vals: &[f32], y: &mut 
     }
 }
 
+/// `y += sum_k vals[k] * A[idx[k], ..y.len()]` for `A` with row stride `stride`,
+/// bit-identical to `axpy(vals[k], row, y)` for each `k` in turn.
+///
+/// # Panics
+/// If `idx.len() != vals.len()`, `y.len() > stride`, `a.len()` is not a multiple
+/// of `stride`, or `idx` is not strictly increasing / has an index `>= a.len() / stride`.
+pub fn add_scaled_rows(a: &[f32], stride: usize, idx: &[u32], vals: &[f32], y: &mut [f32]) {
+    assert_eq!(
+        idx.len(),
+        vals.len(),
+        "add_scaled_rows: idx.len() != vals.len()"
+    );
+    assert!(y.len() <= stride, "add_scaled_rows: y.len() > stride");
+    check_idx(
+        "add_scaled_rows",
+        idx,
+        rows_of("add_scaled_rows", a.len(), stride),
+    );
+    // SAFETY: every idx < rows of `a`, each row has `stride >= y.len()` floats;
+    // `y` is exclusive.
+    unsafe {
+        sparse::add_scaled_rows(
+            a.as_ptr(),
+            stride,
+            idx.as_ptr(),
+            vals.as_ptr(),
+            idx.len(),
+            y.as_mut_ptr(),
+            y.len(),
+        )
+    }
+}
+
 /// Sparse rank-1 update `A[idx[k], :] += (alpha * vals[k]) * delta` (`A` has `delta.len()` columns).
 ///
 /// # Panics

@@ -79,6 +79,18 @@ pub fn sparse_gemv_t(a: &[f32], cols: usize, idx: &[u32], vals: &[f32], y: &mut 
     }
 }
 
+/// Reference `add_scaled_rows`: `y[c] += vals[k] * A[idx[k], c]` for each `k` in order.
+pub fn add_scaled_rows(a: &[f32], stride: usize, idx: &[u32], vals: &[f32], y: &mut [f32]) {
+    assert_eq!(idx.len(), vals.len());
+    assert!(y.len() <= stride);
+    for (&r, &v) in idx.iter().zip(vals) {
+        let row = &a[r as usize * stride..][..y.len()];
+        for (yc, &ac) in y.iter_mut().zip(row) {
+            *yc += v * ac;
+        }
+    }
+}
+
 /// Reference `sparse_ger`: `A[idx[k], c] += (alpha * vals[k]) * delta[c]`.
 pub fn sparse_ger(alpha: f32, idx: &[u32], vals: &[f32], delta: &[f32], a: &mut [f32]) {
     assert_eq!(idx.len(), vals.len());

@@ -32,6 +32,72 @@ unsafe fn sparse_gemv_t_body<S: Simd>(
     );
 }
 
+/// `y[c0..] += sum_k vals[k] * A[idx[k], c0..]` per column block, one
+/// `fma` per row in index order (as `axpy` row by row would), accumulators in
+/// registers so `y` is loaded and stored once.
+struct AddRows {
+    a: *const f32,
+    stride: usize,
+    idx: *const u32,
+    vals: *const f32,
+    n: usize,
+    y: *mut f32,
+}
+
+impl<S: Simd> ColBlock<S> for AddRows {
+    #[inline(always)]
+    unsafe fn block<const NV: usize, const TAIL: bool>(&self, c0: usize, tail: usize) {
+        let l = S::LANES;
+        let y = self.y.add(c0);
+        let mut acc = [S::zero(); NV];
+        for (q, v) in acc.iter_mut().enumerate() {
+            *v = S::load(y.add(q * l));
+        }
+        let mut acc_t = if TAIL {
+            S::load_part(y.add(NV * l), tail)
+        } else {
+            S::zero()
+        };
+        for k in 0..self.n {
+            let row = self.a.add(*self.idx.add(k) as usize * self.stride + c0);
+            let v = S::splat(*self.vals.add(k));
+            for (q, a) in acc.iter_mut().enumerate() {
+                *a = S::fma(v, S::load(row.add(q * l)), *a);
+            }
+            if TAIL {
+                acc_t = S::fma(v, S::load_part(row.add(NV * l), tail), acc_t);
+            }
+        }
+        for (q, v) in acc.iter().enumerate() {
+            S::store(y.add(q * l), *v);
+        }
+        if TAIL {
+            S::store_part(y.add(NV * l), tail, acc_t);
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn add_scaled_rows_body<S: Simd>(
+    a: *const f32,
+    stride: usize,
+    idx: *const u32,
+    vals: *const f32,
+    n: usize,
+    y: *mut f32,
+    cols: usize,
+) {
+    let b = AddRows {
+        a,
+        stride,
+        idx,
+        vals,
+        n,
+        y,
+    };
+    for_each_col_block::<S, _>(S::GEMV_BLOCK, cols, &b);
+}
+
 #[inline(always)]
 unsafe fn sparse_ger_body<S: Simd>(
     alpha: f32,
@@ -271,6 +337,10 @@ unsafe fn fused_body<S: Simd>(
 kernel! {
     /// `y[..cols] = sum_k vals[k] * A[idx[k], :]`.
     pub(crate) unsafe fn sparse_gemv_t(a: *const f32, cols: usize, idx: *const u32, vals: *const f32, n: usize, y: *mut f32) = sparse_gemv_t_body;
+}
+kernel! {
+    /// `y[..cols] += sum_k vals[k] * A[idx[k], ..cols]` (`A` with row stride `stride`).
+    pub(crate) unsafe fn add_scaled_rows(a: *const f32, stride: usize, idx: *const u32, vals: *const f32, n: usize, y: *mut f32, cols: usize) = add_scaled_rows_body;
 }
 kernel! {
     /// `A[idx[k], :] += (alpha * vals[k]) * delta`.

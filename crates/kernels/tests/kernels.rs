@@ -196,6 +196,32 @@ proptest! {
     }
 
     #[test]
+    fn add_scaled_rows_exact((stride, width, a, idx, vals, y) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(n), 0..=n, ints(m * n), subset(m), ints(m), ints(n)))) {
+        let (vals, y) = (&vals[..idx.len()], &y[..width]);
+        let mut want = y.to_vec();
+        r::add_scaled_rows(&a, stride, &idx, vals, &mut want);
+        for_each_path(|p| {
+            let mut got = y.to_vec();
+            k::add_scaled_rows(&a, stride, &idx, vals, &mut got);
+            assert_eq!(got, want, "{p}");
+        });
+    }
+
+    #[test]
+    fn add_scaled_rows_bit_identical_to_axpy_per_row((stride, width, a, idx, vals, y) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(n), 0..=n, floats(m * n), subset(m), floats(m), floats(n)))) {
+        let (vals, y) = (&vals[..idx.len()], &y[..width]);
+        for_each_path(|p| {
+            let mut want = y.to_vec();
+            for (&r, &v) in idx.iter().zip(vals) {
+                k::axpy(v, &a[r as usize * stride..][..width], &mut want);
+            }
+            let mut got = y.to_vec();
+            k::add_scaled_rows(&a, stride, &idx, vals, &mut got);
+            assert_eq!(bits(&got), bits(&want), "{p}");
+        });
+    }
+
+    #[test]
     fn sparse_gemv_t_float((cols, a, idx, vals) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(n), floats(m * n), subset(m), floats(m)))) {
         let vals = &vals[..idx.len()];
         let mut want = vec![0.0; cols];
@@ -751,4 +777,11 @@ fn fused_out_of_range_acc_idx_panics() {
         &mut a,
         &mut y,
     );
+}
+
+#[test]
+#[should_panic(expected = "add_scaled_rows: y.len() > stride")]
+fn add_scaled_rows_wider_than_stride_panics() {
+    let mut y = [0.0; 4];
+    k::add_scaled_rows(&[0.0; 6], 3, &[1], &[1.0], &mut y);
 }
