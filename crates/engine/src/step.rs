@@ -32,7 +32,7 @@ pub enum W1Update {
 }
 
 /// Steps per block of [`W1Update::Deferred`] in the default options.
-pub const DEFERRED_SAMPLES: usize = 16;
+pub const DEFERRED_SAMPLES: usize = 32;
 
 /// Implementation choices that must not change results beyond rounding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
