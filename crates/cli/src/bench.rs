@@ -31,12 +31,14 @@ pub struct Args {
     #[arg(long)]
     dense: bool,
     /// When W1 updates are applied: after each step (immediate), with the next
-    /// forward (fused), or held back and applied once per block (deferred).
-    #[arg(long, value_enum, default_value = "deferred")]
-    w1_update: UpdateArg,
-    /// Steps per block with --w1-update deferred.
-    #[arg(long, default_value_t = mlp_engine::DEFERRED_SAMPLES)]
-    block_samples: usize,
+    /// forward (fused), or held back and applied once per block (deferred);
+    /// comma-separated to compare them in one run.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "deferred")]
+    w1_update: Vec<UpdateArg>,
+    /// Steps per block with --w1-update deferred (1 to 32), comma-separated
+    /// to compare block sizes in one run.
+    #[arg(long, value_delimiter = ',', default_values_t = [mlp_engine::DEFERRED_SAMPLES])]
+    block_samples: Vec<usize>,
     /// Print a JSON list instead of the table.
     #[arg(long)]
     json: bool,
@@ -61,45 +63,50 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.rounds == 0 {
         return Err(UsageError("invalid --rounds: must be at least 1".into()).into());
     }
-    if args.block_samples == 0 {
-        return Err(UsageError("invalid --block-samples: must be at least 1".into()).into());
+    let max = mlp_engine::MAX_DEFERRED_SAMPLES;
+    if args.block_samples.iter().any(|&b| b == 0 || b > max) {
+        return Err(UsageError(format!("invalid --block-samples: each must be 1 to {max}")).into());
     }
     let data = LoadedData::open(&args.data)
         .map_err(from_engine)
         .with_context(|| format!("cannot load data from {}", args.data.display()))?;
-    let options = StepOptions {
-        input: if args.dense {
-            InputPath::Dense
-        } else {
-            InputPath::Sparse
-        },
-        w1_update: match args.w1_update {
-            UpdateArg::Immediate => W1Update::Immediate,
-            UpdateArg::Fused => W1Update::Fused,
-            UpdateArg::Deferred => W1Update::Deferred {
-                samples: args.block_samples,
-            },
-        },
+    let input = if args.dense {
+        InputPath::Dense
+    } else {
+        InputPath::Sparse
     };
+    let mut options: Vec<StepOptions> = Vec::new();
+    for &update in &args.w1_update {
+        let updates: Vec<W1Update> = match update {
+            UpdateArg::Immediate => vec![W1Update::Immediate],
+            UpdateArg::Fused => vec![W1Update::Fused],
+            UpdateArg::Deferred => args
+                .block_samples
+                .iter()
+                .map(|&samples| W1Update::Deferred { samples })
+                .collect(),
+        };
+        for w1_update in updates {
+            let o = StepOptions { input, w1_update };
+            if !options.contains(&o) {
+                options.push(o);
+            }
+        }
+    }
     let budget = Duration::from_secs_f64(args.seconds);
     if !args.json {
         println!(
-            "single thread, {} SIMD, {} input, {}; {} round(s) of {} s per case and size (steps/s: the median round)\nW1 KB/step: what an online step touches (3 x non-zero pixels x N x 4 B); moved: what this implementation loads and stores;\nL1 ceiling: steps/s if a step were only its W1 multiply-adds at the sparse row loop's speed with all rows in L1",
+            "single thread, {} SIMD, {} input; {} round(s) of {} s per configuration (steps/s: the median round)\nW1 KB/step: what an online step touches (3 x non-zero pixels x N x 4 B); moved: what this implementation loads and stores;\nL1 ceiling: steps/s if a step were only its W1 multiply-adds at the sparse row loop's speed with all rows in L1",
             mlp_engine::simd_name(),
             if args.dense { "dense" } else { "sparse" },
-            match options.w1_update {
-                W1Update::Immediate => "W1 updated after each step".to_string(),
-                W1Update::Fused => "W1 update fused with the next forward".to_string(),
-                W1Update::Deferred { samples } =>
-                    format!("W1 updates deferred in blocks of {samples} steps"),
-            },
             args.rounds,
             args.seconds
         );
         println!(
-            "{:<13} {:>5} {:>11} {:>17} {:>8} {:>10} {:>8} {:>10} {:>10} {:>11} {:>9} {:>11}",
+            "{:<13} {:>5} {:<12} {:>11} {:>17} {:>8} {:>10} {:>8} {:>10} {:>10} {:>11} {:>9} {:>11}",
             "case",
             "N",
+            "W1 update",
             "steps/s",
             "min-max",
             "us/step",
@@ -115,9 +122,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let print_row = |r: &StepBench| {
         if !args.json {
             println!(
-                "{:<13} {:>5} {:>11.0} {:>17} {:>8.2} {:>10.1} {:>8.1} {:>10.1} {:>8.2}MB {:>11.1} {:>8.0}% {:>11.0}",
+                "{:<13} {:>5} {:<12} {:>11.0} {:>17} {:>8.2} {:>10.1} {:>8.1} {:>10.1} {:>8.2}MB {:>11.1} {:>8.0}% {:>11.0}",
                 r.case.name(),
                 r.hidden,
+                match r.block_samples {
+                    Some(b) => format!("{} {b}", r.w1_update),
+                    None => r.w1_update.clone(),
+                },
                 r.steps_per_second,
                 format!("{:.0}-{:.0}", r.steps_per_second_min, r.steps_per_second_max),
                 r.us_per_step,
@@ -136,7 +147,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &args.hidden,
         &data.train,
         budget,
-        options,
+        &options,
         args.rounds,
         print_row,
     );

@@ -87,9 +87,77 @@ fn bench_rounds_report_the_median_between_the_slowest_and_fastest() {
 }
 
 #[test]
+fn bench_compares_update_modes_and_block_sizes_in_one_run() {
+    let v = json_on_data(&[
+        "bench",
+        "--json",
+        "--seconds",
+        "0.02",
+        "--rounds",
+        "2",
+        "--hidden",
+        "8",
+        "--case",
+        "tanh",
+        "--w1-update",
+        "fused,deferred",
+        "--block-samples",
+        "4,16,4",
+    ]);
+    let rows: Vec<(String, Option<u64>, f64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["rounds"].as_u64(), Some(2));
+            assert_eq!(r["dense_input"].as_bool(), Some(false));
+            (
+                r["w1_update"].as_str().unwrap().to_string(),
+                r["block_samples"].as_u64(),
+                r["w1_bytes_moved_per_step"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let modes: Vec<(&str, Option<u64>)> = rows.iter().map(|r| (r.0.as_str(), r.1)).collect();
+    // Options in the order given, a repeated block size measured once.
+    assert_eq!(
+        modes,
+        [
+            ("fused", None),
+            ("deferred", Some(4)),
+            ("deferred", Some(16))
+        ]
+    );
+    // Larger blocks move each touched row fewer times per step.
+    assert!(rows[2].2 < rows[1].2 && rows[1].2 < rows[0].2, "{rows:?}");
+}
+
+#[test]
+fn dense_bench_reports_immediate_updates() {
+    let v = json_on_data(&[
+        "bench",
+        "--json",
+        "--seconds",
+        "0.02",
+        "--rounds",
+        "1",
+        "--hidden",
+        "8",
+        "--case",
+        "tanh",
+        "--dense",
+    ]);
+    let r = &v.as_array().unwrap()[0];
+    assert_eq!(r["dense_input"].as_bool(), Some(true));
+    assert_eq!(r["w1_update"].as_str(), Some("immediate"));
+    assert!(r["block_samples"].is_null());
+}
+
+#[test]
 fn bad_bench_flags_are_usage_errors() {
     common::usage_error("bench", &["--rounds", "0"], "--rounds");
     common::usage_error("bench", &["--block-samples", "0"], "--block-samples");
+    common::usage_error("bench", &["--block-samples", "16,33"], "--block-samples");
     common::usage_error("bench", &["--seconds", "0"], "--seconds");
     common::usage_error("bench", &["--hidden", "0"], "--hidden");
     common::usage_error("bench", &["--w1-update", "later"], "--w1-update");

@@ -11,6 +11,12 @@ pub struct StepBench {
     pub case: Case,
     /// Hidden units N.
     pub hidden: usize,
+    /// When W1 updates were applied: `immediate`, `fused` or `deferred`.
+    pub w1_update: String,
+    /// Steps per block when W1 updates were deferred.
+    pub block_samples: Option<usize>,
+    /// Whether the input layer multiplied the dense input instead of the non-zero pixels.
+    pub dense_input: bool,
     /// Sample steps per second, one thread: the median over the rounds.
     pub steps_per_second: f64,
     /// Slowest round's steps per second.
@@ -63,6 +69,7 @@ pub fn warmed_trainer(case: Case, hidden: usize, data: &Dataset, options: StepOp
 struct StepTimer {
     case: Case,
     hidden: usize,
+    options: StepOptions,
     trainer: Trainer,
     rates: Vec<f64>,
 }
@@ -72,6 +79,7 @@ impl StepTimer {
         StepTimer {
             case,
             hidden,
+            options,
             trainer: warmed_trainer(case, hidden, data, options),
             rates: Vec::new(),
         }
@@ -104,25 +112,30 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-/// Times online steps of every case x hidden size over `data`, `budget` per
-/// round, in `rounds` rounds (at least one) that each visit every
-/// configuration in turn, so a slow spell of a shared machine spreads over
-/// all of them instead of biasing one. `done` sees each result as its last
-/// round ends; the results come back in the same order.
+/// Times online steps of every case x hidden size x step options over
+/// `data`, `budget` per round, in `rounds` rounds (at least one) that each
+/// visit every configuration in turn, so a slow spell of a shared machine
+/// spreads over all of them instead of biasing one; comparing options in one
+/// run this way is what makes their ratio trustworthy. `done` sees each result
+/// as its last round ends; the results come back in the same order (options
+/// innermost).
 pub fn bench_steps(
     cases: &[Case],
     hiddens: &[usize],
     data: &Dataset,
     budget: Duration,
-    options: StepOptions,
+    options: &[StepOptions],
     rounds: usize,
     mut done: impl FnMut(&StepBench),
 ) -> Vec<StepBench> {
-    let mut timers: Vec<StepTimer> = cases
-        .iter()
-        .flat_map(|&case| hiddens.iter().map(move |&hidden| (case, hidden)))
-        .map(|(case, hidden)| StepTimer::new(case, hidden, data, options))
-        .collect();
+    let mut timers: Vec<StepTimer> = Vec::new();
+    for &case in cases {
+        for &hidden in hiddens {
+            for &o in options {
+                timers.push(StepTimer::new(case, hidden, data, o));
+            }
+        }
+    }
     let rounds = rounds.max(1);
     for _ in 1..rounds {
         for t in &mut timers {
@@ -132,7 +145,7 @@ pub fn bench_steps(
     let mut results = Vec::with_capacity(timers.len());
     for t in &mut timers {
         t.round(data, budget);
-        let r = summarize(t, data, options);
+        let r = summarize(t, data);
         done(&r);
         results.push(r);
     }
@@ -140,8 +153,8 @@ pub fn bench_steps(
 }
 
 /// A configuration's figures from its timed rounds and this machine's bandwidths.
-fn summarize(t: &StepTimer, data: &Dataset, options: StepOptions) -> StepBench {
-    let hidden = t.hidden;
+fn summarize(t: &StepTimer, data: &Dataset) -> StepBench {
+    let (hidden, options) = (t.hidden, t.options);
     let steps_per_second = median(&t.rates);
     let nnz = data.mean_nonzeros();
     let w1_bytes_per_step = 3.0 * nnz * hidden as f64 * 4.0;
@@ -152,9 +165,19 @@ fn summarize(t: &StepTimer, data: &Dataset, options: StepOptions) -> StepBench {
     let achieved_gbps = w1_bytes_per_step * steps_per_second / 1e9;
     let l1_ceiling_steps_per_second =
         l1_row_loop_rate(Duration::from_millis(300)) / (2.0 * nnz * hidden as f64);
+    let (w1_update, block_samples) = match options.w1_update {
+        // The dense path updates W1 after every step whatever was asked.
+        _ if options.input == InputPath::Dense => ("immediate", None),
+        W1Update::Immediate => ("immediate", None),
+        W1Update::Fused => ("fused", None),
+        W1Update::Deferred { samples } => ("deferred", Some(samples)),
+    };
     StepBench {
         case: t.case,
         hidden,
+        w1_update: w1_update.to_string(),
+        block_samples,
+        dense_input: options.input == InputPath::Dense,
         steps_per_second,
         steps_per_second_min: t.rates.iter().copied().fold(f64::INFINITY, f64::min),
         steps_per_second_max: t.rates.iter().copied().fold(0.0, f64::max),

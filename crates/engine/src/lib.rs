@@ -33,7 +33,7 @@ pub use eval::{evaluate, Evaluation};
 pub use network::Network;
 pub use observer::{NoObserver, Observer};
 pub use report::{EpochRecord, Metrics, TrainReport};
-pub use step::{InputPath, StepOptions, W1Update, DEFERRED_SAMPLES};
+pub use step::{InputPath, StepOptions, W1Update, DEFERRED_SAMPLES, MAX_DEFERRED_SAMPLES};
 pub use train::{train, train_with, Trainer};
 
 /// The version of this engine, recorded in every result.

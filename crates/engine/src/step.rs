@@ -34,6 +34,9 @@ pub enum W1Update {
 /// Steps per block of [`W1Update::Deferred`] in the default options.
 pub const DEFERRED_SAMPLES: usize = 32;
 
+/// Most steps per block of [`W1Update::Deferred`]; larger blocks are clamped to it.
+pub const MAX_DEFERRED_SAMPLES: usize = crate::deferred::MAX_SAMPLES;
+
 /// Implementation choices that must not change results beyond rounding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepOptions {
