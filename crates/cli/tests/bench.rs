@@ -3,6 +3,23 @@
 mod common;
 
 use common::json_on_data;
+use serde_json::Value;
+
+/// `mlp bench --json` of tanh at N = 8 with short rounds, plus `extra` flags.
+fn quick_bench(extra: &[&str]) -> Value {
+    let mut args = vec![
+        "bench",
+        "--json",
+        "--seconds",
+        "0.02",
+        "--hidden",
+        "8",
+        "--case",
+        "tanh",
+    ];
+    args.extend_from_slice(extra);
+    json_on_data(&args)
+}
 
 #[test]
 fn bench_json_lists_each_case_and_size_with_its_traffic() {
@@ -62,18 +79,7 @@ fn bench_json_lists_each_case_and_size_with_its_traffic() {
 
 #[test]
 fn bench_rounds_report_the_median_between_the_slowest_and_fastest() {
-    let v = json_on_data(&[
-        "bench",
-        "--json",
-        "--seconds",
-        "0.02",
-        "--rounds",
-        "3",
-        "--hidden",
-        "8",
-        "--case",
-        "tanh",
-    ]);
+    let v = quick_bench(&["--rounds", "3"]);
     let r = &v.as_array().unwrap()[0];
     assert_eq!(r["rounds"].as_u64(), Some(3));
     let (lo, med, hi) = (
@@ -88,17 +94,9 @@ fn bench_rounds_report_the_median_between_the_slowest_and_fastest() {
 
 #[test]
 fn bench_compares_update_modes_and_block_sizes_in_one_run() {
-    let v = json_on_data(&[
-        "bench",
-        "--json",
-        "--seconds",
-        "0.02",
+    let v = quick_bench(&[
         "--rounds",
         "2",
-        "--hidden",
-        "8",
-        "--case",
-        "tanh",
         "--w1-update",
         "fused,deferred",
         "--block-samples",
@@ -134,19 +132,7 @@ fn bench_compares_update_modes_and_block_sizes_in_one_run() {
 
 #[test]
 fn dense_bench_reports_immediate_updates() {
-    let v = json_on_data(&[
-        "bench",
-        "--json",
-        "--seconds",
-        "0.02",
-        "--rounds",
-        "1",
-        "--hidden",
-        "8",
-        "--case",
-        "tanh",
-        "--dense",
-    ]);
+    let v = quick_bench(&["--rounds", "1", "--dense"]);
     let r = &v.as_array().unwrap()[0];
     assert_eq!(r["dense_input"].as_bool(), Some(true));
     assert_eq!(r["w1_update"].as_str(), Some("immediate"));

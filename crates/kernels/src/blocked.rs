@@ -101,13 +101,19 @@ unsafe fn blocks<S: Simd, B: ColBlock<S>, const NB: usize>(cols: usize, b: &B) {
     remainder!(1 2 3 4 5 6 7);
 }
 
-/// `y[c0..] = sum_k vals[k] * A[rows.row(k), c0..]` per column block (`y` overwritten).
+/// `y[c0..] = sum_k vals[k] * A[rows.row(k), c0..]` per column block: `y`
+/// overwritten, or with `add` the sum starts from `y`'s values (one `fma` per
+/// row in order, as an `axpy` per row would give).
 pub(crate) struct GemvT<R> {
     pub a: *const f32,
+    /// Row stride of `A` in floats.
     pub cols: usize,
     pub rows: R,
     pub vals: *const f32,
     pub y: *mut f32,
+    pub add: bool,
+    /// Prefetch rows `PF` ahead (worth it when they come from beyond L1).
+    pub prefetch: bool,
 }
 
 impl<S: Simd, R: RowSel> ColBlock<S> for GemvT<R> {
@@ -115,12 +121,21 @@ impl<S: Simd, R: RowSel> ColBlock<S> for GemvT<R> {
     unsafe fn block<const NV: usize, const TAIL: bool>(&self, c0: usize, tail: usize) {
         let l = S::LANES;
         let base = self.a.add(c0);
+        let y = self.y.add(c0);
         let mut acc = [S::zero(); NV];
         let mut acc_t = S::zero();
+        if self.add {
+            for (i, a) in acc.iter_mut().enumerate() {
+                *a = S::load(y.add(i * l));
+            }
+            if TAIL {
+                acc_t = S::load_part(y.add(NV * l), tail);
+            }
+        }
         let n = self.rows.len();
         for k in 0..n {
             let p = base.add(self.rows.row(k) * self.cols);
-            if k + PF < n {
+            if self.prefetch && k + PF < n {
                 prefetch_block::<S>(base.add(self.rows.row(k + PF) * self.cols), NV * l + tail);
             }
             let v = S::splat(*self.vals.add(k));
@@ -131,7 +146,6 @@ impl<S: Simd, R: RowSel> ColBlock<S> for GemvT<R> {
                 acc_t = S::fma(v, S::load_part(p.add(NV * l), tail), acc_t);
             }
         }
-        let y = self.y.add(c0);
         for (i, a) in acc.iter().enumerate() {
             S::store(y.add(i * l), *a);
         }

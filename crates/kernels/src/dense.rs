@@ -95,6 +95,8 @@ unsafe fn gemv_t_body<S: Simd>(
             rows,
             vals: x,
             y,
+            add: false,
+            prefetch: true,
         },
     );
 }

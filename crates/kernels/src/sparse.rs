@@ -28,53 +28,10 @@ unsafe fn sparse_gemv_t_body<S: Simd>(
             rows,
             vals,
             y,
+            add: false,
+            prefetch: true,
         },
     );
-}
-
-/// `y[c0..] += sum_k vals[k] * A[idx[k], c0..]` per column block, one
-/// `fma` per row in index order (as `axpy` row by row would), accumulators in
-/// registers so `y` is loaded and stored once.
-struct AddRows {
-    a: *const f32,
-    stride: usize,
-    idx: *const u32,
-    vals: *const f32,
-    n: usize,
-    y: *mut f32,
-}
-
-impl<S: Simd> ColBlock<S> for AddRows {
-    #[inline(always)]
-    unsafe fn block<const NV: usize, const TAIL: bool>(&self, c0: usize, tail: usize) {
-        let l = S::LANES;
-        let y = self.y.add(c0);
-        let mut acc = [S::zero(); NV];
-        for (q, v) in acc.iter_mut().enumerate() {
-            *v = S::load(y.add(q * l));
-        }
-        let mut acc_t = if TAIL {
-            S::load_part(y.add(NV * l), tail)
-        } else {
-            S::zero()
-        };
-        for k in 0..self.n {
-            let row = self.a.add(*self.idx.add(k) as usize * self.stride + c0);
-            let v = S::splat(*self.vals.add(k));
-            for (q, a) in acc.iter_mut().enumerate() {
-                *a = S::fma(v, S::load(row.add(q * l)), *a);
-            }
-            if TAIL {
-                acc_t = S::fma(v, S::load_part(row.add(NV * l), tail), acc_t);
-            }
-        }
-        for (q, v) in acc.iter().enumerate() {
-            S::store(y.add(q * l), *v);
-        }
-        if TAIL {
-            S::store_part(y.add(NV * l), tail, acc_t);
-        }
-    }
 }
 
 #[inline(always)]
@@ -87,13 +44,15 @@ unsafe fn add_scaled_rows_body<S: Simd>(
     y: *mut f32,
     cols: usize,
 ) {
-    let b = AddRows {
+    // The rows (a block's deltas) are in L1: prefetching would only take load slots.
+    let b = GemvT {
         a,
-        stride,
-        idx,
+        cols: stride,
+        rows: IdxRows(idx, n),
         vals,
-        n,
         y,
+        add: true,
+        prefetch: false,
     };
     for_each_col_block::<S, _>(S::GEMV_BLOCK, cols, &b);
 }
