@@ -25,59 +25,59 @@ const TANH_SMALL: f32 = 0.55;
 
 /// `e^x` for `x <= 0` (and NaN), relative error ~1e-7; exactly 0 below [`EXP_MIN`].
 #[inline(always)]
-unsafe fn exp_neg<S: Simd>(x: S::V) -> S::V {
+fn exp_neg<S: Simd>(s: S, x: S::V) -> S::V {
     // max(lo, x) keeps a NaN x (NaN operand -> second operand).
-    let xc = S::max(S::splat(EXP_MIN), x);
-    let t = S::fma(xc, S::splat(LOG2E), S::splat(MAGIC));
-    let n = S::sub(t, S::splat(MAGIC));
-    let r = S::fma(n, S::splat(-LN2_HI), xc);
-    let r = S::fma(n, S::splat(-LN2_LO), r);
-    let mut p = S::splat(1.987_569_2e-4);
-    p = S::fma(p, r, S::splat(1.398_199_9e-3));
-    p = S::fma(p, r, S::splat(8.333_452e-3));
-    p = S::fma(p, r, S::splat(4.166_579_6e-2));
-    p = S::fma(p, r, S::splat(1.666_666_5e-1));
-    p = S::fma(p, r, S::splat(0.5));
-    let r2 = S::mul(r, r);
-    let p = S::add(S::fma(p, r2, r), S::splat(1.0));
-    let e = S::mul(p, S::pow2_magic(t));
-    S::select_lt(x, S::splat(EXP_MIN), S::zero(), e)
+    let xc = s.max(s.splat(EXP_MIN), x);
+    let t = s.fma(xc, s.splat(LOG2E), s.splat(MAGIC));
+    let n = s.sub(t, s.splat(MAGIC));
+    let r = s.fma(n, s.splat(-LN2_HI), xc);
+    let r = s.fma(n, s.splat(-LN2_LO), r);
+    let mut p = s.splat(1.987_569_2e-4);
+    p = s.fma(p, r, s.splat(1.398_199_9e-3));
+    p = s.fma(p, r, s.splat(8.333_452e-3));
+    p = s.fma(p, r, s.splat(4.166_579_6e-2));
+    p = s.fma(p, r, s.splat(1.666_666_5e-1));
+    p = s.fma(p, r, s.splat(0.5));
+    let r2 = s.mul(r, r);
+    let p = s.add(s.fma(p, r2, r), s.splat(1.0));
+    let e = s.mul(p, s.pow2_magic(t));
+    s.select_lt(x, s.splat(EXP_MIN), s.zero(), e)
 }
 
 #[inline(always)]
-unsafe fn tanh_v<S: Simd>(x: S::V) -> S::V {
-    let ax = S::abs(x);
+fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
+    let ax = s.abs(x);
     // |x| < 0.55: x + x^3 P(x^2), least-squares fit, rel. error ~2e-9 before rounding.
-    let x2 = S::mul(x, x);
-    let mut p = S::splat(-6.296_012e-3);
-    p = S::fma(p, x2, S::splat(2.108_818_5e-2));
-    p = S::fma(p, x2, S::splat(-5.385_666_3e-2));
-    p = S::fma(p, x2, S::splat(1.333_263_2e-1));
-    p = S::fma(p, x2, S::splat(-3.333_332e-1));
-    let small = S::fma(S::mul(x, x2), p, x);
+    let x2 = s.mul(x, x);
+    let mut p = s.splat(-6.296_012e-3);
+    p = s.fma(p, x2, s.splat(2.108_818_5e-2));
+    p = s.fma(p, x2, s.splat(-5.385_666_3e-2));
+    p = s.fma(p, x2, s.splat(1.333_263_2e-1));
+    p = s.fma(p, x2, s.splat(-3.333_332e-1));
+    let small = s.fma(s.mul(x, x2), p, x);
     // otherwise: (1 - e) / (1 + e), e = exp(-2|x|), sign restored.
-    let e = exp_neg::<S>(S::mul(ax, S::splat(-2.0)));
-    let one = S::splat(1.0);
-    let big = S::div(S::sub(one, e), S::add(one, e));
-    let big = S::select_lt(x, S::zero(), S::sub(S::zero(), big), big);
-    let t = S::select_lt(ax, S::splat(TANH_SMALL), small, big);
+    let e = exp_neg(s, s.mul(ax, s.splat(-2.0)));
+    let one = s.splat(1.0);
+    let big = s.div(s.sub(one, e), s.add(one, e));
+    let big = s.select_lt(x, s.zero(), s.sub(s.zero(), big), big);
+    let t = s.select_lt(ax, s.splat(TANH_SMALL), small, big);
     // tanh(x) == x in f32 for tiny |x|; returning x also keeps the sign of -0.
-    S::select_lt(ax, S::splat(1e-20), x, t)
+    s.select_lt(ax, s.splat(1e-20), x, t)
 }
 
 #[inline(always)]
-unsafe fn sigmoid_v<S: Simd>(x: S::V) -> S::V {
+fn sigmoid_v<S: Simd>(s: S, x: S::V) -> S::V {
     // e = exp(-|x|) in (0, 1]; x >= 0: 1 / (1 + e), x < 0: e / (1 + e).
-    let e = exp_neg::<S>(S::sub(S::zero(), S::abs(x)));
-    let one = S::splat(1.0);
-    let num = S::select_lt(x, S::zero(), e, one);
-    S::div(num, S::add(one, e))
+    let e = exp_neg(s, s.sub(s.zero(), s.abs(x)));
+    let one = s.splat(1.0);
+    let num = s.select_lt(x, s.zero(), e, one);
+    s.div(num, s.add(one, e))
 }
 
 #[inline(always)]
-unsafe fn relu_v<S: Simd>(x: S::V) -> S::V {
+fn relu_v<S: Simd>(s: S, x: S::V) -> S::V {
     // x > 0 ? x : 0 (NaN -> 0, -0 -> +0), same as the reference.
-    S::max(x, S::zero())
+    s.max(x, s.zero())
 }
 
 /// A lane-wise unary operation. A trait with an `#[inline(always)]` method
@@ -86,13 +86,13 @@ unsafe fn relu_v<S: Simd>(x: S::V) -> S::V {
 /// intrinsic inside becomes an out-of-line call (~50x slower).
 trait Unary<S: Simd> {
     /// Applies the operation to one vector.
-    unsafe fn apply(&self, x: S::V) -> S::V;
+    fn apply(&self, s: S, x: S::V) -> S::V;
 }
 
 /// A lane-wise `g = op(a, g)` operation (derivative kernels); see [`Unary`].
 trait Binary<S: Simd> {
     /// Applies the operation to one vector of `a` and `g`.
-    unsafe fn apply(&self, a: S::V, g: S::V) -> S::V;
+    fn apply(&self, s: S, a: S::V, g: S::V) -> S::V;
 }
 
 struct Tanh;
@@ -104,107 +104,137 @@ struct ReluDeriv;
 
 impl<S: Simd> Unary<S> for Tanh {
     #[inline(always)]
-    unsafe fn apply(&self, x: S::V) -> S::V {
-        tanh_v::<S>(x)
+    fn apply(&self, s: S, x: S::V) -> S::V {
+        tanh_v(s, x)
     }
 }
 
 impl<S: Simd> Unary<S> for Sigmoid {
     #[inline(always)]
-    unsafe fn apply(&self, x: S::V) -> S::V {
-        sigmoid_v::<S>(x)
+    fn apply(&self, s: S, x: S::V) -> S::V {
+        sigmoid_v(s, x)
     }
 }
 
 impl<S: Simd> Unary<S> for Relu {
     #[inline(always)]
-    unsafe fn apply(&self, x: S::V) -> S::V {
-        relu_v::<S>(x)
+    fn apply(&self, s: S, x: S::V) -> S::V {
+        relu_v(s, x)
     }
 }
 
 // Derivatives use plain mul/sub (no fma) so every path matches the reference bit for bit.
 impl<S: Simd> Binary<S> for TanhDeriv {
     #[inline(always)]
-    unsafe fn apply(&self, y: S::V, g: S::V) -> S::V {
-        let one_minus_y2 = S::sub(S::splat(1.0), S::mul(y, y));
-        S::mul(g, S::mul(S::splat(self.0), one_minus_y2))
+    fn apply(&self, s: S, y: S::V, g: S::V) -> S::V {
+        let one_minus_y2 = s.sub(s.splat(1.0), s.mul(y, y));
+        s.mul(g, s.mul(s.splat(self.0), one_minus_y2))
     }
 }
 
 impl<S: Simd> Binary<S> for SigmoidDeriv {
     #[inline(always)]
-    unsafe fn apply(&self, y: S::V, g: S::V) -> S::V {
-        S::mul(g, S::mul(y, S::sub(S::splat(1.0), y)))
+    fn apply(&self, s: S, y: S::V, g: S::V) -> S::V {
+        s.mul(g, s.mul(y, s.sub(s.splat(1.0), y)))
     }
 }
 
 impl<S: Simd> Binary<S> for ReluDeriv {
     #[inline(always)]
-    unsafe fn apply(&self, z: S::V, g: S::V) -> S::V {
-        S::select_lt(S::zero(), z, g, S::zero())
+    fn apply(&self, s: S, z: S::V, g: S::V) -> S::V {
+        s.select_lt(s.zero(), z, g, s.zero())
     }
 }
 
 /// `y[i] = op(x[i])`; `y == x` allowed.
+///
+/// # Safety
+/// The module's contract.
 #[inline(always)]
-unsafe fn map<S: Simd, O: Unary<S>>(op: O, x: *const f32, y: *mut f32, n: usize) {
+unsafe fn map<S: Simd, O: Unary<S>>(s: S, op: O, x: *const f32, y: *mut f32, n: usize) {
     let l = S::LANES;
     let mut i = 0;
     while i + l <= n {
-        S::store(y.add(i), op.apply(S::load(x.add(i))));
+        // SAFETY: `i + l <= n`; reading a vector before writing it keeps `y == x` correct.
+        unsafe { s.store(y.add(i), op.apply(s, s.load(x.add(i)))) };
         i += l;
     }
     if i < n {
         let t = n - i;
-        S::store_part(y.add(i), t, op.apply(S::load_part(x.add(i), t)));
+        // SAFETY: the last `t < l` elements.
+        unsafe { s.store_part(y.add(i), t, op.apply(s, s.load_part(x.add(i), t))) };
     }
 }
 
 /// `g[i] = op(a[i], g[i])`.
+///
+/// # Safety
+/// The module's contract.
 #[inline(always)]
-unsafe fn zip_g<S: Simd, O: Binary<S>>(op: O, a: *const f32, g: *mut f32, n: usize) {
+unsafe fn zip_g<S: Simd, O: Binary<S>>(s: S, op: O, a: *const f32, g: *mut f32, n: usize) {
     let l = S::LANES;
     let mut i = 0;
     while i + l <= n {
-        S::store(g.add(i), op.apply(S::load(a.add(i)), S::load(g.add(i))));
+        // SAFETY: `i + l <= n`.
+        unsafe { s.store(g.add(i), op.apply(s, s.load(a.add(i)), s.load(g.add(i)))) };
         i += l;
     }
     if i < n {
         let t = n - i;
-        let v = op.apply(S::load_part(a.add(i), t), S::load_part(g.add(i), t));
-        S::store_part(g.add(i), t, v);
+        // SAFETY: the last `t < l` elements.
+        unsafe {
+            let v = op.apply(s, s.load_part(a.add(i), t), s.load_part(g.add(i), t));
+            s.store_part(g.add(i), t, v);
+        }
     }
 }
 
+/// # Safety
+/// The module's contract.
 #[inline(always)]
-unsafe fn tanh_body<S: Simd>(x: *const f32, y: *mut f32, n: usize) {
-    map::<S, _>(Tanh, x, y, n);
+unsafe fn tanh_body<S: Simd>(s: S, x: *const f32, y: *mut f32, n: usize) {
+    // SAFETY: passed on from the caller.
+    unsafe { map(s, Tanh, x, y, n) };
 }
 
+/// # Safety
+/// The module's contract.
 #[inline(always)]
-unsafe fn sigmoid_body<S: Simd>(x: *const f32, y: *mut f32, n: usize) {
-    map::<S, _>(Sigmoid, x, y, n);
+unsafe fn sigmoid_body<S: Simd>(s: S, x: *const f32, y: *mut f32, n: usize) {
+    // SAFETY: passed on from the caller.
+    unsafe { map(s, Sigmoid, x, y, n) };
 }
 
+/// # Safety
+/// The module's contract.
 #[inline(always)]
-unsafe fn relu_body<S: Simd>(x: *const f32, y: *mut f32, n: usize) {
-    map::<S, _>(Relu, x, y, n);
+unsafe fn relu_body<S: Simd>(s: S, x: *const f32, y: *mut f32, n: usize) {
+    // SAFETY: passed on from the caller.
+    unsafe { map(s, Relu, x, y, n) };
 }
 
+/// # Safety
+/// The module's contract.
 #[inline(always)]
-unsafe fn mul_tanh_deriv_body<S: Simd>(y: *const f32, factor: f32, g: *mut f32, n: usize) {
-    zip_g::<S, _>(TanhDeriv(factor), y, g, n);
+unsafe fn mul_tanh_deriv_body<S: Simd>(s: S, y: *const f32, factor: f32, g: *mut f32, n: usize) {
+    // SAFETY: passed on from the caller.
+    unsafe { zip_g(s, TanhDeriv(factor), y, g, n) };
 }
 
+/// # Safety
+/// The module's contract.
 #[inline(always)]
-unsafe fn mul_sigmoid_deriv_body<S: Simd>(y: *const f32, g: *mut f32, n: usize) {
-    zip_g::<S, _>(SigmoidDeriv, y, g, n);
+unsafe fn mul_sigmoid_deriv_body<S: Simd>(s: S, y: *const f32, g: *mut f32, n: usize) {
+    // SAFETY: passed on from the caller.
+    unsafe { zip_g(s, SigmoidDeriv, y, g, n) };
 }
 
+/// # Safety
+/// The module's contract.
 #[inline(always)]
-unsafe fn mul_relu_deriv_body<S: Simd>(z: *const f32, g: *mut f32, n: usize) {
-    zip_g::<S, _>(ReluDeriv, z, g, n);
+unsafe fn mul_relu_deriv_body<S: Simd>(s: S, z: *const f32, g: *mut f32, n: usize) {
+    // SAFETY: passed on from the caller.
+    unsafe { zip_g(s, ReluDeriv, z, g, n) };
 }
 
 kernel! {

@@ -21,7 +21,7 @@
 //! updates one sample at a time; each read sums its rows in increasing order
 //! like `sparse_gemv_t`, so it is bit-identical to that on the updated matrix.
 
-use crate::blocked::{for_each_col_block, ColBlock};
+use crate::blocked::{for_each_col_block, Block, ColBlock, GemvT, IdxRows};
 use crate::dispatch::kernel;
 use crate::simd::Simd;
 
@@ -72,16 +72,24 @@ struct Buckets {
 
 impl Buckets {
     /// Buckets the update slots' segments of the tile starting at row `r0`.
+    ///
+    /// # Safety
+    /// Each segment's entries are readable from its slot and index rows
+    /// `r0..r0 + TILE_ROWS`; `upd.len() <= MAX_SLOTS`.
     #[inline(always)]
     unsafe fn fill(&mut self, upd: &[Slot], segs: &[Seg], r0: usize) {
         self.slots = [0; TILE_ROWS];
         for (p, (slot, seg)) in upd.iter().zip(segs).enumerate() {
             for k in seg.start..seg.end {
-                let j = *slot.idx.add(k) as usize - r0;
-                *self.slots.get_unchecked_mut(j) |= 1 << p;
-                // The same product sparse_ger forms, so the weights match it bit for bit.
-                *self.scale.get_unchecked_mut(j).get_unchecked_mut(p) =
-                    slot.alpha * *slot.vals.add(k);
+                // SAFETY: `k` is inside the segment, so the entry is readable
+                // and its row `j` is below TILE_ROWS; `p < MAX_SLOTS`.
+                unsafe {
+                    let j = *slot.idx.add(k) as usize - r0;
+                    *self.slots.get_unchecked_mut(j) |= 1 << p;
+                    // The same product sparse_ger forms, so the weights match it bit for bit.
+                    *self.scale.get_unchecked_mut(j).get_unchecked_mut(p) =
+                        slot.alpha * *slot.vals.add(k);
+                }
             }
         }
         // Branch-free: about half the rows are touched, so a branch would mispredict.
@@ -95,6 +103,10 @@ impl Buckets {
 }
 
 /// One row tile: its bucketed updates and every read slot's segment inside it.
+///
+/// Contract: the tile's rows `r0..r0 + TILE_ROWS` that its buckets and
+/// segments name are inside `a` (row stride `cols`); `deltas` holds `cols`
+/// floats per update slot and `z` per read slot.
 struct Tile<'t> {
     r0: usize,
     buckets: &'t Buckets,
@@ -108,47 +120,33 @@ struct Tile<'t> {
 
 impl<S: Simd> ColBlock<S> for Tile<'_> {
     #[inline(always)]
-    unsafe fn block<const NV: usize, const TAIL: bool>(&self, c0: usize, tail: usize) {
-        let l = S::LANES;
+    unsafe fn block<const NV: usize, const TAIL: bool>(&self, s: S, c0: usize, tail: usize) {
         let cols = self.cols;
-        let base = self.a.add(c0);
 
         // Updates, row by row: each row block is loaded once, receives its
         // updates in slot order, and is stored once.
         let bk = self.buckets;
-        let tile = base.add(self.r0 * cols);
+        let tile = self.a.wrapping_add(self.r0 * cols + c0);
         for &j in &bk.touched[..bk.n_touched] {
             let j = j as usize;
-            let row = tile.add(j * cols);
-            let mut w = [S::zero(); NV];
-            for (q, wv) in w.iter_mut().enumerate() {
-                *wv = S::load(row.add(q * l));
-            }
-            let mut w_t = if TAIL {
-                S::load_part(row.add(NV * l), tail)
-            } else {
-                S::zero()
-            };
-            let scales = bk.scale.get_unchecked(j);
-            let mut slots = *bk.slots.get_unchecked(j);
+            // SAFETY: a touched row `j < TILE_ROWS` of the tile is inside `a`.
+            let row = unsafe { tile.add(j * cols) };
+            // SAFETY: the row's block of columns is readable.
+            let mut w = unsafe { Block::<S, NV, TAIL>::load(s, row, tail) };
+            // SAFETY: `fill` lists only rows below TILE_ROWS as touched.
+            let (scales, mut slots) =
+                unsafe { (bk.scale.get_unchecked(j), *bk.slots.get_unchecked(j)) };
             while slots != 0 {
                 let p = slots.trailing_zeros() as usize;
                 slots &= slots - 1;
-                let s = S::splat(*scales.get_unchecked(p));
-                let d = self.deltas.add(p * cols + c0);
-                for (q, wv) in w.iter_mut().enumerate() {
-                    *wv = S::fma(s, S::load(d.add(q * l)), *wv);
-                }
-                if TAIL {
-                    w_t = S::fma(s, S::load_part(d.add(NV * l), tail), w_t);
-                }
+                // SAFETY: `p` is a bit of a u32, below 32 = MAX_SLOTS.
+                let scale = s.splat(unsafe { *scales.get_unchecked(p) });
+                // SAFETY: slot `p` has an update, so `deltas` holds its
+                // `cols` floats, the block's columns among them.
+                unsafe { w.fma_load(s, scale, self.deltas.add(p * cols + c0), tail) };
             }
-            for (q, wv) in w.iter().enumerate() {
-                S::store(row.add(q * l), *wv);
-            }
-            if TAIL {
-                S::store_part(row.add(NV * l), tail, w_t);
-            }
+            // SAFETY: as for the load.
+            unsafe { w.store(s, row, tail) };
         }
 
         // Reads, slot by slot, accumulating in registers.
@@ -156,44 +154,38 @@ impl<S: Simd> ColBlock<S> for Tile<'_> {
             if seg.start == seg.end {
                 continue;
             }
-            let yp = self.z.add(t * cols + c0);
-            let mut acc = [S::zero(); NV];
-            for (q, a) in acc.iter_mut().enumerate() {
-                *a = S::load(yp.add(q * l));
-            }
-            let mut acc_t = if TAIL {
-                S::load_part(yp.add(NV * l), tail)
-            } else {
-                S::zero()
+            let read = GemvT {
+                a: self.a,
+                cols,
+                // SAFETY: the segment's entries are readable from the slot.
+                rows: IdxRows(unsafe { slot.idx.add(seg.start) }, seg.end - seg.start),
+                // SAFETY: as above.
+                vals: unsafe { slot.vals.add(seg.start) },
+                y: self.z.wrapping_add(t * cols),
+                add: true,
+                prefetch: false,
             };
-            for k in seg.start..seg.end {
-                let row = base.add(*slot.idx.add(k) as usize * cols);
-                let v = S::splat(*slot.vals.add(k));
-                for (q, a) in acc.iter_mut().enumerate() {
-                    *a = S::fma(v, S::load(row.add(q * l)), *a);
-                }
-                if TAIL {
-                    acc_t = S::fma(v, S::load_part(row.add(NV * l), tail), acc_t);
-                }
-            }
-            for (q, a) in acc.iter().enumerate() {
-                S::store(yp.add(q * l), *a);
-            }
-            if TAIL {
-                S::store_part(yp.add(NV * l), tail, acc_t);
-            }
+            // SAFETY: the segment's rows are inside `a`; read slot `t`'s
+            // `cols` floats of `z` are writable.
+            unsafe { read.block::<NV, TAIL>(s, c0, tail) };
         }
     }
 }
 
 /// Sets each slot's segment to its entries in tile `t`.
+///
+/// # Safety
+/// Each slot's `tiles + 1` tile starts are readable.
 #[inline(always)]
 unsafe fn tile_segments(slots: &[Slot], segs: &mut [Seg], t: usize) {
     for (slot, seg) in slots.iter().zip(segs.iter_mut()) {
         let (a, b) = (t.min(slot.tiles), (t + 1).min(slot.tiles));
-        *seg = Seg {
-            start: *slot.tile_starts.add(a) as usize,
-            end: *slot.tile_starts.add(b) as usize,
+        // SAFETY: `a, b <= tiles`.
+        *seg = unsafe {
+            Seg {
+                start: *slot.tile_starts.add(a) as usize,
+                end: *slot.tile_starts.add(b) as usize,
+            }
         };
     }
 }
@@ -206,6 +198,7 @@ unsafe fn tile_segments(slots: &[Slot], segs: &mut [Seg], t: usize) {
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn block_pass_body<S: Simd>(
+    s: S,
     upd: &[Slot],
     deltas: *const f32,
     acc: &[Slot],
@@ -226,9 +219,14 @@ unsafe fn block_pass_body<S: Simd>(
     };
     for t in 0..rows.div_ceil(TILE_ROWS) {
         let r0 = t * TILE_ROWS;
-        tile_segments(upd, upd_seg, t);
-        tile_segments(acc, acc_seg, t);
-        buckets.fill(upd, upd_seg, r0);
+        // SAFETY: the slots' tile starts split their entries at tile
+        // boundaries, so tile `t`'s segments hold rows `r0..r0 + TILE_ROWS`
+        // below `rows`.
+        unsafe {
+            tile_segments(upd, upd_seg, t);
+            tile_segments(acc, acc_seg, t);
+            buckets.fill(upd, upd_seg, r0);
+        }
         let tile = Tile {
             r0,
             buckets: &buckets,
@@ -239,7 +237,8 @@ unsafe fn block_pass_body<S: Simd>(
             cols,
             z,
         };
-        for_each_col_block::<S, _>(S::FUSED_BLOCK, cols, &tile);
+        // SAFETY: the tile's rows are inside `a`, `deltas` and `z` as the contract says.
+        unsafe { for_each_col_block(s, S::FUSED_BLOCK, cols, &tile) };
     }
 }
 

@@ -8,101 +8,146 @@ use crate::dispatch::kernel;
 use crate::simd::Simd;
 
 /// `sum_i a[i] * b[i]` with four vector accumulators.
+///
+/// # Safety
+/// `a[..n]` and `b[..n]` are readable.
 #[inline(always)]
-pub(crate) unsafe fn dot_body<S: Simd>(a: *const f32, b: *const f32, n: usize) -> f32 {
+pub(crate) unsafe fn dot_body<S: Simd>(s: S, a: *const f32, b: *const f32, n: usize) -> f32 {
     let l = S::LANES;
-    let mut acc = [S::zero(); 4];
+    let mut acc = [s.zero(); 4];
     let mut i = 0;
     while i + 4 * l <= n {
-        for (j, s) in acc.iter_mut().enumerate() {
+        for (j, sum) in acc.iter_mut().enumerate() {
             let o = i + j * l;
-            *s = S::fma(S::load(a.add(o)), S::load(b.add(o)), *s);
+            // SAFETY: `o + l <= i + 4l <= n`: inside both inputs.
+            let (x, y) = unsafe { (s.load(a.add(o)), s.load(b.add(o))) };
+            *sum = s.fma(x, y, *sum);
         }
         i += 4 * l;
     }
     while i + l <= n {
-        acc[0] = S::fma(S::load(a.add(i)), S::load(b.add(i)), acc[0]);
+        // SAFETY: `i + l <= n`.
+        let (x, y) = unsafe { (s.load(a.add(i)), s.load(b.add(i))) };
+        acc[0] = s.fma(x, y, acc[0]);
         i += l;
     }
     if i < n {
         let t = n - i;
-        acc[1] = S::fma(S::load_part(a.add(i), t), S::load_part(b.add(i), t), acc[1]);
+        // SAFETY: the last `t < l` elements of both inputs.
+        let (x, y) = unsafe { (s.load_part(a.add(i), t), s.load_part(b.add(i), t)) };
+        acc[1] = s.fma(x, y, acc[1]);
     }
-    S::hsum(S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3])))
+    s.hsum(s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3])))
 }
 
 /// `y[i] = fma(alpha, x[i], y[i])` for `i < n`.
+///
+/// # Safety
+/// `x[..n]` is readable, `y[..n]` writable, and they do not overlap.
 #[inline(always)]
-pub(crate) unsafe fn axpy_body<S: Simd>(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
+pub(crate) unsafe fn axpy_body<S: Simd>(s: S, alpha: f32, x: *const f32, y: *mut f32, n: usize) {
     let l = S::LANES;
-    let av = S::splat(alpha);
+    let av = s.splat(alpha);
     let mut i = 0;
     while i + 2 * l <= n {
-        let y0 = S::fma(av, S::load(x.add(i)), S::load(y.add(i)));
-        let y1 = S::fma(av, S::load(x.add(i + l)), S::load(y.add(i + l)));
-        S::store(y.add(i), y0);
-        S::store(y.add(i + l), y1);
+        // SAFETY: `i + 2l <= n`: two whole vectors of `x` and `y`.
+        unsafe {
+            let y0 = s.fma(av, s.load(x.add(i)), s.load(y.add(i)));
+            let y1 = s.fma(av, s.load(x.add(i + l)), s.load(y.add(i + l)));
+            s.store(y.add(i), y0);
+            s.store(y.add(i + l), y1);
+        }
         i += 2 * l;
     }
     if i + l <= n {
-        S::store(y.add(i), S::fma(av, S::load(x.add(i)), S::load(y.add(i))));
+        // SAFETY: `i + l <= n`: one whole vector.
+        unsafe { s.store(y.add(i), s.fma(av, s.load(x.add(i)), s.load(y.add(i)))) };
         i += l;
     }
     if i < n {
         let t = n - i;
-        let v = S::fma(av, S::load_part(x.add(i), t), S::load_part(y.add(i), t));
-        S::store_part(y.add(i), t, v);
+        // SAFETY: the last `t < l` elements.
+        unsafe {
+            let v = s.fma(av, s.load_part(x.add(i), t), s.load_part(y.add(i), t));
+            s.store_part(y.add(i), t, v);
+        }
     }
 }
 
+/// `x[i] *= alpha` for `i < n`.
+///
+/// # Safety
+/// `x[..n]` is writable.
 #[inline(always)]
-unsafe fn scale_body<S: Simd>(alpha: f32, x: *mut f32, n: usize) {
+unsafe fn scale_body<S: Simd>(s: S, alpha: f32, x: *mut f32, n: usize) {
     let l = S::LANES;
-    let av = S::splat(alpha);
+    let av = s.splat(alpha);
     let mut i = 0;
     while i + l <= n {
-        S::store(x.add(i), S::mul(av, S::load(x.add(i))));
+        // SAFETY: `i + l <= n`.
+        unsafe { s.store(x.add(i), s.mul(av, s.load(x.add(i)))) };
         i += l;
     }
     if i < n {
         let t = n - i;
-        S::store_part(x.add(i), t, S::mul(av, S::load_part(x.add(i), t)));
+        // SAFETY: the last `t < l` elements.
+        unsafe { s.store_part(x.add(i), t, s.mul(av, s.load_part(x.add(i), t))) };
     }
 }
 
+/// `y[..rows] = A x`.
+///
+/// # Safety
+/// `a[..rows * cols]` and `x[..cols]` are readable, `y[..rows]` writable, not overlapping them.
 #[inline(always)]
-unsafe fn gemv_body<S: Simd>(a: *const f32, cols: usize, x: *const f32, y: *mut f32, rows: usize) {
-    for r in 0..rows {
-        *y.add(r) = dot_body::<S>(a.add(r * cols), x, cols);
-    }
-}
-
-#[inline(always)]
-unsafe fn gemv_t_body<S: Simd>(
+unsafe fn gemv_body<S: Simd>(
+    s: S,
     a: *const f32,
     cols: usize,
     x: *const f32,
     y: *mut f32,
     rows: usize,
 ) {
-    let rows = AllRows(rows);
-    for_each_col_block::<S, _>(
-        S::GEMV_BLOCK,
-        cols,
-        &GemvT {
-            a,
-            cols,
-            rows,
-            vals: x,
-            y,
-            add: false,
-            prefetch: true,
-        },
-    );
+    for r in 0..rows {
+        // SAFETY: row `r < rows` of `a` holds `cols` floats; `y[r]` is writable.
+        unsafe { *y.add(r) = dot_body(s, a.add(r * cols), x, cols) };
+    }
 }
 
+/// `y[..cols] = A^T x`.
+///
+/// # Safety
+/// `a[..rows * cols]` and `x[..rows]` are readable, `y[..cols]` writable, not overlapping them.
+#[inline(always)]
+unsafe fn gemv_t_body<S: Simd>(
+    s: S,
+    a: *const f32,
+    cols: usize,
+    x: *const f32,
+    y: *mut f32,
+    rows: usize,
+) {
+    let b = GemvT {
+        a,
+        cols,
+        rows: AllRows(rows),
+        vals: x,
+        y,
+        add: false,
+        prefetch: true,
+    };
+    // SAFETY: `GemvT`'s contract is this function's: every row `< rows` of
+    // `a` readable for `cols` floats, `x` for `rows`, `y` for `cols`.
+    unsafe { for_each_col_block(s, S::GEMV_BLOCK, cols, &b) };
+}
+
+/// `A += alpha x y^T`.
+///
+/// # Safety
+/// `x[..rows]` and `y[..cols]` are readable, `a[..rows * cols]` writable, not overlapping them.
 #[inline(always)]
 unsafe fn ger_body<S: Simd>(
+    s: S,
     alpha: f32,
     x: *const f32,
     rows: usize,
@@ -111,7 +156,8 @@ unsafe fn ger_body<S: Simd>(
     a: *mut f32,
 ) {
     for r in 0..rows {
-        axpy_body::<S>(alpha * *x.add(r), y, a.add(r * cols), cols);
+        // SAFETY: `x[r]` is readable and row `r` of `a` holds `cols` floats.
+        unsafe { axpy_body(s, alpha * *x.add(r), y, a.add(r * cols), cols) };
     }
 }
 

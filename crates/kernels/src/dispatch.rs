@@ -66,16 +66,22 @@ impl Path {
     }
 }
 
+/// The names of every path this build has, fastest first.
+#[cfg(target_arch = "x86_64")]
+pub(crate) const ALL_NAMES: &[&str] = &["avx512f", "avx2+fma", "portable"];
+/// The names of every path this build has, fastest first.
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) const ALL_NAMES: &[&str] = &["portable"];
+
 /// All paths the running CPU supports, fastest first (always ends with `Portable`).
 pub(crate) fn available() -> Vec<Path> {
     let mut v = Vec::with_capacity(3);
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
+        if crate::simd::avx512::Avx512::detect().is_some() {
             v.push(Path::Avx512);
         }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
+        if crate::simd::avx2::Avx2::detect().is_some() {
             v.push(Path::Avx2);
         }
     }
@@ -142,8 +148,9 @@ pub(crate) fn with_forced<R>(path: Path, f: impl FnOnce() -> R) -> R {
 /// Defines `unsafe fn $name(args)` that runs the generic body `$body::<S>` on the active path.
 ///
 /// Each path gets its own entry point compiled with that path's target
-/// features, so the `#[inline(always)]` body and all intrinsics inline into it.
-/// Callers must uphold the body's pointer/length contract.
+/// features, so the `#[inline(always)]` body and all intrinsics inline into
+/// it; the body receives the path's token as its first argument. Callers must
+/// uphold the body's pointer/length contract.
 macro_rules! kernel {
     ($(#[$meta:meta])* $vis:vis unsafe fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $body:ident;) => {
         $(#[$meta])*
@@ -152,27 +159,37 @@ macro_rules! kernel {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f")]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn avx512f($($arg: $ty),*) $(-> $ret)? {
-                $body::<$crate::simd::avx512::Avx512>($($arg),*)
+            unsafe fn avx512f(s: $crate::simd::avx512::Avx512, $($arg: $ty),*) $(-> $ret)? {
+                // SAFETY: the caller upholds the body's contract.
+                unsafe { $body(s, $($arg),*) }
             }
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma")]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn avx2fma($($arg: $ty),*) $(-> $ret)? {
-                $body::<$crate::simd::avx2::Avx2>($($arg),*)
+            unsafe fn avx2fma(s: $crate::simd::avx2::Avx2, $($arg: $ty),*) $(-> $ret)? {
+                // SAFETY: the caller upholds the body's contract.
+                unsafe { $body(s, $($arg),*) }
             }
             #[allow(clippy::too_many_arguments)]
             unsafe fn portable($($arg: $ty),*) $(-> $ret)? {
-                $body::<$crate::simd::portable::Portable>($($arg),*)
+                // SAFETY: the caller upholds the body's contract.
+                unsafe { $body($crate::simd::portable::Portable, $($arg),*) }
             }
-            // SAFETY (for all arms): a path is only active when the CPU supports
-            // it (see `dispatch::available`); the caller upholds the body's contract.
             match $crate::dispatch::active() {
                 #[cfg(target_arch = "x86_64")]
-                $crate::dispatch::Path::Avx512 => avx512f($($arg),*),
+                // SAFETY: a path is active only when the CPU has it (see
+                // `dispatch::available`), which the token and the entry
+                // point's target features need; the caller upholds the body's contract.
+                $crate::dispatch::Path::Avx512 => unsafe {
+                    avx512f($crate::simd::avx512::Avx512::new_unchecked(), $($arg),*)
+                },
                 #[cfg(target_arch = "x86_64")]
-                $crate::dispatch::Path::Avx2 => avx2fma($($arg),*),
-                $crate::dispatch::Path::Portable => portable($($arg),*),
+                // SAFETY: as above, for AVX2 and FMA.
+                $crate::dispatch::Path::Avx2 => unsafe {
+                    avx2fma($crate::simd::avx2::Avx2::new_unchecked(), $($arg),*)
+                },
+                // SAFETY: the caller upholds the body's contract.
+                $crate::dispatch::Path::Portable => unsafe { portable($($arg),*) },
             }
         }
     };

@@ -25,6 +25,28 @@
 //! ~0 with absolute error < 1e-37; it is exactly 0 below -87.3).
 //! Both saturate cleanly: `tanh(±inf) = ±1`, `sigmoid(-inf) = 0`, `sigmoid(inf) = 1`;
 //! NaN in gives NaN out.
+//!
+//! # Paths and what their tests cover
+//!
+//! Each path is one zero-sized kernel type implementing one trait of vector
+//! operations (`simd::Simd`); every kernel is one generic body that all paths
+//! share, instantiated in a thin `#[target_feature]` entry point per path. The
+//! crate's tests run every kernel on every path the CPU has against the
+//! [`reference`] and print which paths they tested and which they skipped;
+//! with `MLP_REQUIRE_SIMD=avx2+fma` (comma-separated path names) they fail
+//! when a named path could not run. The AVX-512F path has never run on a
+//! machine of this project: its kernel bodies are the ones the other paths
+//! test, so what is untested there is only its type's thin intrinsic wrappers.
+//!
+//! # Unsafe code
+//!
+//! A kernel type's value proves its instruction set is present (it can only
+//! be made by detection or by an `unsafe` constructor), so register
+//! operations are safe; memory operations take raw pointers and are
+//! `unsafe`, each under a `SAFETY` comment that says why its range is valid.
+//! The public functions check every length and index a body relies on.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod activation;
 mod blocked;
@@ -49,6 +71,11 @@ pub fn simd_name() -> &'static str {
 /// multiple of it, starting on a 64-byte boundary, have every row's vector loads aligned.
 pub fn vector_floats() -> usize {
     dispatch::active().lanes()
+}
+
+/// Names of every path this build has, fastest first, whether or not this CPU supports them.
+pub fn all_paths() -> &'static [&'static str] {
+    dispatch::ALL_NAMES
 }
 
 /// Names of all paths this CPU supports, fastest first (always ends with `"portable"`).
@@ -347,8 +374,9 @@ pub fn tanh(x: &[f32], y: &mut [f32]) {
 
 /// `x = tanh(x)` element-wise, in place.
 pub fn tanh_inplace(x: &mut [f32]) {
-    // SAFETY: in place (input == output pointer) is allowed.
-    unsafe { activation::tanh(x.as_ptr(), x.as_mut_ptr(), x.len()) }
+    let p = x.as_mut_ptr();
+    // SAFETY: `p` holds `x.len()` floats; in place (input == output) is allowed.
+    unsafe { activation::tanh(p, p, x.len()) }
 }
 
 /// `y = 1 / (1 + exp(-x))` element-wise (see crate docs for accuracy).
@@ -363,8 +391,9 @@ pub fn sigmoid(x: &[f32], y: &mut [f32]) {
 
 /// `x = 1 / (1 + exp(-x))` element-wise, in place.
 pub fn sigmoid_inplace(x: &mut [f32]) {
-    // SAFETY: in place (input == output pointer) is allowed.
-    unsafe { activation::sigmoid(x.as_ptr(), x.as_mut_ptr(), x.len()) }
+    let p = x.as_mut_ptr();
+    // SAFETY: `p` holds `x.len()` floats; in place (input == output) is allowed.
+    unsafe { activation::sigmoid(p, p, x.len()) }
 }
 
 /// `y = max(x, 0)` element-wise (`y = if x > 0 { x } else { 0 }`; NaN gives 0).
@@ -379,8 +408,9 @@ pub fn relu(x: &[f32], y: &mut [f32]) {
 
 /// `x = max(x, 0)` element-wise, in place.
 pub fn relu_inplace(x: &mut [f32]) {
-    // SAFETY: in place (input == output pointer) is allowed.
-    unsafe { activation::relu(x.as_ptr(), x.as_mut_ptr(), x.len()) }
+    let p = x.as_mut_ptr();
+    // SAFETY: `p` holds `x.len()` floats; in place (input == output) is allowed.
+    unsafe { activation::relu(p, p, x.len()) }
 }
 
 /// Backprop through tanh: `g[i] *= factor * (1 - y[i] * y[i])`, `y` the tanh output.

@@ -4,13 +4,20 @@
 //! `rows * cols` floats, value slices match their index slices, `delta`/`y`
 //! hold `cols` floats, and outputs do not overlap inputs.
 
-use crate::blocked::{for_each_col_block, prefetch_block, ColBlock, GemvT, IdxRows, PF};
+use crate::blocked::{
+    for_each_col_block, prefetch_block, Block, ColBlock, GemvT, IdxRows, RowSel, PF,
+};
 use crate::dense::axpy_body;
 use crate::dispatch::kernel;
 use crate::simd::Simd;
 
+/// `y[..cols] = sum_k vals[k] * A[idx[k], :]`.
+///
+/// # Safety
+/// The module's contract, for `n` indices.
 #[inline(always)]
 unsafe fn sparse_gemv_t_body<S: Simd>(
+    s: S,
     a: *const f32,
     cols: usize,
     idx: *const u32,
@@ -18,24 +25,28 @@ unsafe fn sparse_gemv_t_body<S: Simd>(
     n: usize,
     y: *mut f32,
 ) {
-    let rows = IdxRows(idx, n);
-    for_each_col_block::<S, _>(
-        S::GEMV_BLOCK,
+    let b = GemvT {
+        a,
         cols,
-        &GemvT {
-            a,
-            cols,
-            rows,
-            vals,
-            y,
-            add: false,
-            prefetch: true,
-        },
-    );
+        rows: IdxRows(idx, n),
+        vals,
+        y,
+        add: false,
+        prefetch: true,
+    };
+    // SAFETY: every listed row is inside `a` (the module's contract), which
+    // is what `GemvT` needs over all `cols` columns.
+    unsafe { for_each_col_block(s, S::GEMV_BLOCK, cols, &b) };
 }
 
+/// `y[..cols] += sum_k vals[k] * A[idx[k], ..cols]`, `A` with row stride `stride >= cols`.
+///
+/// # Safety
+/// The module's contract with row stride `stride`, for `n` indices.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn add_scaled_rows_body<S: Simd>(
+    s: S,
     a: *const f32,
     stride: usize,
     idx: *const u32,
@@ -54,11 +65,18 @@ unsafe fn add_scaled_rows_body<S: Simd>(
         add: true,
         prefetch: false,
     };
-    for_each_col_block::<S, _>(S::GEMV_BLOCK, cols, &b);
+    // SAFETY: every listed row holds `stride >= cols` floats inside `a`.
+    unsafe { for_each_col_block(s, S::GEMV_BLOCK, cols, &b) };
 }
 
+/// `A[idx[k], :] += (alpha * vals[k]) * delta`.
+///
+/// # Safety
+/// The module's contract, for `n` indices.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn sparse_ger_body<S: Simd>(
+    s: S,
     alpha: f32,
     idx: *const u32,
     vals: *const f32,
@@ -68,8 +86,12 @@ unsafe fn sparse_ger_body<S: Simd>(
     a: *mut f32,
 ) {
     for k in 0..n {
-        let row = a.add(*idx.add(k) as usize * cols);
-        axpy_body::<S>(alpha * *vals.add(k), delta, row, cols);
+        // SAFETY: `k < n`, so `idx[k]` and `vals[k]` are readable, and row
+        // `idx[k]` holds `cols` floats inside `a`.
+        unsafe {
+            let row = a.add(*idx.add(k) as usize * cols);
+            axpy_body(s, alpha * *vals.add(k), delta, row, cols);
+        }
     }
 }
 
@@ -77,28 +99,56 @@ unsafe fn sparse_ger_body<S: Simd>(
 /// allocation), and one column block of a chunk (`CHUNK` rows x 256 bytes =
 /// 16 KiB) stays in L1 between the update and the accumulate sweep.
 const CHUNK: usize = 64;
-/// Update-only rows buffered before they are applied.
-const UPD_BUF: usize = 64;
 
-/// Per-chunk schedule of the fused kernel: the accumulate rows in order with
-/// their values, and the subset of them that is also updated, with its scale
-/// `alpha * upd_val`.
-struct Schedule {
-    acc_rows: [u32; CHUNK],
-    acc_vals: [f32; CHUNK],
-    n_acc: usize,
-    upd_rows: [u32; CHUNK],
-    upd_scale: [f32; CHUNK],
-    n_upd: usize,
+/// Rows and per-row scalars, at most `N` of them, on the stack.
+struct RowList<const N: usize> {
+    rows: [u32; N],
+    vals: [f32; N],
+    len: usize,
+}
+
+impl<const N: usize> RowList<N> {
+    fn new() -> Self {
+        RowList {
+            rows: [0; N],
+            vals: [0.0; N],
+            len: 0,
+        }
+    }
+
+    /// Appends a row; the caller keeps the list below `N` entries.
+    #[inline(always)]
+    fn push(&mut self, row: u32, val: f32) {
+        self.rows[self.len] = row;
+        self.vals[self.len] = val;
+        self.len += 1;
+    }
+
+    /// Whether the list has room for no more rows.
+    fn is_full(&self) -> bool {
+        self.len == N
+    }
+
+    /// The rows pushed so far, as a kernel's row selection.
+    fn rows(&self) -> IdxRows {
+        IdxRows(self.rows.as_ptr(), self.len)
+    }
 }
 
 /// One column block of a fused chunk: first update the chunk's rows that are
-/// both updated and accumulated (`w = fma(s, delta, w)`), then accumulate all
-/// its rows in index order (`y = fma(v, w, y)`), re-reading the updated block
-/// from L1. `y` starts at 0 for the first chunk and is reloaded from memory for
-/// later ones, so every element sees exactly the unfused sequence of operations.
+/// both updated and accumulated (`w = fma(scale, delta, w)`), then accumulate
+/// all its rows in index order (`y = fma(v, w, y)`), re-reading the updated
+/// block from L1. `y` starts at 0 for the first chunk and is reloaded from
+/// memory for later ones, so every element sees exactly the unfused sequence
+/// of operations.
+///
+/// Contract: every row listed in `upd` and `acc` is inside `a` (row stride
+/// `cols`), `delta` and `y` hold `cols` floats.
 struct FusedChunk<'s> {
-    sched: &'s Schedule,
+    /// Rows both updated and accumulated, with their scale `alpha * upd_val`.
+    upd: &'s RowList<CHUNK>,
+    /// Rows accumulated, in order, with their values.
+    acc: &'s RowList<CHUNK>,
     first: bool,
     delta: *const f32,
     a: *mut f32,
@@ -108,119 +158,78 @@ struct FusedChunk<'s> {
 
 impl<S: Simd> ColBlock<S> for FusedChunk<'_> {
     #[inline(always)]
-    unsafe fn block<const NV: usize, const TAIL: bool>(&self, c0: usize, tail: usize) {
-        let l = S::LANES;
-        let sc = self.sched;
-        let base = self.a.add(c0);
+    unsafe fn block<const NV: usize, const TAIL: bool>(&self, s: S, c0: usize, tail: usize) {
+        let width = NV * S::LANES + tail;
+        let base = self.a.wrapping_add(c0);
 
         // Sweep 1: updates (delta block held in registers).
-        let dp = self.delta.add(c0);
-        let mut d = [S::zero(); NV];
-        for (q, dv) in d.iter_mut().enumerate() {
-            *dv = S::load(dp.add(q * l));
-        }
-        let d_t = if TAIL {
-            S::load_part(dp.add(NV * l), tail)
-        } else {
-            S::zero()
-        };
-        let width = NV * l + tail;
-        for k in 0..sc.n_upd {
-            let p = base.add(*sc.upd_rows.get_unchecked(k) as usize * self.cols);
-            if k + PF < sc.n_upd {
-                prefetch_block::<S>(
-                    base.add(*sc.upd_rows.get_unchecked(k + PF) as usize * self.cols),
-                    width,
-                );
+        // SAFETY: `delta` holds `cols` floats, the block's columns among them.
+        let d = unsafe { Block::<S, NV, TAIL>::load(s, self.delta.add(c0), tail) };
+        let upd = self.upd.rows();
+        for k in 0..upd.len() {
+            // SAFETY: `k < len`; each listed row is inside `a`.
+            let p = unsafe { base.add(upd.row(k) * self.cols) };
+            if k + PF < upd.len() {
+                // SAFETY: `k + PF < len` (the address itself need not be valid).
+                let ahead = unsafe { upd.row(k + PF) };
+                prefetch_block(s, base.wrapping_add(ahead * self.cols), width);
             }
-            let s = S::splat(*sc.upd_scale.get_unchecked(k));
-            for (q, dv) in d.iter().enumerate() {
-                S::store(p.add(q * l), S::fma(s, *dv, S::load(p.add(q * l))));
-            }
-            if TAIL {
-                let pt = p.add(NV * l);
-                S::store_part(pt, tail, S::fma(s, d_t, S::load_part(pt, tail)));
+            let scale = s.splat(self.upd.vals[k]);
+            // SAFETY: the row's block of columns is readable and writable.
+            unsafe {
+                let mut w = Block::<S, NV, TAIL>::load(s, p, tail);
+                w.fma_regs(s, scale, &d);
+                w.store(s, p, tail);
             }
         }
 
         // Sweep 2: accumulation in index order (y block held in registers).
-        let yp = self.y.add(c0);
-        let mut acc = [S::zero(); NV];
-        let mut acc_t = S::zero();
-        if !self.first {
-            for (q, a) in acc.iter_mut().enumerate() {
-                *a = S::load(yp.add(q * l));
-            }
-            if TAIL {
-                acc_t = S::load_part(yp.add(NV * l), tail);
-            }
-        }
-        for k in 0..sc.n_acc {
-            let p = base.add(*sc.acc_rows.get_unchecked(k) as usize * self.cols);
-            if k + PF < sc.n_acc {
-                prefetch_block::<S>(
-                    base.add(*sc.acc_rows.get_unchecked(k + PF) as usize * self.cols),
-                    width,
-                );
-            }
-            let v = S::splat(*sc.acc_vals.get_unchecked(k));
-            for (q, a) in acc.iter_mut().enumerate() {
-                *a = S::fma(v, S::load(p.add(q * l)), *a);
-            }
-            if TAIL {
-                acc_t = S::fma(v, S::load_part(p.add(NV * l), tail), acc_t);
-            }
-        }
-        for (q, a) in acc.iter().enumerate() {
-            S::store(yp.add(q * l), *a);
-        }
-        if TAIL {
-            S::store_part(yp.add(NV * l), tail, acc_t);
-        }
+        let acc = GemvT {
+            a: self.a,
+            cols: self.cols,
+            rows: self.acc.rows(),
+            vals: self.acc.vals.as_ptr(),
+            y: self.y,
+            add: !self.first,
+            prefetch: true,
+        };
+        // SAFETY: the accumulated rows are inside `a` and `y` holds `cols` floats.
+        unsafe { acc.block::<NV, TAIL>(s, c0, tail) };
     }
 }
 
-/// Buffer of update-only rows (rows not accumulated), applied row by row.
-struct UpdOnly {
-    rows: [u32; UPD_BUF],
-    scale: [f32; UPD_BUF],
-    len: usize,
-}
-
-impl UpdOnly {
-    #[inline(always)]
-    unsafe fn push<S: Simd>(
-        &mut self,
-        row: u32,
-        scale: f32,
-        delta: *const f32,
-        a: *mut f32,
-        cols: usize,
-    ) {
-        *self.rows.get_unchecked_mut(self.len) = row;
-        *self.scale.get_unchecked_mut(self.len) = scale;
-        self.len += 1;
-        if self.len == UPD_BUF {
-            self.flush::<S>(delta, a, cols);
+/// Applies the update-only rows buffered in `only` (`A[row] += val * delta`) and empties it.
+///
+/// # Safety
+/// Every buffered row is inside `a` (row stride `cols`); `delta` holds `cols` floats.
+#[inline(always)]
+unsafe fn flush_updates<S: Simd, const N: usize>(
+    s: S,
+    only: &mut RowList<N>,
+    delta: *const f32,
+    a: *mut f32,
+    cols: usize,
+) {
+    for k in 0..only.len {
+        // SAFETY: the buffered row is inside `a`.
+        unsafe {
+            let row = a.add(only.rows[k] as usize * cols);
+            axpy_body(s, only.vals[k], delta, row, cols);
         }
     }
-
-    #[inline(always)]
-    unsafe fn flush<S: Simd>(&mut self, delta: *const f32, a: *mut f32, cols: usize) {
-        for k in 0..self.len {
-            let row = a.add(*self.rows.get_unchecked(k) as usize * cols);
-            axpy_body::<S>(*self.scale.get_unchecked(k), delta, row, cols);
-        }
-        self.len = 0;
-    }
+    only.len = 0;
 }
 
 /// Fused `sparse_ger` + `sparse_gemv_t`. Rows only updated are independent of
 /// the accumulation and applied via the same `axpy` as `sparse_ger`; rows that
 /// are accumulated (and maybe updated) go through [`FusedChunk`] in index order.
+///
+/// # Safety
+/// The module's contract, for `n_upd` update and `n_acc` accumulate indices.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn fused_body<S: Simd>(
+    s: S,
     alpha: f32,
     upd_idx: *const u32,
     upd_vals: *const f32,
@@ -233,64 +242,65 @@ unsafe fn fused_body<S: Simd>(
     cols: usize,
     y: *mut f32,
 ) {
-    let mut sched = Schedule {
-        acc_rows: [0; CHUNK],
-        acc_vals: [0.0; CHUNK],
-        n_acc: 0,
-        upd_rows: [0; CHUNK],
-        upd_scale: [0.0; CHUNK],
-        n_upd: 0,
+    // SAFETY: the caller gives `n_upd` and `n_acc` readable entries.
+    let (upd_idx, upd_vals, acc_idx, acc_vals) = unsafe {
+        (
+            std::slice::from_raw_parts(upd_idx, n_upd),
+            std::slice::from_raw_parts(upd_vals, n_upd),
+            std::slice::from_raw_parts(acc_idx, n_acc),
+            std::slice::from_raw_parts(acc_vals, n_acc),
+        )
     };
-    let mut only = UpdOnly {
-        rows: [0; UPD_BUF],
-        scale: [0.0; UPD_BUF],
-        len: 0,
-    };
+    let mut upd = RowList::<CHUNK>::new();
+    let mut acc = RowList::<CHUNK>::new();
+    // Update-only rows, buffered and applied a buffer at a time.
+    let mut only = RowList::<64>::new();
     let mut i = 0; // next update row
-    let mut j0 = 0; // first accumulate row of the chunk
     let mut first = true;
-    while j0 < n_acc {
-        let j1 = (j0 + CHUNK).min(n_acc);
-        sched.n_upd = 0;
-        for j in j0..j1 {
-            let ra = *acc_idx.add(j);
-            while i < n_upd && *upd_idx.add(i) < ra {
-                only.push::<S>(*upd_idx.add(i), alpha * *upd_vals.add(i), delta, a, cols);
+    for (acc_rows, acc_vals) in acc_idx.chunks(CHUNK).zip(acc_vals.chunks(CHUNK)) {
+        (upd.len, acc.len) = (0, 0);
+        for (&ra, &va) in acc_rows.iter().zip(acc_vals) {
+            while i < n_upd && upd_idx[i] < ra {
+                only.push(upd_idx[i], alpha * upd_vals[i]);
                 i += 1;
+                if only.is_full() {
+                    // SAFETY: the buffered rows come from the update list, inside `a`.
+                    unsafe { flush_updates(s, &mut only, delta, a, cols) };
+                }
             }
-            *sched.acc_rows.get_unchecked_mut(j - j0) = ra;
-            *sched.acc_vals.get_unchecked_mut(j - j0) = *acc_vals.add(j);
-            if i < n_upd && *upd_idx.add(i) == ra {
-                *sched.upd_rows.get_unchecked_mut(sched.n_upd) = ra;
-                *sched.upd_scale.get_unchecked_mut(sched.n_upd) = alpha * *upd_vals.add(i);
-                sched.n_upd += 1;
+            acc.push(ra, va);
+            if i < n_upd && upd_idx[i] == ra {
+                upd.push(ra, alpha * upd_vals[i]);
                 i += 1;
             }
         }
-        sched.n_acc = j1 - j0;
         let chunk = FusedChunk {
-            sched: &sched,
+            upd: &upd,
+            acc: &acc,
             first,
             delta,
             a,
             cols,
             y,
         };
-        for_each_col_block::<S, _>(S::FUSED_BLOCK, cols, &chunk);
+        // SAFETY: the chunk's rows come from the two lists, inside `a`.
+        unsafe { for_each_col_block(s, S::FUSED_BLOCK, cols, &chunk) };
         first = false;
-        j0 = j1;
     }
     if first {
         // No accumulate rows: y = 0, like sparse_gemv_t over an empty list.
-        for c in 0..cols {
-            *y.add(c) = 0.0;
+        // SAFETY: `y` holds `cols` floats.
+        unsafe { std::slice::from_raw_parts_mut(y, cols).fill(0.0) };
+    }
+    for k in i..n_upd {
+        only.push(upd_idx[k], alpha * upd_vals[k]);
+        if only.is_full() {
+            // SAFETY: as above.
+            unsafe { flush_updates(s, &mut only, delta, a, cols) };
         }
     }
-    while i < n_upd {
-        only.push::<S>(*upd_idx.add(i), alpha * *upd_vals.add(i), delta, a, cols);
-        i += 1;
-    }
-    only.flush::<S>(delta, a, cols);
+    // SAFETY: as above.
+    unsafe { flush_updates(s, &mut only, delta, a, cols) };
 }
 
 kernel! {

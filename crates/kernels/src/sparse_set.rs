@@ -11,7 +11,7 @@ use crate::Sparse;
 
 /// Sparse vectors of length `dim`, each validated once (strictly increasing
 /// indices below `dim`) and indexed by row tile for [`crate::block_pass`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SparseSet {
     dim: usize,
     /// Vector `i`'s entries are `offsets[i]..offsets[i + 1]` of `idx` and `vals`.
@@ -59,13 +59,23 @@ impl<'a> TiledSparse<'a> {
     }
 }
 
+impl Default for SparseSet {
+    /// An empty set of vectors of length 0.
+    fn default() -> SparseSet {
+        SparseSet::new(0)
+    }
+}
+
 impl SparseSet {
     /// An empty set of vectors of length `dim`.
     pub fn new(dim: usize) -> SparseSet {
         SparseSet {
             dim,
+            // Vector `i` ends at `offsets[i + 1]`: the list always starts with 0.
             offsets: vec![0],
-            ..SparseSet::default()
+            idx: Vec::new(),
+            vals: Vec::new(),
+            tile_starts: Vec::new(),
         }
     }
 
@@ -223,6 +233,15 @@ mod tests {
             assert_eq!(v.tile_starts[0], 0);
             assert_eq!(v.tile_starts[v.tiles()] as usize, idx.len());
         }
+    }
+
+    #[test]
+    fn default_is_an_empty_set_that_takes_vectors() {
+        let mut set = SparseSet::default();
+        assert_eq!((set.len(), set.is_empty(), set.dim()), (0, true, 0));
+        set.push(&[], &[]);
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.get(0), (&[][..], &[][..]));
     }
 
     #[test]

@@ -2,14 +2,86 @@
 //!
 //! Integer-valued inputs (small ints) make every f32 sum exact, so those tests
 //! demand `==`; outputs are pre-filled with NaN to prove every element is written.
+//!
+//! Each test prints (past libtest's capture, so it shows in `cargo test`'s
+//! output) which paths it ran on and which it skipped because the CPU lacks
+//! them. `MLP_REQUIRE_SIMD=avx2+fma,portable` makes every test fail when a
+//! named path cannot run here, so CI notices a machine that skipped one.
 
 use mlp_kernels::{self as k, reference as r};
 use proptest::collection::vec;
 use proptest::prelude::*;
+use std::collections::HashSet;
+use std::io::Write;
+use std::sync::Mutex;
 
-/// Runs `f` once per SIMD path this CPU supports, with kernels forced to that path.
+/// The paths `MLP_REQUIRE_SIMD` names (comma-separated canonical names).
+fn required_paths() -> Vec<String> {
+    std::env::var("MLP_REQUIRE_SIMD")
+        .unwrap_or_default()
+        .split(',')
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Panics unless every path `MLP_REQUIRE_SIMD` names is known and runs on this CPU.
+fn check_required_paths(available: &[&str]) {
+    for p in required_paths() {
+        assert!(
+            k::all_paths().contains(&p.as_str()),
+            "MLP_REQUIRE_SIMD names '{p}', which is not a path of this build (paths: {})",
+            k::all_paths().join(", ")
+        );
+        assert!(
+            available.contains(&p.as_str()),
+            "MLP_REQUIRE_SIMD requires path {p}, but this CPU lacks it, so its kernels were not tested (this CPU has: {})",
+            available.join(", ")
+        );
+    }
+}
+
+/// Writes, once per test (libtest names each test's thread after it), the
+/// paths the test runs on and the ones it skips.
+fn report_paths_once(available: &[&str]) {
+    static REPORTED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed test")
+        .to_string();
+    let mut reported = REPORTED.lock().unwrap_or_else(|e| e.into_inner());
+    if !reported
+        .get_or_insert_with(HashSet::new)
+        .insert(test.clone())
+    {
+        return;
+    }
+    let skipped: Vec<&str> = k::all_paths()
+        .iter()
+        .copied()
+        .filter(|p| !available.contains(p))
+        .collect();
+    let skipped = if skipped.is_empty() {
+        "none".to_string()
+    } else {
+        format!("{} (this CPU lacks them)", skipped.join(", "))
+    };
+    // Straight to the process's stderr: libtest captures `eprintln!` of passing tests.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "simd paths of {test}: tested {}; skipped {skipped}",
+        available.join(", ")
+    );
+}
+
+/// Runs `f` once per SIMD path this CPU supports, with kernels forced to that
+/// path; reports the paths tested and skipped, and fails when a path
+/// `MLP_REQUIRE_SIMD` asks for cannot run.
 fn for_each_path(mut f: impl FnMut(&'static str)) {
-    for p in k::available_paths() {
+    let available = k::available_paths();
+    check_required_paths(&available);
+    report_paths_once(&available);
+    for p in available {
         k::with_path(p, || {
             assert_eq!(k::simd_name(), p);
             f(p)
@@ -719,6 +791,8 @@ fn activation_special_values() {
 fn dispatch_api() {
     let paths = k::available_paths();
     assert_eq!(paths.last(), Some(&"portable"));
+    assert!(paths.iter().all(|p| k::all_paths().contains(p)));
+    assert_eq!(k::all_paths().last(), Some(&"portable"));
     assert!(paths.contains(&k::simd_name()));
     assert!(k::with_path("no-such-isa", || ()).is_none());
     let outer = k::simd_name();

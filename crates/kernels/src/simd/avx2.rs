@@ -1,19 +1,45 @@
 //! AVX2 + FMA path: 8 lanes in `__m256`, fused multiply-add, masked tails.
+//!
+//! Every register operation below calls one intrinsic that touches only
+//! registers; an [`Avx2`] token exists only where the CPU has AVX2 and FMA,
+//! which is all those intrinsics need.
 
 use super::Simd;
 use core::arch::x86_64::*;
 
-/// AVX2+FMA kernel type. Only used after `avx2` and `fma` were detected.
+/// AVX2+FMA kernel type; a value proves the CPU has both.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Avx2;
+pub(crate) struct Avx2(());
+
+impl Avx2 {
+    /// The token, when this CPU has AVX2 and FMA.
+    pub(crate) fn detect() -> Option<Avx2> {
+        let ok = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+        ok.then_some(Avx2(()))
+    }
+
+    /// The token without checking.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and FMA.
+    #[inline(always)]
+    pub(crate) unsafe fn new_unchecked() -> Avx2 {
+        Avx2(())
+    }
+}
 
 /// `MASKS[8 - n..][..8]` has `n` leading all-ones lanes, then zeros.
 static MASKS: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
 
+/// A lane mask of `n` leading ones.
+///
+/// # Safety
+/// `n <= 8`, and the CPU has AVX.
 #[inline(always)]
 unsafe fn mask(n: usize) -> __m256i {
     debug_assert!(n <= 8);
-    _mm256_loadu_si256(MASKS.as_ptr().add(8 - n).cast())
+    // SAFETY: with `n <= 8` the 8 ints at `8 - n` lie inside MASKS's 16.
+    unsafe { _mm256_loadu_si256(MASKS.as_ptr().add(8 - n).cast()) }
 }
 
 impl Simd for Avx2 {
@@ -23,95 +49,122 @@ impl Simd for Avx2 {
     const LANES: usize = 8;
 
     #[inline(always)]
-    unsafe fn zero() -> __m256 {
-        _mm256_setzero_ps()
+    fn zero(self) -> __m256 {
+        // SAFETY: registers only; the token proves AVX.
+        unsafe { _mm256_setzero_ps() }
     }
     #[inline(always)]
-    unsafe fn splat(x: f32) -> __m256 {
-        _mm256_set1_ps(x)
+    fn splat(self, x: f32) -> __m256 {
+        // SAFETY: registers only; the token proves AVX.
+        unsafe { _mm256_set1_ps(x) }
     }
     #[inline(always)]
-    unsafe fn load(p: *const f32) -> __m256 {
-        _mm256_loadu_ps(p)
+    unsafe fn load(self, p: *const f32) -> __m256 {
+        // SAFETY: the caller makes `p[..8]` readable; the token proves AVX.
+        unsafe { _mm256_loadu_ps(p) }
     }
     #[inline(always)]
-    unsafe fn store(p: *mut f32, v: __m256) {
-        _mm256_storeu_ps(p, v)
+    unsafe fn store(self, p: *mut f32, v: __m256) {
+        // SAFETY: the caller makes `p[..8]` writable; the token proves AVX.
+        unsafe { _mm256_storeu_ps(p, v) }
     }
     #[inline(always)]
-    unsafe fn load_part(p: *const f32, n: usize) -> __m256 {
-        // vmaskmovps suppresses faults on masked-off lanes.
-        _mm256_maskload_ps(p, mask(n))
+    unsafe fn load_part(self, p: *const f32, n: usize) -> __m256 {
+        // SAFETY: `n < 8` by the caller's contract; vmaskmovps reads only the
+        // `n` unmasked lanes, which the caller makes readable, and never
+        // faults on the others.
+        unsafe { _mm256_maskload_ps(p, mask(n)) }
     }
     #[inline(always)]
-    unsafe fn store_part(p: *mut f32, n: usize, v: __m256) {
+    unsafe fn store_part(self, p: *mut f32, n: usize, v: __m256) {
         // Plain 16/8/4-byte stores: vmaskmovps stores are microcoded on AMD
         // (~10x slower); `n` is fixed per call, so the branches predict well.
         let (mut p, mut n) = (p, n);
-        let mut part = _mm256_castps256_ps128(v);
+        // SAFETY: registers only; the token proves AVX.
+        let mut part = unsafe { _mm256_castps256_ps128(v) };
         if n >= 4 {
-            _mm_storeu_ps(p, part);
-            part = _mm256_extractf128_ps::<1>(v);
-            p = p.add(4);
+            // SAFETY: `n >= 4` floats at `p` are writable (the caller's contract).
+            unsafe { _mm_storeu_ps(p, part) };
+            // SAFETY: registers only.
+            part = unsafe { _mm256_extractf128_ps::<1>(v) };
+            p = p.wrapping_add(4);
             n -= 4;
         }
         if n >= 2 {
-            _mm_storel_epi64(p.cast(), _mm_castps_si128(part));
-            part = _mm_movehl_ps(part, part);
-            p = p.add(2);
+            // SAFETY: 2 of the remaining `n >= 2` writable floats.
+            unsafe { _mm_storel_epi64(p.cast(), _mm_castps_si128(part)) };
+            // SAFETY: registers only.
+            part = unsafe { _mm_movehl_ps(part, part) };
+            p = p.wrapping_add(2);
             n -= 2;
         }
         if n == 1 {
-            _mm_store_ss(p, part);
+            // SAFETY: the last writable float.
+            unsafe { _mm_store_ss(p, part) };
         }
     }
     #[inline(always)]
-    unsafe fn add(a: __m256, b: __m256) -> __m256 {
-        _mm256_add_ps(a, b)
+    fn add(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: registers only; the token proves AVX.
+        unsafe { _mm256_add_ps(a, b) }
     }
     #[inline(always)]
-    unsafe fn sub(a: __m256, b: __m256) -> __m256 {
-        _mm256_sub_ps(a, b)
+    fn sub(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: registers only; the token proves AVX.
+        unsafe { _mm256_sub_ps(a, b) }
     }
     #[inline(always)]
-    unsafe fn mul(a: __m256, b: __m256) -> __m256 {
-        _mm256_mul_ps(a, b)
+    fn mul(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: registers only; the token proves AVX.
+        unsafe { _mm256_mul_ps(a, b) }
     }
     #[inline(always)]
-    unsafe fn div(a: __m256, b: __m256) -> __m256 {
-        _mm256_div_ps(a, b)
+    fn div(self, a: __m256, b: __m256) -> __m256 {
+        // SAFETY: registers only; the token proves AVX.
+        unsafe { _mm256_div_ps(a, b) }
     }
     #[inline(always)]
-    unsafe fn fma(a: __m256, b: __m256, c: __m256) -> __m256 {
-        _mm256_fmadd_ps(a, b, c)
+    fn fma(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        // SAFETY: registers only; the token proves FMA.
+        unsafe { _mm256_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
-    unsafe fn max(a: __m256, b: __m256) -> __m256 {
+    fn max(self, a: __m256, b: __m256) -> __m256 {
         // vmaxps returns the second operand when either is NaN.
-        _mm256_max_ps(a, b)
+        // SAFETY: registers only; the token proves AVX.
+        unsafe { _mm256_max_ps(a, b) }
     }
     #[inline(always)]
-    unsafe fn select_lt(a: __m256, b: __m256, t: __m256, f: __m256) -> __m256 {
-        _mm256_blendv_ps(f, t, _mm256_cmp_ps::<_CMP_LT_OQ>(a, b))
+    fn select_lt(self, a: __m256, b: __m256, t: __m256, f: __m256) -> __m256 {
+        // SAFETY: registers only; the token proves AVX.
+        unsafe { _mm256_blendv_ps(f, t, _mm256_cmp_ps::<_CMP_LT_OQ>(a, b)) }
     }
     #[inline(always)]
-    unsafe fn abs(a: __m256) -> __m256 {
-        _mm256_andnot_ps(_mm256_set1_ps(-0.0), a)
+    fn abs(self, a: __m256) -> __m256 {
+        // SAFETY: registers only; the token proves AVX.
+        unsafe { _mm256_andnot_ps(_mm256_set1_ps(-0.0), a) }
     }
     #[inline(always)]
-    unsafe fn pow2_magic(t: __m256) -> __m256 {
-        let bits = _mm256_slli_epi32::<23>(_mm256_castps_si256(t));
-        _mm256_castsi256_ps(_mm256_add_epi32(bits, _mm256_set1_epi32(0x3f80_0000)))
+    fn pow2_magic(self, t: __m256) -> __m256 {
+        // SAFETY: registers only; the token proves AVX2 (integer shifts and adds).
+        unsafe {
+            let bits = _mm256_slli_epi32::<23>(_mm256_castps_si256(t));
+            _mm256_castsi256_ps(_mm256_add_epi32(bits, _mm256_set1_epi32(0x3f80_0000)))
+        }
     }
     #[inline(always)]
-    unsafe fn hsum(a: __m256) -> f32 {
-        let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps::<1>(a));
-        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        let s = _mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s));
-        _mm_cvtss_f32(s)
+    fn hsum(self, a: __m256) -> f32 {
+        // SAFETY: registers only; the token proves AVX.
+        unsafe {
+            let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps::<1>(a));
+            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+            let s = _mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s));
+            _mm_cvtss_f32(s)
+        }
     }
     #[inline(always)]
-    unsafe fn prefetch(p: *const f32) {
-        _mm_prefetch::<_MM_HINT_T0>(p.cast());
+    fn prefetch(self, p: *const f32) {
+        // SAFETY: a prefetch never faults, whatever the address; SSE is part of x86_64.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
 }

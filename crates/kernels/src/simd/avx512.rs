@@ -1,12 +1,37 @@
 //! AVX-512F path: 16 lanes in `__m512`, fused multiply-add, mask-register tails.
+//!
+//! No machine this project has run on has AVX-512, so this file's wrappers
+//! have never executed. They are kept thin on purpose: every kernel body is
+//! the generic one the AVX2 and portable paths run and the tests check, so
+//! what is untested is only the choice of intrinsic in each method below.
+//!
+//! Every register operation calls intrinsics that touch only registers; an
+//! [`Avx512`] token exists only where the CPU has AVX-512F.
 
 use super::Simd;
 use core::arch::x86_64::*;
 
-/// AVX-512F kernel type. Only used after `avx512f` was detected.
+/// AVX-512F kernel type; a value proves the CPU has it.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Avx512;
+pub(crate) struct Avx512(());
 
+impl Avx512 {
+    /// The token, when this CPU has AVX-512F.
+    pub(crate) fn detect() -> Option<Avx512> {
+        is_x86_feature_detected!("avx512f").then_some(Avx512(()))
+    }
+
+    /// The token without checking.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F.
+    #[inline(always)]
+    pub(crate) unsafe fn new_unchecked() -> Avx512 {
+        Avx512(())
+    }
+}
+
+/// A lane mask of `n < 16` leading ones.
 #[inline(always)]
 fn mask(n: usize) -> __mmask16 {
     debug_assert!(n < 16);
@@ -20,81 +45,103 @@ impl Simd for Avx512 {
     const LANES: usize = 16;
 
     #[inline(always)]
-    unsafe fn zero() -> __m512 {
-        _mm512_setzero_ps()
+    fn zero(self) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_setzero_ps() }
     }
     #[inline(always)]
-    unsafe fn splat(x: f32) -> __m512 {
-        _mm512_set1_ps(x)
+    fn splat(self, x: f32) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_set1_ps(x) }
     }
     #[inline(always)]
-    unsafe fn load(p: *const f32) -> __m512 {
-        _mm512_loadu_ps(p)
+    unsafe fn load(self, p: *const f32) -> __m512 {
+        // SAFETY: the caller makes `p[..16]` readable; the token proves AVX-512F.
+        unsafe { _mm512_loadu_ps(p) }
     }
     #[inline(always)]
-    unsafe fn store(p: *mut f32, v: __m512) {
-        _mm512_storeu_ps(p, v)
+    unsafe fn store(self, p: *mut f32, v: __m512) {
+        // SAFETY: the caller makes `p[..16]` writable; the token proves AVX-512F.
+        unsafe { _mm512_storeu_ps(p, v) }
     }
     #[inline(always)]
-    unsafe fn load_part(p: *const f32, n: usize) -> __m512 {
-        // Masked-off lanes are zeroed and never fault.
-        _mm512_maskz_loadu_ps(mask(n), p)
+    unsafe fn load_part(self, p: *const f32, n: usize) -> __m512 {
+        // SAFETY: masked-off lanes are zeroed and never read or fault; the
+        // caller makes the `n` unmasked ones readable.
+        unsafe { _mm512_maskz_loadu_ps(mask(n), p) }
     }
     #[inline(always)]
-    unsafe fn store_part(p: *mut f32, n: usize, v: __m512) {
-        _mm512_mask_storeu_ps(p, mask(n), v)
+    unsafe fn store_part(self, p: *mut f32, n: usize, v: __m512) {
+        // SAFETY: only the `n` unmasked lanes are written, which the caller
+        // makes writable.
+        unsafe { _mm512_mask_storeu_ps(p, mask(n), v) }
     }
     #[inline(always)]
-    unsafe fn add(a: __m512, b: __m512) -> __m512 {
-        _mm512_add_ps(a, b)
+    fn add(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_add_ps(a, b) }
     }
     #[inline(always)]
-    unsafe fn sub(a: __m512, b: __m512) -> __m512 {
-        _mm512_sub_ps(a, b)
+    fn sub(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_sub_ps(a, b) }
     }
     #[inline(always)]
-    unsafe fn mul(a: __m512, b: __m512) -> __m512 {
-        _mm512_mul_ps(a, b)
+    fn mul(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_mul_ps(a, b) }
     }
     #[inline(always)]
-    unsafe fn div(a: __m512, b: __m512) -> __m512 {
-        _mm512_div_ps(a, b)
+    fn div(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_div_ps(a, b) }
     }
     #[inline(always)]
-    unsafe fn fma(a: __m512, b: __m512, c: __m512) -> __m512 {
-        _mm512_fmadd_ps(a, b, c)
+    fn fma(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_fmadd_ps(a, b, c) }
     }
     #[inline(always)]
-    unsafe fn max(a: __m512, b: __m512) -> __m512 {
+    fn max(self, a: __m512, b: __m512) -> __m512 {
         // vmaxps returns the second operand when either is NaN.
-        _mm512_max_ps(a, b)
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_max_ps(a, b) }
     }
     #[inline(always)]
-    unsafe fn select_lt(a: __m512, b: __m512, t: __m512, f: __m512) -> __m512 {
-        _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, b), f, t)
+    fn select_lt(self, a: __m512, b: __m512, t: __m512, f: __m512) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, b), f, t) }
     }
     #[inline(always)]
-    unsafe fn abs(a: __m512) -> __m512 {
-        _mm512_abs_ps(a)
+    fn abs(self, a: __m512) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_abs_ps(a) }
     }
     #[inline(always)]
-    unsafe fn pow2_magic(t: __m512) -> __m512 {
-        let bits = _mm512_slli_epi32::<23>(_mm512_castps_si512(t));
-        _mm512_castsi512_ps(_mm512_add_epi32(bits, _mm512_set1_epi32(0x3f80_0000)))
+    fn pow2_magic(self, t: __m512) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe {
+            let bits = _mm512_slli_epi32::<23>(_mm512_castps_si512(t));
+            _mm512_castsi512_ps(_mm512_add_epi32(bits, _mm512_set1_epi32(0x3f80_0000)))
+        }
     }
     #[inline(always)]
-    unsafe fn hsum(a: __m512) -> f32 {
-        let s = _mm256_add_ps(
-            _mm512_castps512_ps256(a),
-            _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(a))),
-        );
-        let s = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps::<1>(s));
-        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        let s = _mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s));
-        _mm_cvtss_f32(s)
+    fn hsum(self, a: __m512) -> f32 {
+        // SAFETY: registers only; the token proves AVX-512F (and so AVX).
+        unsafe {
+            let s = _mm256_add_ps(
+                _mm512_castps512_ps256(a),
+                _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(a))),
+            );
+            let s = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps::<1>(s));
+            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+            let s = _mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s));
+            _mm_cvtss_f32(s)
+        }
     }
     #[inline(always)]
-    unsafe fn prefetch(p: *const f32) {
-        _mm_prefetch::<_MM_HINT_T0>(p.cast());
+    fn prefetch(self, p: *const f32) {
+        // SAFETY: a prefetch never faults, whatever the address; SSE is part of x86_64.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
     }
 }

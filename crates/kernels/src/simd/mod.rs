@@ -4,6 +4,12 @@
 //! `#[inline(always)]`; thin `#[target_feature]` entry points (see
 //! [`crate::dispatch`]) instantiate them per path so that every intrinsic is
 //! inlined into code compiled for the right instruction set.
+//!
+//! A value of a kernel type is a token: it exists only where the running CPU
+//! has that instruction set (each type has a private field, and its only
+//! constructors are a detecting `detect` and an `unsafe` `new_unchecked`).
+//! Holding one is what makes the register operations safe to call; the
+//! memory operations stay `unsafe` because they take raw pointers.
 
 pub(crate) mod portable;
 
@@ -14,12 +20,9 @@ pub(crate) mod avx512;
 
 /// Vector operations of one instruction set, on `LANES` packed `f32`.
 ///
-/// # Safety
-///
-/// Every method is `unsafe`: the caller must only use a type whose instruction
-/// set the running CPU supports (guaranteed by dispatch), and pointer methods
-/// need `LANES` (or `n`) valid, readable/writable `f32` at the pointer
-/// (no alignment requirement).
+/// Register operations are safe: `self` proves the instruction set is
+/// present. Memory operations need `LANES` (or `n`) valid, readable or
+/// writable `f32` at the pointer (no alignment requirement).
 pub(crate) trait Simd: Copy {
     /// The register type.
     type V: Copy;
@@ -32,40 +35,54 @@ pub(crate) trait Simd: Copy {
     const FUSED_BLOCK: usize;
 
     /// All lanes `0.0`.
-    unsafe fn zero() -> Self::V;
+    fn zero(self) -> Self::V;
     /// All lanes `x`.
-    unsafe fn splat(x: f32) -> Self::V;
+    fn splat(self, x: f32) -> Self::V;
     /// Loads `LANES` floats from `p` (unaligned).
-    unsafe fn load(p: *const f32) -> Self::V;
+    ///
+    /// # Safety
+    /// `p[..LANES]` must be readable.
+    unsafe fn load(self, p: *const f32) -> Self::V;
     /// Stores `LANES` floats to `p` (unaligned).
-    unsafe fn store(p: *mut f32, v: Self::V);
+    ///
+    /// # Safety
+    /// `p[..LANES]` must be writable.
+    unsafe fn store(self, p: *mut f32, v: Self::V);
     /// Loads `n < LANES` floats from `p`; the other lanes are `0.0`. Touches only `p[..n]`.
-    unsafe fn load_part(p: *const f32, n: usize) -> Self::V;
+    ///
+    /// # Safety
+    /// `p[..n]` must be readable and `n < LANES`.
+    unsafe fn load_part(self, p: *const f32, n: usize) -> Self::V;
     /// Stores the first `n < LANES` lanes of `v` to `p`. Touches only `p[..n]`.
-    unsafe fn store_part(p: *mut f32, n: usize, v: Self::V);
+    ///
+    /// # Safety
+    /// `p[..n]` must be writable and `n < LANES`.
+    unsafe fn store_part(self, p: *mut f32, n: usize, v: Self::V);
     /// `a + b`.
-    unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a - b`.
-    unsafe fn sub(a: Self::V, b: Self::V) -> Self::V;
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a * b`.
-    unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a / b`.
-    unsafe fn div(a: Self::V, b: Self::V) -> Self::V;
+    fn div(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a * b + c`: fused (one rounding) on FMA paths, `mul` then `add` on the
     /// portable path. Each path always uses the same form, which is what makes
     /// fused and unfused sparse kernels bit-identical.
-    unsafe fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// Lane-wise `if a > b { a } else { b }` (so `b` wins when either is NaN).
-    unsafe fn max(a: Self::V, b: Self::V) -> Self::V;
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
     /// Lane-wise `if a < b { t } else { f }` (so `f` wins when either is NaN).
-    unsafe fn select_lt(a: Self::V, b: Self::V, t: Self::V, f: Self::V) -> Self::V;
+    fn select_lt(self, a: Self::V, b: Self::V, t: Self::V, f: Self::V) -> Self::V;
     /// Lane-wise absolute value (clears the sign bit).
-    unsafe fn abs(a: Self::V) -> Self::V;
+    fn abs(self, a: Self::V) -> Self::V;
     /// `2^n` from `t = n + 1.5 * 2^23` for integral `n` in `-126..=127`
     /// (bit manipulation: `(bits(t) << 23) + bits(1.0)`).
-    unsafe fn pow2_magic(t: Self::V) -> Self::V;
+    fn pow2_magic(self, t: Self::V) -> Self::V;
     /// Sum of all lanes.
-    unsafe fn hsum(a: Self::V) -> f32;
-    /// Hints that the cache line holding `p` will be read soon (no-op where unsupported).
-    unsafe fn prefetch(p: *const f32);
+    fn hsum(self, a: Self::V) -> f32;
+    /// Hints that the cache line holding `p` will be read soon (no-op where
+    /// unsupported). Any address is fine: a prefetch never faults and reads
+    /// nothing the program can see, so compute `p` with `wrapping_add`.
+    fn prefetch(self, p: *const f32);
 }

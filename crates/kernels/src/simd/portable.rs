@@ -3,7 +3,7 @@
 
 use super::Simd;
 
-/// Portable kernel type: 8 lanes of plain `f32` arithmetic.
+/// Portable kernel type: 8 lanes of plain `f32` arithmetic (every CPU has it).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Portable;
 
@@ -27,53 +27,57 @@ impl Simd for Portable {
     const LANES: usize = L;
 
     #[inline(always)]
-    unsafe fn zero() -> V {
+    fn zero(self) -> V {
         [0.0; L]
     }
     #[inline(always)]
-    unsafe fn splat(x: f32) -> V {
+    fn splat(self, x: f32) -> V {
         [x; L]
     }
     #[inline(always)]
-    unsafe fn load(p: *const f32) -> V {
-        p.cast::<V>().read_unaligned()
+    unsafe fn load(self, p: *const f32) -> V {
+        // SAFETY: the caller makes `p[..8]` readable; unaligned reads are allowed.
+        unsafe { p.cast::<V>().read_unaligned() }
     }
     #[inline(always)]
-    unsafe fn store(p: *mut f32, v: V) {
-        p.cast::<V>().write_unaligned(v)
+    unsafe fn store(self, p: *mut f32, v: V) {
+        // SAFETY: the caller makes `p[..8]` writable; unaligned writes are allowed.
+        unsafe { p.cast::<V>().write_unaligned(v) }
     }
     #[inline(always)]
-    unsafe fn load_part(p: *const f32, n: usize) -> V {
+    unsafe fn load_part(self, p: *const f32, n: usize) -> V {
         let mut v = [0.0; L];
         for (i, lane) in v.iter_mut().enumerate().take(n) {
-            *lane = *p.add(i);
+            // SAFETY: `i < n` and the caller makes `p[..n]` readable.
+            *lane = unsafe { p.add(i).read() };
         }
         v
     }
     #[inline(always)]
-    unsafe fn store_part(p: *mut f32, n: usize, v: V) {
+    unsafe fn store_part(self, p: *mut f32, n: usize, v: V) {
         for (i, lane) in v.iter().enumerate().take(n) {
-            *p.add(i) = *lane;
+            // SAFETY: `i < n` and the caller makes `p[..n]` writable.
+            unsafe { p.add(i).write(*lane) };
         }
     }
     #[inline(always)]
-    unsafe fn add(a: V, b: V) -> V {
+    fn add(self, a: V, b: V) -> V {
         map2(a, b, |x, y| x + y)
     }
     #[inline(always)]
-    unsafe fn sub(a: V, b: V) -> V {
+    fn sub(self, a: V, b: V) -> V {
         map2(a, b, |x, y| x - y)
     }
     #[inline(always)]
-    unsafe fn mul(a: V, b: V) -> V {
+    fn mul(self, a: V, b: V) -> V {
         map2(a, b, |x, y| x * y)
     }
     #[inline(always)]
-    unsafe fn div(a: V, b: V) -> V {
+    fn div(self, a: V, b: V) -> V {
         map2(a, b, |x, y| x / y)
     }
     #[inline(always)]
-    unsafe fn fma(a: V, b: V, c: V) -> V {
+    fn fma(self, a: V, b: V, c: V) -> V {
         // Hardware FMA only when the compile-time target guarantees it
         // (aarch64, or x86_64 built with `-C target-feature=+fma`); otherwise
         // `mul_add` would be a slow libm call, so use mul + add.
@@ -87,28 +91,28 @@ impl Simd for Portable {
         }
     }
     #[inline(always)]
-    unsafe fn max(a: V, b: V) -> V {
+    fn max(self, a: V, b: V) -> V {
         map2(a, b, |x, y| if x > y { x } else { y })
     }
     #[inline(always)]
-    unsafe fn select_lt(a: V, b: V, t: V, f: V) -> V {
+    fn select_lt(self, a: V, b: V, t: V, f: V) -> V {
         core::array::from_fn(|i| if a[i] < b[i] { t[i] } else { f[i] })
     }
     #[inline(always)]
-    unsafe fn abs(a: V) -> V {
+    fn abs(self, a: V) -> V {
         map1(a, |x| f32::from_bits(x.to_bits() & 0x7fff_ffff))
     }
     #[inline(always)]
-    unsafe fn pow2_magic(t: V) -> V {
+    fn pow2_magic(self, t: V) -> V {
         map1(t, |x| {
             f32::from_bits((x.to_bits() << 23).wrapping_add(0x3f80_0000))
         })
     }
     #[inline(always)]
-    unsafe fn hsum(a: V) -> f32 {
+    fn hsum(self, a: V) -> f32 {
         let h: [f32; 4] = core::array::from_fn(|i| a[i] + a[i + 4]);
         (h[0] + h[2]) + (h[1] + h[3])
     }
     #[inline(always)]
-    unsafe fn prefetch(_p: *const f32) {}
+    fn prefetch(self, _p: *const f32) {}
 }
