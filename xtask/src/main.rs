@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod download;
 mod reproduce;
+mod test;
 
 /// Command-line entry point.
 #[derive(Debug, Parser)]
@@ -31,6 +32,8 @@ enum Command {
     Download(download::Args),
     /// Run the whole study (Tables 1-6, both backprop modes) and write its report.
     Reproduce(reproduce::Args),
+    /// Run every test, the real-data ones included (gets the data first).
+    Test(test::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Download(args) => download::run(args),
         Command::Reproduce(args) => reproduce::run(args),
+        Command::Test(args) => test::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,10 +1,10 @@
 //! `mlp bench`: single-thread step speed against measured streaming bandwidth.
 
-use crate::exit::{from_engine, UsageError};
-use anyhow::Context;
+use crate::exit::UsageError;
+use crate::shared::{deferred_steps, load_data};
 use clap::Args as ClapArgs;
 use mlp_engine::bench::{bench_steps, StepBench};
-use mlp_engine::{Case, InputPath, LoadedData, StepOptions, W1Update};
+use mlp_engine::{Case, InputPath, StepOptions, W1Update};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -63,13 +63,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.rounds == 0 {
         return Err(UsageError("invalid --rounds: must be at least 1".into()).into());
     }
-    let max = mlp_engine::MAX_DEFERRED_SAMPLES;
-    if args.block_samples.iter().any(|&b| b == 0 || b > max) {
-        return Err(UsageError(format!("invalid --block-samples: each must be 1 to {max}")).into());
+    for &b in &args.block_samples {
+        deferred_steps(b)?;
     }
-    let data = LoadedData::open(&args.data)
-        .map_err(from_engine)
-        .with_context(|| format!("cannot load data from {}", args.data.display()))?;
+    let data = load_data(&args.data)?;
     let input = if args.dense {
         InputPath::Dense
     } else {

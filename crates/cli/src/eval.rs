@@ -1,41 +1,13 @@
 //! `mlp eval`: a saved model's metrics, per-class figures and confusion on a data split.
 
 use crate::exit::{from_engine, UsageError};
-use crate::train::check_writable;
-use anyhow::Context;
-use clap::{Args as ClapArgs, ValueEnum};
+use crate::shared::{check_output_path, load_data, load_model, SplitName};
+use clap::Args as ClapArgs;
 use mlp_engine::model::{self, Model};
-use mlp_engine::render::{self, Labelled};
-use mlp_engine::{Dataset, Evaluation, LoadedData};
+use mlp_engine::{ClassFigures, Confusion, Evaluation};
+use mlp_report::pictures::{self, Labelled};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-
-/// Which split of a data folder to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SplitName {
-    /// The training images.
-    Train,
-    /// The test images.
-    Test,
-}
-
-impl SplitName {
-    /// The split's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            SplitName::Train => "train",
-            SplitName::Test => "test",
-        }
-    }
-
-    /// The split of `data`: its IDX files and its converted dataset.
-    pub fn of(self, data: &LoadedData) -> (&mnist_idx::Split, &Dataset) {
-        match self {
-            SplitName::Train => (&data.files.train, &data.train),
-            SplitName::Test => (&data.files.test, &data.test),
-        }
-    }
-}
 
 /// Flags of `mlp eval`.
 #[derive(ClapArgs, Debug)]
@@ -61,24 +33,6 @@ pub struct Args {
     /// Write the confusion matrix as a PNG heat map.
     #[arg(long, value_name = "PNG")]
     confusion: Option<PathBuf>,
-}
-
-/// Converts an engine error to one flat message (usage errors stay usage errors).
-///
-/// `EngineError::Io` carries its cause as a source too; flattening keeps it from being
-/// printed twice in the error chain.
-pub fn flat(e: mlp_engine::EngineError) -> anyhow::Error {
-    match e {
-        mlp_engine::EngineError::Config { .. } => from_engine(e),
-        other => anyhow::anyhow!(other.to_string()),
-    }
-}
-
-/// Loads a model file, as one line naming it on failure.
-pub fn load_model(path: &Path) -> anyhow::Result<Model> {
-    model::load(path)
-        .map_err(flat)
-        .context("cannot load --model")
 }
 
 /// A one-line description of a model's network and training.
@@ -124,43 +78,6 @@ pub fn check_fits(
     Ok(())
 }
 
-/// Precision, recall, support and predicted count of each class.
-struct ClassFigures {
-    precision: Option<f64>,
-    recall: Option<f64>,
-    support: u64,
-    predicted: u64,
-}
-
-fn per_class(m: &[Vec<u64>]) -> Vec<ClassFigures> {
-    (0..m.len())
-        .map(|k| {
-            let support: u64 = m[k].iter().sum();
-            let predicted: u64 = m.iter().map(|row| row[k]).sum();
-            let ratio = |d: u64| (d > 0).then(|| m[k][k] as f64 / d as f64);
-            ClassFigures {
-                precision: ratio(predicted),
-                recall: ratio(support),
-                support,
-                predicted,
-            }
-        })
-        .collect()
-}
-
-/// The `n` largest off-diagonal cells as `(true, predicted, count)`, ties by position.
-fn most_confused(m: &[Vec<u64>], n: usize) -> Vec<(usize, usize, u64)> {
-    let mut cells: Vec<(usize, usize, u64)> = m
-        .iter()
-        .enumerate()
-        .flat_map(|(t, row)| row.iter().enumerate().map(move |(p, &v)| (t, p, v)))
-        .filter(|&(t, p, v)| t != p && v > 0)
-        .collect();
-    cells.sort_by(|a, b| b.2.cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
-    cells.truncate(n);
-    cells
-}
-
 /// Runs `mlp eval`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     if args.limit == 0 {
@@ -171,13 +88,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("--confusion", &args.confusion),
     ] {
         if let Some(p) = path {
-            check_writable(flag, p)?;
+            check_output_path(flag, p)?;
         }
     }
-    let m = load_model(&args.model)?;
-    let data = LoadedData::open(&args.data)
-        .map_err(from_engine)
-        .with_context(|| format!("cannot load data from {}", args.data.display()))?;
+    let m = load_model("--model", &args.model)?;
+    let data = load_data(&args.data)?;
     let (split, set) = args.split.of(&data);
     check_fits(
         &args.model,
@@ -197,8 +112,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let eval = mlp_engine::evaluate(&m.network, m.case(), set);
-    let figures = per_class(&eval.confusion);
-    let confused = most_confused(&eval.confusion, 5);
+    let figures = eval.per_class();
+    let confused = eval.most_confused(5);
 
     if let Some(path) = &args.misclassified {
         let wrong: Vec<Labelled<'_>> = eval
@@ -225,8 +140,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 String::new()
             }
         );
-        render::misclassified_png(path, &wrong, split.rows(), split.cols(), &title)
-            .map_err(flat)?;
+        pictures::misclassified_png(path, &wrong, split.rows(), split.cols(), &title)
+            .map_err(from_engine)?;
     }
     if let Some(path) = &args.confusion {
         let title = format!(
@@ -235,7 +150,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             eval.samples,
             args.split.name()
         );
-        render::confusion_png(path, &eval.confusion, &title, &describe(&m)).map_err(flat)?;
+        pictures::confusion_png(path, &eval.confusion, &title, &describe(&m))
+            .map_err(from_engine)?;
     }
     if args.json {
         print_json(&args, &m, &eval, &figures, &confused)?;
@@ -250,7 +166,7 @@ fn print_json(
     m: &Model,
     eval: &Evaluation,
     figures: &[ClassFigures],
-    confused: &[(usize, usize, u64)],
+    confused: &[Confusion],
 ) -> anyhow::Result<()> {
     let out = json!({
         "model": args.model.display().to_string(),
@@ -269,9 +185,7 @@ fn print_json(
             "predicted": f.predicted,
         })).collect::<Vec<_>>(),
         "confusion": eval.confusion,
-        "most_confused": confused.iter().map(|&(t, p, n)| json!({
-            "true": t, "predicted": p, "count": n,
-        })).collect::<Vec<_>>(),
+        "most_confused": confused,
         "config": m.config,
         "training_metrics": m.metrics,
         "tool_version": m.tool_version,
@@ -289,7 +203,7 @@ fn print_text(
     m: &Model,
     eval: &Evaluation,
     figures: &[ClassFigures],
-    confused: &[(usize, usize, u64)],
+    confused: &[Confusion],
 ) {
     println!("model {}: {}", args.model.display(), describe(m));
     println!(
@@ -348,26 +262,8 @@ fn print_text(
         println!("most confused pairs: none");
     } else {
         println!("most confused pairs (true -> predicted: count)");
-        for &(t, p, n) in confused {
-            println!("  {t} -> {p}: {n}");
+        for c in confused {
+            println!("  {} -> {}: {}", c.truth, c.predicted, c.count);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn figures_and_pairs_from_a_confusion_matrix() {
-        let m = vec![vec![5, 1, 0], vec![0, 0, 0], vec![3, 1, 9]];
-        let f = per_class(&m);
-        assert_eq!(f[0].precision, Some(5.0 / 8.0));
-        assert_eq!(f[0].recall, Some(5.0 / 6.0));
-        assert_eq!(f[1].recall, None);
-        assert_eq!(f[1].precision, Some(0.0));
-        assert_eq!((f[2].support, f[2].predicted), (13, 9));
-        assert_eq!(most_confused(&m, 5), vec![(2, 0, 3), (0, 1, 1), (2, 1, 1)]);
-        assert_eq!(most_confused(&m, 1), vec![(2, 0, 3)]);
     }
 }

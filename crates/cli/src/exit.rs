@@ -1,5 +1,6 @@
 //! Turning errors into one line on stderr and the right exit code.
 
+use mlp_engine::EngineError;
 use std::process::ExitCode;
 
 /// An error that is the user's to fix by changing the command line (exit 2).
@@ -14,10 +15,24 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Converts an engine error, marking configuration problems as usage errors.
-pub fn from_engine(e: mlp_engine::EngineError) -> anyhow::Error {
+/// The command-line flag of a configuration field: `train_samples` is `--train-samples`.
+pub fn flag_of(field: &str) -> String {
+    format!("--{}", field.replace('_', "-"))
+}
+
+/// Converts an engine error into the command's words: what the user can fix
+/// on the command line becomes a usage error naming the flag.
+pub fn from_engine(e: EngineError) -> anyhow::Error {
     match e {
-        mlp_engine::EngineError::Config { .. } => UsageError(e.to_string()).into(),
+        EngineError::Config { field, problem } => {
+            UsageError(format!("invalid {}: {problem}", flag_of(field))).into()
+        }
+        EngineError::InitShape { .. } => UsageError(format!("invalid --init-from: {e}")).into(),
+        EngineError::ResultsExist { path } => UsageError(format!(
+            "invalid --out: {} already holds results; pass --resume to continue it or choose another --out",
+            path.display()
+        ))
+        .into(),
         other => other.into(),
     }
 }
@@ -72,4 +87,24 @@ pub fn quiet_on_broken_pipe() {
         }
         default(info);
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_errors_the_user_can_fix_name_their_flag() {
+        let e = from_engine(EngineError::config("train_samples", "must be at least 1"));
+        assert!(e.downcast_ref::<UsageError>().is_some());
+        assert_eq!(e.to_string(), "invalid --train-samples: must be at least 1");
+        let e = from_engine(EngineError::InitShape {
+            weights: [64, 16, 10],
+            needed: [64, 32, 10],
+        });
+        assert!(e.downcast_ref::<UsageError>().is_some());
+        assert!(e.to_string().starts_with("invalid --init-from:"), "{e}");
+        let e = from_engine(EngineError::Dataset("no".into()));
+        assert!(e.downcast_ref::<UsageError>().is_none());
+    }
 }

@@ -6,6 +6,7 @@ mod exit;
 mod predict;
 mod progress;
 mod report;
+mod shared;
 mod show;
 mod sweep;
 mod train;

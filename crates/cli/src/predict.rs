@@ -1,9 +1,9 @@
 //! `mlp predict`: classify the user's own pictures of digits with a saved model.
 
-use crate::eval::load_model;
-use crate::show::art;
+use crate::shared::{load_model, terminal_art};
 use clap::Args as ClapArgs;
-use mlp_engine::model::{argmax, Model};
+use mlp_engine::argmax;
+use mlp_engine::model::Model;
 use mlp_engine::preprocess::prepare;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -59,7 +59,7 @@ fn classify(m: &Model, path: &Path) -> Result<(Vec<u8>, Vec<f32>), String> {
 
 /// Runs `mlp predict`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let m = load_model(&args.model)?;
+    let m = load_model("--model", &args.model)?;
     let mut failures: Vec<String> = Vec::new();
     let mut entries = Vec::new();
     for path in &args.images {
@@ -82,7 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                         .collect();
                     println!("  scores  {}", line.join("  "));
                     if args.show {
-                        print!("{}", art(&input, m.rows, m.cols));
+                        print!("{}", terminal_art(&input, m.rows, m.cols));
                     }
                 }
             }

@@ -38,9 +38,9 @@ pub fn write_and_print(results: &[PathBuf], out: &Path, quiet: bool) -> anyhow::
         anyhow::bail!("no finished configurations in {}", results[0].display());
     }
     std::fs::create_dir_all(out)?;
-    let files = mlp_engine::study::write_report(&records, out).map_err(from_engine)?;
+    let files = mlp_report::study::write_report(&records, out).map_err(from_engine)?;
     if !quiet {
-        println!("{}", mlp_engine::study::summary_table(&records));
+        println!("{}", mlp_report::study::summary_table(&records));
     }
     println!("report: {}", files.report.display());
     Ok(())

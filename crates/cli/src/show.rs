@@ -1,13 +1,9 @@
 //! `mlp show`: one dataset image as terminal art, optionally as a scaled-up PNG.
 
-use crate::eval::SplitName;
 use crate::exit::{from_engine, UsageError};
-use crate::train::check_writable;
-use anyhow::Context;
+use crate::shared::{check_output_path, load_data, terminal_art, SplitName};
 use clap::Args as ClapArgs;
-use image::ImageEncoder as _;
-use mlp_engine::LoadedData;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Flags of `mlp show`.
 #[derive(ClapArgs, Debug)]
@@ -29,51 +25,6 @@ pub struct Args {
     scale: u32,
 }
 
-/// Characters from no ink to full ink.
-const RAMP: &[u8] = b" .:-=+*#%@";
-
-/// `rows x cols` bytes as text, two characters per pixel so the shape keeps its aspect ratio.
-pub fn art(pixels: &[u8], rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * (2 * cols + 3));
-    let edge = format!("+{}+\n", "-".repeat(2 * cols));
-    s.push_str(&edge);
-    for row in pixels.chunks(cols).take(rows) {
-        s.push('|');
-        for &v in row {
-            let c = RAMP[(v as usize * RAMP.len() / 256).min(RAMP.len() - 1)] as char;
-            s.push(c);
-            s.push(c);
-        }
-        s.push_str("|\n");
-    }
-    s.push_str(&edge);
-    s
-}
-
-/// Writes `rows x cols` gray bytes to `path` as a PNG scaled by `scale`, via a temporary file.
-pub fn write_png(
-    path: &Path,
-    pixels: &[u8],
-    rows: usize,
-    cols: usize,
-    scale: u32,
-) -> anyhow::Result<()> {
-    let s = scale as usize;
-    let (w, h) = (cols * s, rows * s);
-    let mut big = vec![0u8; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            big[y * w + x] = pixels[(y / s) * cols + x / s];
-        }
-    }
-    let mut bytes = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut bytes)
-        .write_image(&big, w as u32, h as u32, image::ExtendedColorType::L8)
-        .with_context(|| format!("cannot encode {}", path.display()))?;
-    mlp_engine::model::write_atomic(path, &bytes).map_err(crate::eval::flat)?;
-    Ok(())
-}
-
 /// Runs `mlp show`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     if !(1..=100).contains(&args.scale) {
@@ -84,11 +35,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .into());
     }
     if let Some(p) = &args.png {
-        check_writable("--png", p)?;
+        check_output_path("--png", p)?;
     }
-    let data = LoadedData::open(&args.data)
-        .map_err(from_engine)
-        .with_context(|| format!("cannot load data from {}", args.data.display()))?;
+    let data = load_data(&args.data)?;
     let (split, _) = args.split.of(&data);
     if args.index >= split.len() {
         return Err(UsageError(format!(
@@ -110,20 +59,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         split.len(),
         split.label(args.index)
     );
-    print!("{}", art(pixels, rows, cols));
+    print!("{}", terminal_art(pixels, rows, cols));
     if let Some(p) = &args.png {
-        write_png(p, pixels, rows, cols, args.scale)?;
+        mlp_report::pictures::digit_png(p, pixels, rows, cols, args.scale as usize)
+            .map_err(from_engine)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn art_maps_intensity_to_the_ramp() {
-        let a = art(&[0, 128, 255, 30], 2, 2);
-        assert_eq!(a, "+----+\n|  ++|\n|@@..|\n+----+\n");
-    }
 }

@@ -2,10 +2,11 @@
 
 use crate::exit::{from_engine, UsageError};
 use crate::progress::{visible, SweepProgress};
+use crate::shared::{deferred_steps, load_data};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use mlp_engine::sweep::{self, Grid, Preset, Shard, SweepFile, SweepOptions};
-use mlp_engine::{Backprop, Case, LoadedData, TrainConfig};
+use mlp_engine::{Backprop, Case, TrainConfig};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -58,6 +59,10 @@ pub struct Args {
     /// Configurations trained at once (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Hold back W1 updates for blocks of B steps (1 to 32); recorded with
+    /// every result, and part of its key, so a resumed sweep never mixes sizes.
+    #[arg(long, value_name = "B", default_value_t = mlp_engine::DEFERRED_SAMPLES)]
+    block_samples: usize,
     /// Run only the K-th of N disjoint slices of the grid, e.g. 2/3.
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
@@ -128,6 +133,7 @@ fn or_list<T: Clone>(list: &[T], default: Vec<T>) -> Vec<T> {
 /// Runs `mlp sweep`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let configs = args.configs()?;
+    let step = deferred_steps(args.block_samples)?;
     if configs.is_empty() {
         return Err(UsageError("the sweep has no configurations".into()).into());
     }
@@ -136,9 +142,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let data = LoadedData::open(&args.data)
-        .map_err(from_engine)
-        .with_context(|| format!("cannot load data from {}", args.data.display()))?;
+    let data = load_data(&args.data)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
     let results = args.out.join("results.jsonl");
@@ -150,6 +154,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         threads,
         results: results.clone(),
         resume: args.resume,
+        step,
     };
     let summary = sweep::run_sweep(configs, &data, &options, &|e| progress.event(e), &stop)
         .map_err(from_engine)?;

@@ -2,11 +2,11 @@
 
 use crate::exit::{from_engine, UsageError};
 use crate::progress::{visible, TrainProgress};
-use anyhow::Context;
+use crate::shared::{check_output_path, deferred_steps, load_data, load_model};
 use clap::Args as ClapArgs;
 use mlp_engine::model::{self, Model, Stage};
-use mlp_engine::{Backprop, Case, LoadedData, Network, StepOptions, TrainConfig, TrainReport};
-use std::path::{Path, PathBuf};
+use mlp_engine::{Backprop, Case, Network, TrainConfig, TrainReport};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -51,6 +51,10 @@ pub struct Args {
     /// Evaluate the test set every E epochs and record it.
     #[arg(long, value_name = "E", default_value_t = 0)]
     eval_every: usize,
+    /// Hold back W1 updates for blocks of B steps and apply each block in one
+    /// pass (1 to 32); results agree across block sizes only to rounding.
+    #[arg(long, value_name = "B", default_value_t = mlp_engine::DEFERRED_SAMPLES)]
+    block_samples: usize,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -91,46 +95,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     args.config(usize::MAX)
         .validate(usize::MAX)
         .map_err(from_engine)?;
+    let steps = deferred_steps(args.block_samples)?;
     for (flag, path) in [("--save", &args.save), ("--save-init", &args.save_init)] {
         if let Some(path) = path {
-            check_writable(flag, path)?;
+            check_output_path(flag, path)?;
         }
     }
     let init = match &args.init_from {
-        Some(path) => Some(load_init(path, args.hidden)?),
+        Some(path) => Some(load_model("--init-from", path)?.network),
         None => None,
     };
-    let data = LoadedData::open(&args.data)
-        .map_err(from_engine)
-        .with_context(|| format!("cannot load data from {}", args.data.display()))?;
+    let data = load_data(&args.data)?;
     let config = args.config(data.train.len());
-    if let Some(k) = args.train_samples {
-        if k > data.train.len() {
-            return Err(UsageError(format!(
-                "invalid --train-samples: {k} is more than the {} training images in {}",
-                data.train.len(),
-                args.data.display()
-            ))
-            .into());
-        }
+    config.validate(data.train.len()).map_err(from_engine)?;
+    let (inputs, classes) = (data.train.inputs(), data.train.classes());
+    if let (Some(path), Some(net)) = (&args.init_from, &init) {
+        net.check_shape(inputs, config.hidden, classes)
+            .map_err(|e| UsageError(format!("invalid --init-from: {}: {e}", path.display())))?;
     }
     let (rows, cols) = (data.files.train.rows(), data.files.train.cols());
-    if let (Some(path), Some(net)) = (&args.init_from, &init) {
-        if net.inputs() != data.train.inputs() || net.outputs() != data.train.classes() {
-            return Err(UsageError(format!(
-                "invalid --init-from: {} holds {}-{}-{} weights, but the data in {} needs {}-{}-{}",
-                path.display(),
-                net.inputs(),
-                net.hidden(),
-                net.outputs(),
-                args.data.display(),
-                data.train.inputs(),
-                config.hidden,
-                data.train.classes()
-            ))
-            .into());
-        }
-    }
     let model_of = |network: Network, stage, metrics| Model {
         network,
         stage,
@@ -143,16 +126,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let init = match &args.save_init {
         Some(path) => {
-            let net = init.unwrap_or_else(|| {
-                Network::init(
-                    data.train.inputs(),
-                    config.hidden,
-                    data.train.classes(),
-                    config.seed,
-                )
-            });
+            let net =
+                init.unwrap_or_else(|| Network::init(inputs, config.hidden, classes, config.seed));
             let m = model_of(net, Stage::Initial, None);
-            model::save(path, &m).map_err(crate::eval::flat)?;
+            model::save(path, &m).map_err(from_engine)?;
             Some(m.network)
         }
         None => init,
@@ -164,19 +141,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         visible(args.quiet),
         stop,
     );
-    let (report, net) = mlp_engine::train_with(
-        &config,
-        &data.train,
-        &data.test,
-        init,
-        StepOptions::default(),
-        &mut progress,
-    )
-    .map_err(from_engine)?;
+    let (report, net) =
+        mlp_engine::train_with(&config, &data.train, &data.test, init, steps, &mut progress)
+            .map_err(from_engine)?;
     progress.finish();
     if let Some(path) = &args.save {
         let m = model_of(net, Stage::Trained, Some(report.metrics.clone()));
-        model::save(path, &m).map_err(crate::eval::flat)?;
+        model::save(path, &m).map_err(from_engine)?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -186,50 +157,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fails early, naming `flag`, when `path` cannot be written (its folder is missing).
-pub(crate) fn check_writable(flag: &str, path: &Path) -> anyhow::Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if path.is_dir() {
-        return Err(UsageError(format!("invalid {flag}: {} is a folder", path.display())).into());
-    }
-    if !parent.is_dir() {
-        return Err(UsageError(format!(
-            "invalid {flag}: the folder {} does not exist",
-            parent.display()
-        ))
-        .into());
-    }
-    Ok(())
-}
-
-/// Loads the weights of `--init-from`, checking the hidden size against `--hidden`.
-fn load_init(path: &Path, hidden: usize) -> anyhow::Result<Network> {
-    let m = model::load(path)
-        .map_err(crate::eval::flat)
-        .context("cannot use --init-from")?;
-    if m.network.hidden() != hidden {
-        return Err(UsageError(format!(
-            "invalid --init-from: {} holds {}-{}-{} weights, but --hidden {hidden} needs {}-{hidden}-{}",
-            path.display(),
-            m.network.inputs(),
-            m.network.hidden(),
-            m.network.outputs(),
-            m.network.inputs(),
-            m.network.outputs()
-        ))
-        .into());
-    }
-    Ok(m.network)
-}
-
 fn print_table(r: &TrainReport) {
     let c = &r.config;
     let m = &r.metrics;
     println!(
-        "case {} ({}), backprop {}, K = {}, {} epochs, l2 = {}, seed {}{}",
+        "case {} ({}), backprop {}, K = {}, {} epochs, l2 = {}, seed {}{}{}",
         c.case.number(),
         c.case,
         c.backprop,
@@ -237,7 +169,11 @@ fn print_table(r: &TrainReport) {
         c.epochs,
         c.l2,
         c.seed,
-        if c.shuffle { ", shuffled" } else { "" }
+        if c.shuffle { ", shuffled" } else { "" },
+        match r.block_samples {
+            Some(b) => format!(", W1 updates in blocks of {b}"),
+            None => String::new(),
+        }
     );
     println!(
         "{:>6}  {:>6}  {:>9}  {:>8}  {:>13}  {:>7}  {:>8}",

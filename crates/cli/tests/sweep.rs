@@ -173,6 +173,7 @@ fn sweep_usage_errors() {
         (vec!["--preset", "nope"], "--preset"),
         (vec!["--hidden", "0"], "--hidden"),
         (vec!["--preset", "study", "--hidden", "5"], "--hidden"),
+        (vec!["--block-samples", "0"], "--block-samples"),
     ] {
         let o = mlp()
             .arg("sweep")
@@ -189,4 +190,54 @@ fn sweep_usage_errors() {
             "{args:?}"
         );
     }
+}
+
+/// Each record says the block size it ran with and its key holds it, so a
+/// sweep resumed with another `--block-samples` runs its configurations again
+/// instead of counting results of another block size as its own.
+#[test]
+fn results_record_the_block_size_and_a_resume_never_mixes_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = dir.path().join("o");
+    let run = |extra: &[&str]| {
+        let o = mlp()
+            .args(["sweep", "--case", "tanh", "--hidden", "8", "--lr", "0.05"])
+            .args(["--train-samples", "100", "--epochs", "2", "--quiet"])
+            .args(["--no-report", "--resume", "--data"])
+            .arg(dir.path())
+            .arg("--out")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    let records = || -> Vec<serde_json::Value> {
+        std::fs::read_to_string(out.join("results.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    run(&["--block-samples", "16"]);
+    let first = records();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0]["block_samples"], 16);
+    assert!(first[0]["key"].as_str().unwrap().ends_with("|block=16"));
+    let err = run(&[]);
+    assert!(
+        err.contains("1 configurations finished now, 0 already done"),
+        "{err}"
+    );
+    let both = records();
+    assert_eq!(both.len(), 2);
+    assert_eq!(both[1]["block_samples"], mlp_engine::DEFERRED_SAMPLES);
+    let err = run(&["--block-samples", "16"]);
+    assert!(
+        err.contains("0 configurations finished now, 1 already done"),
+        "{err}"
+    );
+    assert_eq!(records().len(), 2);
 }

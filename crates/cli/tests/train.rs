@@ -20,6 +20,8 @@ fn bad_flags_are_usage_errors_naming_the_flag() {
     usage_error(&["--case", "sigmoid"], "--case");
     usage_error(&["--backprop", "approx"], "--backprop");
     usage_error(&["--l2", "-1"], "--l2");
+    usage_error(&["--block-samples", "0"], "--block-samples");
+    usage_error(&["--block-samples", "33"], "--block-samples");
 }
 
 #[test]
@@ -58,6 +60,7 @@ fn json_output_has_the_documented_keys() {
     assert_eq!(v["config"]["case"], "tanh");
     assert_eq!(v["config"]["hidden"], 16);
     assert_eq!(v["config"]["train_samples"], 200);
+    assert_eq!(v["block_samples"], mlp_engine::DEFERRED_SAMPLES);
     let m = &v["metrics"];
     for key in [
         "train_mse",

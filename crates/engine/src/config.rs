@@ -157,23 +157,23 @@ impl TrainConfig {
     pub fn validate(&self, available_samples: usize) -> Result<(), crate::EngineError> {
         use crate::EngineError as E;
         if self.hidden == 0 {
-            return Err(E::config("--hidden", "must be at least 1"));
+            return Err(E::config("hidden", "must be at least 1"));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(E::config(
-                "--lr",
+                "lr",
                 format!("must be a positive finite number, got {}", self.lr),
             ));
         }
         if self.epochs == 0 {
-            return Err(E::config("--epochs", "must be at least 1"));
+            return Err(E::config("epochs", "must be at least 1"));
         }
         if self.train_samples == 0 {
-            return Err(E::config("--train-samples", "must be at least 1"));
+            return Err(E::config("train_samples", "must be at least 1"));
         }
         if self.train_samples > available_samples {
             return Err(E::config(
-                "--train-samples",
+                "train_samples",
                 format!(
                     "{} is more than the {available_samples} training images available",
                     self.train_samples
@@ -182,7 +182,7 @@ impl TrainConfig {
         }
         if !(self.l2.is_finite() && self.l2 >= 0.0) || self.l2 * self.lr >= 1.0 {
             return Err(E::config(
-                "--l2",
+                "l2",
                 format!(
                     "must be a finite number >= 0 with lr*l2 < 1, got {}",
                     self.l2

@@ -1,4 +1,7 @@
 //! Errors the engine reports.
+//!
+//! They name what the engine knows (a configuration field, a file, a shape);
+//! a front end maps those to its own words, such as command-line flags.
 
 use std::path::PathBuf;
 
@@ -8,16 +11,44 @@ pub enum EngineError {
     /// The data could not be opened or is malformed.
     #[error(transparent)]
     Data(#[from] mnist_idx::IdxError),
+    /// In-memory data that does not make a dataset, or two that do not fit together.
+    #[error("{0}")]
+    Dataset(String),
     /// A configuration value is out of range.
     #[error("invalid {field}: {problem}")]
     Config {
-        /// The offending field, named as its command-line flag.
+        /// The offending field, named as in [`crate::TrainConfig`] or the options it belongs to.
         field: &'static str,
         /// What is wrong with it.
         problem: String,
     },
+    /// Weights given to start a run from have another shape than the run.
+    #[error(
+        "the weights are {}-{}-{}, the run needs {}-{}-{}",
+        weights[0], weights[1], weights[2], needed[0], needed[1], needed[2]
+    )]
+    InitShape {
+        /// Inputs, hidden units and outputs of the weights.
+        weights: [usize; 3],
+        /// Inputs, hidden units and outputs the run needs.
+        needed: [usize; 3],
+    },
+    /// A results file already holds results and resuming it was not asked for.
+    #[error("{} already holds results", path.display())]
+    ResultsExist {
+        /// The results file.
+        path: PathBuf,
+    },
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} worker threads: {problem}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// Why they could not start.
+        problem: String,
+    },
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", path.display())]
     Io {
         /// The file involved.
         path: PathBuf,
@@ -25,7 +56,7 @@ pub enum EngineError {
         source: std::io::Error,
     },
     /// A file's contents could not be understood.
-    #[error("{path}: {problem}")]
+    #[error("{}: {problem}", path.display())]
     Format {
         /// The file involved.
         path: PathBuf,

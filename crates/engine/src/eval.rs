@@ -23,7 +23,85 @@ pub struct Evaluation {
     pub predictions: Vec<u8>,
 }
 
+/// Precision, recall and counts of one class, from a confusion matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClassFigures {
+    /// Of the samples predicted as this class, the fraction that are; `None` when none were.
+    pub precision: Option<f64>,
+    /// Of the samples of this class, the fraction predicted as it; `None` when there are none.
+    pub recall: Option<f64>,
+    /// Samples of this class.
+    pub support: u64,
+    /// Samples predicted as this class.
+    pub predicted: u64,
+}
+
+/// One cell of the confusion matrix off its diagonal: how often `truth` was taken for `predicted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confusion {
+    /// The true class.
+    #[serde(rename = "true")]
+    pub truth: usize,
+    /// The class predicted instead.
+    pub predicted: usize,
+    /// How many samples.
+    pub count: u64,
+}
+
+/// The index of the largest score, the first on ties (NaN never wins).
+pub fn argmax(scores: &[f32]) -> usize {
+    let mut best = 0;
+    for (k, &v) in scores.iter().enumerate() {
+        if v > scores[best] {
+            best = k;
+        }
+    }
+    best
+}
+
 impl Evaluation {
+    /// Precision, recall, support and predicted count of each class.
+    pub fn per_class(&self) -> Vec<ClassFigures> {
+        let m = &self.confusion;
+        (0..m.len())
+            .map(|k| {
+                let support: u64 = m[k].iter().sum();
+                let predicted: u64 = m.iter().map(|row| row[k]).sum();
+                let ratio = |d: u64| (d > 0).then(|| m[k][k] as f64 / d as f64);
+                ClassFigures {
+                    precision: ratio(predicted),
+                    recall: ratio(support),
+                    support,
+                    predicted,
+                }
+            })
+            .collect()
+    }
+
+    /// The `n` largest cells off the diagonal, largest first, ties in row-major order.
+    pub fn most_confused(&self, n: usize) -> Vec<Confusion> {
+        let mut cells: Vec<Confusion> = self
+            .confusion
+            .iter()
+            .enumerate()
+            .flat_map(|(t, row)| {
+                row.iter().enumerate().map(move |(p, &count)| Confusion {
+                    truth: t,
+                    predicted: p,
+                    count,
+                })
+            })
+            .filter(|c| c.truth != c.predicted && c.count > 0)
+            .collect();
+        cells.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then((a.truth, a.predicted).cmp(&(b.truth, b.predicted)))
+        });
+        cells.truncate(n);
+        cells
+    }
+
     /// Misclassified samples as a percentage.
     pub fn error_pct(&self) -> f64 {
         if self.samples == 0 {
@@ -85,15 +163,12 @@ pub(crate) fn evaluate_scaled(w: &ScaledWeights<'_>, case: Case, data: &Dataset)
         for r in 0..rows {
             let label = data.label(start + r) as usize;
             let out = &o[r * c..(r + 1) * c];
-            let mut best = 0;
             for (k, &v) in out.iter().enumerate() {
                 let target = if k == label { hi } else { lo };
                 let e = (target - v) as f64;
                 loss += 0.5 * e * e;
-                if v > out[best] {
-                    best = k;
-                }
             }
+            let best = argmax(out);
             if best != label {
                 misclassified += 1;
             }
@@ -130,11 +205,17 @@ pub(crate) fn forward_rows(
     o: &mut [f32],
 ) {
     let (d, n, c) = (w.net.inputs(), w.net.hidden(), w.net.outputs());
+    let (w1, w2) = (w.net.w1(), w.net.w2());
+    // The products below address these lengths through raw strides.
+    assert!(
+        w1.len() == d * n && w2.len() == c * n,
+        "weights do not fit their shape"
+    );
     assert!(
         x.len() >= rows * d && z.len() >= rows * n && h.len() >= rows * n && o.len() >= rows * c
     );
     // z = s1 * X W1 (W1 stored input-major, d x n).
-    // SAFETY: the asserts above give every slice the rows x cols its strides address.
+    // SAFETY: the asserts above give every matrix the rows x cols its strides address.
     unsafe {
         matrixmultiply::sgemm(
             rows,
@@ -144,7 +225,7 @@ pub(crate) fn forward_rows(
             x.as_ptr(),
             d as isize,
             1,
-            w.net.w1.as_ptr(),
+            w1.as_ptr(),
             n as isize,
             1,
             0.0,
@@ -165,7 +246,7 @@ pub(crate) fn forward_rows(
             h.as_ptr(),
             n as isize,
             1,
-            w.net.w2.as_ptr(),
+            w2.as_ptr(),
             1,
             n as isize,
             0.0,
@@ -175,4 +256,46 @@ pub(crate) fn forward_rows(
         );
     }
     output_forward(case, &mut o[..rows * c]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evaluation(confusion: Vec<Vec<u64>>) -> Evaluation {
+        Evaluation {
+            samples: confusion.iter().flatten().sum::<u64>() as usize,
+            mse: 0.0,
+            misclassified: 0,
+            confusion,
+            predictions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn figures_and_pairs_from_a_confusion_matrix() {
+        let e = evaluation(vec![vec![5, 1, 0], vec![0, 0, 0], vec![3, 1, 9]]);
+        let f = e.per_class();
+        assert_eq!(f[0].precision, Some(5.0 / 8.0));
+        assert_eq!(f[0].recall, Some(5.0 / 6.0));
+        assert_eq!(f[1].recall, None);
+        assert_eq!(f[1].precision, Some(0.0));
+        assert_eq!((f[2].support, f[2].predicted), (13, 9));
+        let pairs = |n| {
+            e.most_confused(n)
+                .iter()
+                .map(|c| (c.truth, c.predicted, c.count))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pairs(5), vec![(2, 0, 3), (0, 1, 1), (2, 1, 1)]);
+        assert_eq!(pairs(1), vec![(2, 0, 3)]);
+    }
+
+    #[test]
+    fn argmax_takes_the_first_of_equal_scores_and_skips_nan() {
+        assert_eq!(argmax(&[0.1, 0.7, 0.7, 0.2]), 1);
+        assert_eq!(argmax(&[0.3]), 0);
+        assert_eq!(argmax(&[0.2, f32::NAN, 0.5]), 2);
+        assert_eq!(argmax(&[]), 0);
+    }
 }

@@ -1,9 +1,12 @@
-//! Networks, online training, metrics and sweeps for the mlp-sweep study.
+//! Networks, online training, metrics and sweeps of MLPs on MNIST-format data.
 //!
-//! The study trains 784-N-10 networks without biases by online gradient
-//! descent. [`Network`] holds the weights, [`Dataset`] a read-only sparse copy
-//! of a data split that every configuration of a sweep shares, and [`train`]
-//! runs one [`TrainConfig`] to a [`TrainReport`].
+//! Today the engine trains the study's family: 784-N-10 networks without
+//! biases by online gradient descent. [`Network`] holds the weights,
+//! [`Dataset`] a read-only sparse copy of a data split that every
+//! configuration of a sweep shares, and [`train`] runs one [`TrainConfig`] to
+//! a [`TrainReport`]; [`sweep`] runs many, [`model`] saves and loads them.
+//! Reports and pictures live in the `mlp-report` crate, which reads these
+//! results; this crate draws nothing.
 #![deny(missing_docs)]
 
 mod activation;
@@ -13,23 +16,22 @@ mod dataset;
 mod deferred;
 mod error;
 mod eval;
+pub mod files;
 mod gram;
 pub mod model;
 mod network;
 mod observer;
 mod padded;
 pub mod preprocess;
-pub mod render;
 mod report;
 mod step;
-pub mod study;
 pub mod sweep;
 mod train;
 
 pub use config::{Backprop, Case, TrainConfig};
 pub use dataset::{Dataset, LoadedData};
 pub use error::EngineError;
-pub use eval::{evaluate, Evaluation};
+pub use eval::{argmax, evaluate, ClassFigures, Confusion, Evaluation};
 pub use network::Network;
 pub use observer::{NoObserver, Observer};
 pub use report::{EpochRecord, Metrics, TrainReport};

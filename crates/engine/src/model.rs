@@ -1,7 +1,7 @@
 //! Model files: a network's weights and how they were made, in safetensors format.
 //!
 //! A model file holds two F32 tensors, `w1` with shape `[inputs, hidden]`
-//! (input-major, as [`Network::w1`] stores it) and `w2` with shape
+//! (input-major, as [`Network::w1`] holds it) and `w2` with shape
 //! `[outputs, hidden]` (output-major, as [`Network::w2`]), and a string map of
 //! metadata (see [`keys`]) that says what the weights are and how to use them.
 //! docs/model-format.md documents the format for readers in other languages.
@@ -11,8 +11,7 @@ use crate::{Backprop, Case, EngineError, Metrics, Network, TrainConfig};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The `format` metadata value every model file carries.
 pub const FORMAT_NAME: &str = "mlp-sweep-model";
@@ -129,17 +128,6 @@ pub fn forward(net: &Network, case: Case, x: &[f32]) -> Vec<f32> {
     o
 }
 
-/// The index of the largest score, the first on ties (as [`crate::evaluate`] picks).
-pub fn argmax(scores: &[f32]) -> usize {
-    let mut best = 0;
-    for (k, &v) in scores.iter().enumerate() {
-        if v > scores[best] {
-            best = k;
-        }
-    }
-    best
-}
-
 fn le_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
@@ -176,7 +164,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, String> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let (b1, b2) = (le_bytes(&net.w1), le_bytes(&net.w2));
+    let (b1, b2) = (le_bytes(net.w1()), le_bytes(net.w2()));
     let t1 = TensorView::new(Dtype::F32, vec![d, n], &b1).map_err(|e| e.to_string())?;
     let t2 = TensorView::new(Dtype::F32, vec![c, n], &b2).map_err(|e| e.to_string())?;
     safetensors::serialize([("w1", t1), ("w2", t2)], Some(meta)).map_err(|e| e.to_string())
@@ -188,39 +176,7 @@ pub fn save(path: &Path, model: &Model) -> Result<(), EngineError> {
         path: path.to_path_buf(),
         problem: format!("cannot encode the model: {problem}"),
     })?;
-    write_atomic(path, &bytes)
-}
-
-/// Writes `bytes` to `path` via a temporary sibling file and a rename: never a partial file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
-    let io = |source| EngineError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let tmp = temp_sibling(path);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    Ok(())
-}
-
-/// A hidden temporary name next to `path`, keeping its extension (`.name.PID.tmp.ext`).
-pub fn temp_sibling(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let ext = path
-        .extension()
-        .map_or_else(String::new, |e| format!(".{}", e.to_string_lossy()));
-    path.with_file_name(format!(".{name}.{}.tmp{ext}", std::process::id()))
+    crate::files::write_atomic(path, &bytes)
 }
 
 /// Reads and checks a model file; every problem is one line naming the file.
@@ -395,7 +351,7 @@ mod tests {
         let back = from_bytes(&to_bytes(&m).unwrap()).unwrap();
         assert_eq!(back, m);
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&back.network.w1), bits(&m.network.w1));
+        assert_eq!(bits(back.network.w1()), bits(m.network.w1()));
     }
 
     #[test]
@@ -413,7 +369,8 @@ mod tests {
     fn forward_agrees_with_evaluate() {
         let (d, n, c) = (12, 6, 3);
         let mut net = Network::init(d, n, c, 3);
-        for w in net.w1.iter_mut().chain(net.w2.iter_mut()) {
+        let (w1, w2) = net.weights_mut();
+        for w in w1.iter_mut().chain(w2.iter_mut()) {
             *w *= 100.0;
         }
         let x: Vec<f32> = (0..d * 40).map(|i| ((i * 37) % 11) as f32 / 10.0).collect();
@@ -423,7 +380,7 @@ mod tests {
             let eval = crate::evaluate(&net, case, &data);
             for (i, row) in x.chunks_exact(d).enumerate() {
                 assert_eq!(
-                    argmax(&forward(&net, case, row)),
+                    crate::argmax(&forward(&net, case, row)),
                     eval.predictions[i] as usize
                 );
             }

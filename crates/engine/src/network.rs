@@ -8,16 +8,17 @@ use rand_chacha::ChaCha8Rng;
 /// `w1` is stored input-major (`inputs x hidden`: one contiguous row of
 /// `hidden` weights per input pixel) so a sparse input touches contiguous
 /// rows; `w2` is output-major (`outputs x hidden`). In the study's notation
-/// `W1 = w1^T` and `W2 = w2`.
+/// `W1 = w1^T` and `W2 = w2`. The weights are private so that their lengths
+/// always match the shape, which the training and evaluation kernels rely on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     inputs: usize,
     hidden: usize,
     outputs: usize,
     /// Input-major first layer, `inputs x hidden`.
-    pub w1: Vec<f32>,
+    w1: Vec<f32>,
     /// Output-major second layer, `outputs x hidden`.
-    pub w2: Vec<f32>,
+    w2: Vec<f32>,
 }
 
 /// Half-width of the study's uniform initialisation.
@@ -51,7 +52,9 @@ impl Network {
         w1: Vec<f32>,
         w2: Vec<f32>,
     ) -> Option<Network> {
-        (w1.len() == inputs * hidden && w2.len() == outputs * hidden).then_some(Network {
+        let fits = Some(w1.len()) == inputs.checked_mul(hidden)
+            && Some(w2.len()) == outputs.checked_mul(hidden);
+        fits.then_some(Network {
             inputs,
             hidden,
             outputs,
@@ -73,5 +76,49 @@ impl Network {
     /// Output units (classes).
     pub fn outputs(&self) -> usize {
         self.outputs
+    }
+
+    /// The first layer, input-major: `w1[p * hidden + j]` is pixel `p`'s weight to unit `j`.
+    pub fn w1(&self) -> &[f32] {
+        &self.w1
+    }
+
+    /// The second layer, output-major: `w2[k * hidden + j]` is unit `j`'s weight to output `k`.
+    pub fn w2(&self) -> &[f32] {
+        &self.w2
+    }
+
+    /// The first layer, to change in place (its length stays fixed).
+    pub fn w1_mut(&mut self) -> &mut [f32] {
+        &mut self.w1
+    }
+
+    /// The second layer, to change in place (its length stays fixed).
+    pub fn w2_mut(&mut self) -> &mut [f32] {
+        &mut self.w2
+    }
+
+    /// Both layers at once, to change in place.
+    pub fn weights_mut(&mut self) -> (&mut [f32], &mut [f32]) {
+        (&mut self.w1, &mut self.w2)
+    }
+
+    /// Checks that these weights can start a run of `inputs`-`hidden`-`outputs`.
+    pub fn check_shape(
+        &self,
+        inputs: usize,
+        hidden: usize,
+        outputs: usize,
+    ) -> Result<(), crate::EngineError> {
+        let have = [self.inputs, self.hidden, self.outputs];
+        let need = [inputs, hidden, outputs];
+        if have == need {
+            Ok(())
+        } else {
+            Err(crate::EngineError::InitShape {
+                weights: have,
+                needed: need,
+            })
+        }
     }
 }

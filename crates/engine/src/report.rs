@@ -60,6 +60,12 @@ pub struct TrainReport {
     pub history: Vec<EpochRecord>,
     /// Test confusion matrix, `[true][predicted]`.
     pub confusion: Vec<Vec<u64>>,
+    /// Steps per block of held-back W1 updates (see [`crate::W1Update::Deferred`]),
+    /// or `None` when every step updated W1 at once. It changes results at the
+    /// rounding level, so runs compare bit for bit only at equal block sizes.
+    /// Records written before it was recorded have `None`.
+    #[serde(default)]
+    pub block_samples: Option<usize>,
     /// The SIMD path the kernels ran on.
     pub simd: String,
     /// The engine version.

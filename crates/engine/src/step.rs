@@ -46,14 +46,31 @@ pub struct StepOptions {
     pub w1_update: W1Update,
 }
 
-impl Default for StepOptions {
-    fn default() -> Self {
+impl StepOptions {
+    /// The sparse input path with W1 updates held back for blocks of `samples`
+    /// steps (clamped to 1..=[`MAX_DEFERRED_SAMPLES`]).
+    pub fn deferred(samples: usize) -> StepOptions {
         StepOptions {
             input: InputPath::Sparse,
-            w1_update: W1Update::Deferred {
-                samples: DEFERRED_SAMPLES,
-            },
+            w1_update: W1Update::Deferred { samples },
         }
+    }
+
+    /// Steps per block of held-back W1 updates as the run will use them
+    /// (clamped), or `None` when updates are not deferred.
+    pub fn block_samples(&self) -> Option<usize> {
+        match (self.input, self.w1_update) {
+            (InputPath::Sparse, W1Update::Deferred { samples }) => {
+                Some(samples.clamp(1, MAX_DEFERRED_SAMPLES))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Default for StepOptions {
+    fn default() -> Self {
+        StepOptions::deferred(DEFERRED_SAMPLES)
     }
 }
 
@@ -110,7 +127,7 @@ impl StepState {
         let (lo, hi) = case.targets();
         let deferred = match (options.input, options.w1_update) {
             (InputPath::Sparse, W1Update::Deferred { samples }) => {
-                Some(DeferredW1::new(samples, &net.w1, n))
+                Some(DeferredW1::new(samples, net.w1(), n))
             }
             _ => None,
         };
@@ -147,11 +164,11 @@ impl StepState {
         match self.options.input {
             InputPath::Sparse => {
                 let (idx, vals) = data.sample(i);
-                k::sparse_gemv_t(&self.net.w1, n, idx, vals, &mut self.z);
+                k::sparse_gemv_t(self.net.w1(), n, idx, vals, &mut self.z);
             }
             InputPath::Dense => {
                 data.dense_into(i, &mut self.x_dense);
-                k::gemv_t(&self.net.w1, n, &self.x_dense, &mut self.z);
+                k::gemv_t(self.net.w1(), n, &self.x_dense, &mut self.z);
             }
         }
         self.z_ready = true;
@@ -184,7 +201,7 @@ impl StepState {
             k::scale(self.s1 as f32, &mut self.z);
         }
         hidden_forward(case, &self.z, &mut self.h);
-        k::gemv(&self.net.w2, self.net.hidden(), &self.h, &mut self.o);
+        k::gemv(self.net.w2(), self.net.hidden(), &self.h, &mut self.o);
         if self.s2 != 1.0 {
             k::scale(self.s2 as f32, &mut self.o);
         }
@@ -193,16 +210,13 @@ impl StepState {
         // Loss (before the update) and delta_o.
         let label = data.label(cur) as usize;
         let mut loss = 0.0f64;
-        let mut best = 0;
         for (c, (&o, d_o)) in self.o.iter().zip(self.delta_o.iter_mut()).enumerate() {
             let target = if c == label { self.hi } else { self.lo };
             let e = target - o;
             loss += 0.5 * (e as f64) * (e as f64);
             *d_o = e * output_derivative(case, mode, o);
-            if o > self.o[best] {
-                best = c;
-            }
         }
+        let best = crate::argmax(&self.o);
 
         // delta_h = f1'(.) * (W2^T delta_o), W2 as before this step's update.
         // The s2 factor is folded into delta_o's copy, 10 products not N.
@@ -211,7 +225,7 @@ impl StepState {
             *t = d * s2;
         }
         k::gemv_t(
-            &self.net.w2,
+            self.net.w2(),
             self.net.hidden(),
             &self.delta_o_scaled,
             &mut self.g,
@@ -227,7 +241,7 @@ impl StepState {
             (self.eta as f64 / self.s2) as f32,
             &self.delta_o,
             &self.h,
-            &mut self.net.w2,
+            self.net.w2_mut(),
         );
         if let Some(d) = &mut self.deferred {
             let alpha = (self.eta as f64 / self.s1) as f32;
@@ -239,7 +253,7 @@ impl StepState {
             }
         }
         if self.s2 < RENORMALISE_BELOW {
-            k::scale(self.s2 as f32, &mut self.net.w2);
+            k::scale(self.s2 as f32, self.net.w2_mut());
             self.s2 = 1.0;
         }
         StepOutcome {
@@ -264,19 +278,19 @@ impl StepState {
                             &self.g,
                             nidx,
                             nvals,
-                            &mut self.net.w1,
+                            self.net.w1_mut(),
                             &mut self.z,
                         );
                         self.z_ready = true;
                     }
-                    _ if changes => k::sparse_ger(alpha, idx, vals, &self.g, &mut self.net.w1),
+                    _ if changes => k::sparse_ger(alpha, idx, vals, &self.g, self.net.w1_mut()),
                     _ => {}
                 }
             }
             InputPath::Dense => {
                 if changes {
                     data.dense_into(cur, &mut self.x_dense);
-                    k::ger(alpha, &self.x_dense, &self.g, &mut self.net.w1);
+                    k::ger(alpha, &self.x_dense, &self.g, self.net.w1_mut());
                 }
             }
         }
@@ -287,11 +301,11 @@ impl StepState {
         let s = self.s1 as f32;
         if let Some(d) = &mut self.deferred {
             d.scale(s);
-            d.store_weights(&mut self.net.w1);
+            d.store_weights(self.net.w1_mut());
             self.s1 = 1.0;
             return;
         }
-        k::scale(s, &mut self.net.w1);
+        k::scale(s, self.net.w1_mut());
         if self.z_ready {
             k::scale(s, &mut self.z);
         }
@@ -305,7 +319,7 @@ impl StepState {
             if d.pending() {
                 d.pass(data, &[]);
             }
-            d.store_weights(&mut self.net.w1);
+            d.store_weights(self.net.w1_mut());
         }
     }
 
@@ -317,7 +331,7 @@ impl StepState {
             self.fold_w1();
         }
         if self.s2 != 1.0 {
-            k::scale(self.s2 as f32, &mut self.net.w2);
+            k::scale(self.s2 as f32, self.net.w2_mut());
             self.s2 = 1.0;
         }
     }

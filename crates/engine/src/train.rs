@@ -42,33 +42,21 @@ pub fn train_with(
 ) -> Result<(TrainReport, Network), EngineError> {
     config.validate(train.len())?;
     if test.inputs() != train.inputs() || test.classes() != train.classes() {
-        return Err(EngineError::config(
-            "data",
-            "training and test sets differ in input size or class count",
-        ));
+        return Err(EngineError::Dataset(format!(
+            "the training set has {} inputs and {} classes, the test set {} and {}",
+            train.inputs(),
+            train.classes(),
+            test.inputs(),
+            test.classes()
+        )));
     }
+    let (inputs, hidden, classes) = (train.inputs(), config.hidden, train.classes());
     let net = match init {
         Some(net) => {
-            if net.inputs() != train.inputs()
-                || net.hidden() != config.hidden
-                || net.outputs() != train.classes()
-            {
-                return Err(EngineError::config(
-                    "--init-from",
-                    format!(
-                        "weights are {}-{}-{}, the run needs {}-{}-{}",
-                        net.inputs(),
-                        net.hidden(),
-                        net.outputs(),
-                        train.inputs(),
-                        config.hidden,
-                        train.classes()
-                    ),
-                ));
-            }
+            net.check_shape(inputs, hidden, classes)?;
             net
         }
-        None => Network::init(train.inputs(), config.hidden, train.classes(), config.seed),
+        None => Network::init(inputs, hidden, classes, config.seed),
     };
     let mut trainer = Trainer::new(config, net, options);
     let history = trainer.run(train, test, observer)?;
@@ -78,7 +66,8 @@ pub fn train_with(
     let t = Instant::now();
     let eval = crate::evaluate(&net, config.case, test);
     let eval_seconds = t.elapsed().as_secs_f64();
-    let report = assemble(config, history, &eval, train_seconds, eval_seconds);
+    let mut report = assemble(config, history, &eval, train_seconds, eval_seconds);
+    report.block_samples = options.block_samples();
     Ok((report, net))
 }
 
@@ -112,6 +101,7 @@ fn assemble(
         },
         history,
         confusion: eval.confusion.clone(),
+        block_samples: None,
         simd: crate::simd_name().to_string(),
         version: crate::VERSION.to_string(),
     }

@@ -62,7 +62,7 @@ fn exact_backprop_matches_finite_differences() {
                     let mut minus = r.clone();
                     minus.w1[j][p] -= eps;
                     let g = (plus.loss(&x, label) - minus.loss(&x, label)) / (2.0 * eps);
-                    let dw = after.w1[p * n + j] as f64 - before.w1[p * n + j] as f64;
+                    let dw = after.w1()[p * n + j] as f64 - before.w1()[p * n + j] as f64;
                     assert!(
                         (dw + g).abs() <= 1e-5 + 1e-3 * g.abs(),
                         "{case} W1[{j}][{p}]: update {dw}, -dL/dw {}",
@@ -78,7 +78,7 @@ fn exact_backprop_matches_finite_differences() {
                     let mut minus = r.clone();
                     minus.w2[k][j] -= eps;
                     let g = (plus.loss(&x, label) - minus.loss(&x, label)) / (2.0 * eps);
-                    let dw = after.w2[k * n + j] as f64 - before.w2[k * n + j] as f64;
+                    let dw = after.w2()[k * n + j] as f64 - before.w2()[k * n + j] as f64;
                     assert!(
                         (dw + g).abs() <= 1e-5 + 1e-3 * g.abs(),
                         "{case} W2[{k}][{j}]: update {dw}, -dL/dw {}",
@@ -156,7 +156,7 @@ fn as_published_deltas_follow_the_reference_table() {
         for j in 0..2 {
             for p in 0..3 {
                 let want = eta * delta_h[j] * xs[p];
-                let got = after.w1[p * 2 + j] as f64 - before.w1[p * 2 + j] as f64;
+                let got = after.w1()[p * 2 + j] as f64 - before.w1()[p * 2 + j] as f64;
                 assert!(
                     (got - want).abs() < 1e-6,
                     "{case} W1[{j}][{p}]: {got} vs {want}"
@@ -166,7 +166,7 @@ fn as_published_deltas_follow_the_reference_table() {
         for c in 0..2 {
             for j in 0..2 {
                 let want = eta * delta_o[c] * h[j];
-                let got = after.w2[c * 2 + j] as f64 - before.w2[c * 2 + j] as f64;
+                let got = after.w2()[c * 2 + j] as f64 - before.w2()[c * 2 + j] as f64;
                 assert!(
                     (got - want).abs() < 1e-6,
                     "{case} W2[{c}][{j}]: {got} vs {want}"

@@ -20,6 +20,36 @@ pub const FILE_NAMES: [[&str; 2]; 4] = [
     ["t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"],
 ];
 
+/// A file of the standard MNIST set with the SHA-256 of its uncompressed bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinnedFile {
+    /// Canonical file name, e.g. `train-images-idx3-ubyte`.
+    pub name: &'static str,
+    /// SHA-256 of the raw (uncompressed) file, lowercase hex.
+    pub sha256: &'static str,
+}
+
+/// The four standard MNIST files and their SHA-256, in the order of [`FILE_NAMES`]
+/// (the values torchvision, TensorFlow and the original site's files all have).
+pub const MNIST_SHA256: [PinnedFile; 4] = [
+    PinnedFile {
+        name: "train-images-idx3-ubyte",
+        sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    },
+    PinnedFile {
+        name: "train-labels-idx1-ubyte",
+        sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    },
+    PinnedFile {
+        name: "t10k-images-idx3-ubyte",
+        sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    },
+    PinnedFile {
+        name: "t10k-labels-idx1-ubyte",
+        sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    },
+];
+
 /// A train/test pair of splits loaded from one directory.
 #[derive(Debug)]
 pub struct Mnist {

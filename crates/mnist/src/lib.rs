@@ -16,6 +16,8 @@ mod error;
 mod idx;
 pub mod write;
 
-pub use dataset::{open_split, Mnist, Split, SplitView, DEFAULT_CLASSES, FILE_NAMES};
+pub use dataset::{
+    open_split, Mnist, PinnedFile, Split, SplitView, DEFAULT_CLASSES, FILE_NAMES, MNIST_SHA256,
+};
 pub use error::IdxError;
 pub use idx::{DType, IdxArray};

@@ -612,3 +612,16 @@ fn err_corrupt_gzip() {
     let e = expect_err(Mnist::open(f.dir.path()));
     assert!(matches!(e, IdxError::Gzip { .. }), "{e:?}");
 }
+
+/// data/README.md lists the pinned checksums for people checking by hand;
+/// they must be the ones the code pins.
+#[test]
+fn the_data_readme_lists_the_pinned_checksums() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/README.md"))
+            .unwrap();
+    for f in mnist_idx::MNIST_SHA256 {
+        let line = format!("{}  {}", f.sha256, f.name);
+        assert!(readme.contains(&line), "data/README.md lacks `{line}`");
+    }
+}

@@ -20,25 +20,17 @@ pub struct Pinned<'a> {
     pub sha256: &'a str,
 }
 
-/// The four MNIST files with their pinned hashes.
-pub const MNIST: [Pinned<'static>; 4] = [
+/// The four MNIST files with their pinned hashes (`mnist_idx::MNIST_SHA256`).
+pub const MNIST: [Pinned<'static>; 4] = [pin(0), pin(1), pin(2), pin(3)];
+
+/// Entry `i` of `mnist_idx::MNIST_SHA256`.
+const fn pin(i: usize) -> Pinned<'static> {
+    let f = mnist_idx::MNIST_SHA256[i];
     Pinned {
-        name: "train-images-idx3-ubyte",
-        sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    },
-    Pinned {
-        name: "train-labels-idx1-ubyte",
-        sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    },
-    Pinned {
-        name: "t10k-images-idx3-ubyte",
-        sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    },
-    Pinned {
-        name: "t10k-labels-idx1-ubyte",
-        sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    },
-];
+        name: f.name,
+        sha256: f.sha256,
+    }
+}
 
 /// Why a file could not be stored from a source.
 #[derive(Debug)]

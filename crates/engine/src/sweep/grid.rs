@@ -120,18 +120,18 @@ impl Grid {
     /// Checks that no list is empty.
     pub fn validate(&self) -> Result<(), EngineError> {
         let lists = [
-            ("--case", self.case.is_empty()),
-            ("--hidden", self.hidden.is_empty()),
-            ("--lr", self.lr.is_empty()),
-            ("--train-samples", self.train_samples.is_empty()),
-            ("--l2", self.l2.is_empty()),
-            ("--epochs", self.epochs.is_empty()),
-            ("--backprop", self.backprop.is_empty()),
-            ("--seed", self.seed.is_empty()),
+            ("case", self.case.is_empty()),
+            ("hidden", self.hidden.is_empty()),
+            ("lr", self.lr.is_empty()),
+            ("train_samples", self.train_samples.is_empty()),
+            ("l2", self.l2.is_empty()),
+            ("epochs", self.epochs.is_empty()),
+            ("backprop", self.backprop.is_empty()),
+            ("seed", self.seed.is_empty()),
         ];
-        for (flag, empty) in lists {
+        for (field, empty) in lists {
             if empty {
-                return Err(EngineError::config(flag, "the list is empty"));
+                return Err(EngineError::config(field, "the list is empty"));
             }
         }
         Ok(())
@@ -159,8 +159,11 @@ impl SweepFile {
                 problem: "no [[grid]] table".into(),
             });
         }
-        for g in &file.grid {
-            g.validate()?;
+        for (i, g) in file.grid.iter().enumerate() {
+            g.validate().map_err(|e| EngineError::Format {
+                path: path.to_path_buf(),
+                problem: format!("[[grid]] table {}: {e}", i + 1),
+            })?;
         }
         Ok(file)
     }
@@ -238,13 +241,12 @@ mod tests {
         assert_eq!(all.len(), 4);
         let bad = SweepFile::parse("[[grid]]\nhiden = [3]\n", Path::new("s.toml"));
         assert!(matches!(bad, Err(EngineError::Format { .. })));
-        let empty = SweepFile::parse("[[grid]]\nhidden = []\n", Path::new("s.toml"));
-        assert!(matches!(
+        let empty = SweepFile::parse("[[grid]]\nhidden = []\n", Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
             empty,
-            Err(EngineError::Config {
-                field: "--hidden",
-                ..
-            })
-        ));
+            "s.toml: [[grid]] table 1: invalid hidden: the list is empty"
+        );
     }
 }

@@ -8,6 +8,6 @@ mod shard;
 
 pub use grid::{Grid, SweepFile};
 pub use preset::Preset;
-pub use results::{config_key, merge, ReadOutcome, ResultsFile, RunRecord};
+pub use results::{config_key, merge, run_key, ReadOutcome, ResultsFile, RunRecord};
 pub use runner::{run_sweep, SweepEvent, SweepOptions, SweepSummary};
 pub use shard::{cost, schedule_order, Shard};

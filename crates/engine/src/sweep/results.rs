@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// One line of `results.jsonl`: a finished configuration and its provenance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
-    /// The configuration's identity, see [`config_key`].
+    /// The run's identity, see [`run_key`].
     pub key: String,
     /// Configuration, metrics, history, confusion matrix, SIMD path, version.
     #[serde(flatten)]
@@ -36,6 +36,16 @@ pub fn config_key(c: &TrainConfig) -> String {
         c.shuffle,
         c.eval_every
     )
+}
+
+/// The identity of a run: its configuration and the block size of held-back
+/// updates it ran with (which changes results at the rounding level), so that
+/// a sweep resumed with another block size never counts the old runs as its own.
+pub fn run_key(c: &TrainConfig, block_samples: Option<usize>) -> String {
+    match block_samples {
+        Some(b) => format!("{}|block={b}", config_key(c)),
+        None => format!("{}|block=none", config_key(c)),
+    }
 }
 
 /// What reading a results file found.
@@ -114,13 +124,9 @@ impl ResultsFile {
         let existing = match std::fs::metadata(path) {
             Ok(m) if m.len() > 0 => {
                 if !resume {
-                    return Err(EngineError::config(
-                        "--out",
-                        format!(
-                            "{} already holds results; pass --resume to continue it or choose another --out",
-                            path.display()
-                        ),
-                    ));
+                    return Err(EngineError::ResultsExist {
+                        path: path.to_path_buf(),
+                    });
                 }
                 ResultsFile::read(path)?
             }

@@ -1,6 +1,6 @@
 //! Running a sweep: configurations in parallel, each on one thread, results as they finish.
 
-use super::results::{config_key, ResultsFile, RunRecord};
+use super::results::{run_key, ResultsFile, RunRecord};
 use super::shard::schedule_order;
 use crate::{train_with, EngineError, LoadedData, Observer, StepOptions, TrainConfig, TrainReport};
 use std::collections::{BTreeMap, HashSet};
@@ -18,6 +18,8 @@ pub struct SweepOptions {
     pub results: PathBuf,
     /// Skip configurations already in the results file instead of refusing to start.
     pub resume: bool,
+    /// How each configuration's steps run (the block size of held-back updates).
+    pub step: StepOptions,
 }
 
 /// What the runner tells its caller as it goes.
@@ -104,8 +106,9 @@ pub fn run_sweep(
     }
     let (file, existing) = ResultsFile::open(&options.results, options.resume)?;
     let done: HashSet<String> = existing.records.iter().map(|r| r.key.clone()).collect();
+    let block_samples = options.step.block_samples();
     let before = configs.len();
-    configs.retain(|c| !done.contains(&config_key(c)));
+    configs.retain(|c| !done.contains(&run_key(c, block_samples)));
     schedule_order(&mut configs);
     let mut summary = SweepSummary {
         already_done: before - configs.len(),
@@ -126,7 +129,10 @@ pub fn run_sweep(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.max(1))
         .build()
-        .map_err(|e| EngineError::config("--threads", e.to_string()))?;
+        .map_err(|e| EngineError::Threads {
+            threads: options.threads,
+            problem: e.to_string(),
+        })?;
     pool.scope(|scope| {
         for _ in 0..options.threads.max(1) {
             scope.spawn(|_| loop {
@@ -144,7 +150,7 @@ pub fn run_sweep(
                     &data.train,
                     &data.test,
                     None,
-                    StepOptions::default(),
+                    options.step,
                     &mut worker,
                 );
                 let report: TrainReport = match outcome {
@@ -157,7 +163,7 @@ pub fn run_sweep(
                     }
                 };
                 let record = RunRecord {
-                    key: config_key(config),
+                    key: run_key(config, block_samples),
                     report,
                     data: checksums.clone(),
                     finished_unix: SystemTime::now()

@@ -68,10 +68,10 @@ impl Reference {
     pub fn from_network(net: &Network, case: Case, mode: Backprop) -> Reference {
         let (d, n, c) = (net.inputs(), net.hidden(), net.outputs());
         let w1 = (0..n)
-            .map(|j| (0..d).map(|p| net.w1[p * n + j] as f64).collect())
+            .map(|j| (0..d).map(|p| net.w1()[p * n + j] as f64).collect())
             .collect();
         let w2 = (0..c)
-            .map(|k| (0..n).map(|j| net.w2[k * n + j] as f64).collect())
+            .map(|k| (0..n).map(|j| net.w2()[k * n + j] as f64).collect())
             .collect();
         Reference { case, mode, w1, w2 }
     }
@@ -178,12 +178,12 @@ pub fn max_diff(net: &Network, r: &Reference) -> f64 {
     let mut m: f64 = 0.0;
     for (j, row) in r.w1.iter().enumerate() {
         for (p, &w) in row.iter().enumerate() {
-            m = m.max((net.w1[p * n + j] as f64 - w).abs());
+            m = m.max((net.w1()[p * n + j] as f64 - w).abs());
         }
     }
     for (c, row) in r.w2.iter().enumerate() {
         for (j, &w) in row.iter().enumerate() {
-            m = m.max((net.w2[c * n + j] as f64 - w).abs());
+            m = m.max((net.w2()[c * n + j] as f64 - w).abs());
         }
     }
     m

@@ -1,14 +1,32 @@
-//! PNG pictures of one model's evaluation: misclassified digits and the confusion matrix.
+//! PNG pictures of digits and of one model's evaluation: a dataset image,
+//! the misclassified digits and the confusion matrix.
 
-use crate::EngineError;
+use crate::draw::{font, render_png, write_png};
+use crate::plot::{draw_confusion, CONFUSION_SIZE};
+use mlp_engine::EngineError;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
-use crate::study::{draw_confusion, render_png_at as render, CONFUSION_SIZE, FAMILY};
-
-fn font(size: f64) -> TextStyle<'static> {
-    (FAMILY, size).into_font().color(&BLACK)
+/// Writes a `rows x cols` grayscale image (0 black, 255 white) to `path` as a
+/// PNG, each pixel drawn as a `scale x scale` square.
+pub fn digit_png(
+    path: &Path,
+    pixels: &[u8],
+    rows: usize,
+    cols: usize,
+    scale: usize,
+) -> Result<(), EngineError> {
+    let s = scale.max(1);
+    let (w, h) = (cols * s, rows * s);
+    let mut big = vec![0u8; w * h];
+    for (y, line) in big.chunks_exact_mut(w.max(1)).enumerate() {
+        for (x, v) in line.iter_mut().enumerate() {
+            *v = pixels[(y / s) * cols + x / s];
+        }
+    }
+    let size = (w as u32, h as u32);
+    write_png(path, &big, size, image::ExtendedColorType::L8)
 }
 
 /// One image of a montage with its true and predicted class.
@@ -42,7 +60,7 @@ pub fn misclassified_png(
     let width = (ncols * cell_w + 20).max(560);
     let height = top + nrows * cell_h + 10;
     let left = (width - ncols * cell_w) / 2;
-    render(path, (width as u32, height as u32), |root| {
+    render_png(path, (width as u32, height as u32), |root| {
         let centre = Pos::new(HPos::Center, VPos::Top);
         root.draw(&Text::new(
             title.to_string(),
@@ -105,7 +123,7 @@ pub fn confusion_png(
             problem: "the confusion matrix is not square".into(),
         });
     }
-    render(path, CONFUSION_SIZE, |root| {
+    render_png(path, CONFUSION_SIZE, |root| {
         draw_confusion(root, title, subtitle, m)
     })
 }
@@ -139,5 +157,11 @@ mod tests {
         let bad = dir.path().join("missing-dir").join("x.png");
         assert!(confusion_png(&bad, &m, "t", "s").is_err());
         assert!(confusion_png(&b, &[vec![1, 2]], "t", "s").is_err());
+        let digit = dir.path().join("digit.png");
+        digit_png(&digit, &img, 8, 8, 3).unwrap();
+        let bytes = std::fs::read(&digit).unwrap();
+        let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+        assert_eq!((be(16), be(20)), (24, 24), "width and height");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     }
 }

@@ -1,33 +1,13 @@
 //! The study's published Tables 1-6 as data, and matching our records to their rows.
 
-use crate::sweep::RunRecord;
-use crate::{Backprop, Case};
+use mlp_engine::sweep::RunRecord;
+use mlp_engine::{Backprop, Case};
 
 /// Epochs of every published run.
 pub const PUBLISHED_EPOCHS: usize = 50;
 
 /// The study's approximate total compute for Tables 1-6, in seconds.
 pub const STUDY_TOTAL_SECONDS: f64 = 45_000.0;
-
-/// SHA-256 of the four uncompressed MNIST files, as the reference gives them.
-pub const MNIST_SHA256: [(&str, &str); 4] = [
-    (
-        "train-images-idx3-ubyte",
-        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    ),
-    (
-        "train-labels-idx1-ubyte",
-        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    ),
-    (
-        "t10k-images-idx3-ubyte",
-        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    ),
-    (
-        "t10k-labels-idx1-ubyte",
-        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    ),
-];
 
 /// Which parameter(s) vary between the rows of a published table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

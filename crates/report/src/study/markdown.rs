@@ -1,13 +1,16 @@
 //! `report.md`: the study's tables with our figures beside the published ones.
 
-use super::plots::{Plot, PlotKind};
 use super::published::{
     is_published_config, match_row, published_total_seconds, ModeMatch, PublishedRow,
-    PublishedTable, Varying, MNIST_SHA256, STUDY_TOTAL_SECONDS, TABLES,
+    PublishedTable, Varying, STUDY_TOTAL_SECONDS, TABLES,
 };
-use super::{capitalise, case_title, fmt_lr, fmt_mse, fmt_pct, fmt_secs, speedup, thousands};
-use crate::sweep::RunRecord;
-use crate::{Backprop, Case};
+use crate::format::{
+    capitalise, case_title, fmt_lr, fmt_mse, fmt_pct, fmt_secs, speedup, thousands,
+};
+use crate::plot::{Plot, PlotKind};
+use mlp_engine::sweep::RunRecord;
+use mlp_engine::{Backprop, Case};
+use mnist_idx::MNIST_SHA256;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -49,7 +52,7 @@ fn header(out: &mut String, records: &[RunRecord]) {
     let steps: u64 = records.iter().map(|r| r.report.metrics.steps).sum();
 
     out.push_str("| | |\n|---|---|\n");
-    let _ = writeln!(out, "| report written by | mlp-engine {} |", crate::VERSION);
+    let _ = writeln!(out, "| report written by | mlp-report {} |", crate::VERSION);
     let _ = writeln!(
         out,
         "| runs made by | {} |",
@@ -112,8 +115,8 @@ fn header(out: &mut String, records: &[RunRecord]) {
         out.push_str("| file | SHA-256 | check |\n|---|---|---|\n");
         for (file, sums) in &data {
             for sum in sums {
-                let check = match MNIST_SHA256.iter().find(|(_, h)| h == sum) {
-                    Some((name, _)) if file.starts_with(name) => "MNIST, as in the reference",
+                let check = match MNIST_SHA256.iter().find(|p| p.sha256 == *sum) {
+                    Some(p) if file.starts_with(p.name) => "MNIST, as in the reference",
                     Some(_) => "an MNIST file, but under another name",
                     None => "**not** a reference MNIST file",
                 };

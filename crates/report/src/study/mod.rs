@@ -5,13 +5,12 @@
 //! [`published`] holds the study's Tables 1-6 as data.
 
 mod markdown;
-mod plots;
-pub(crate) use plots::{draw_confusion, render_png_at, CONFUSION_SIZE, FAMILY};
 pub mod published;
 
-use crate::sweep::RunRecord;
-use crate::{Backprop, Case, EngineError};
-use std::io::Write;
+use crate::format::{fmt_lr, fmt_pct};
+use crate::plot;
+use mlp_engine::sweep::RunRecord;
+use mlp_engine::{Backprop, EngineError};
 use std::path::{Path, PathBuf};
 
 /// The files [`write_report`] wrote.
@@ -30,37 +29,14 @@ pub fn write_report(records: &[RunRecord], out_dir: &Path) -> Result<ReportFiles
         path: plots_dir.clone(),
         source,
     })?;
-    let plots = plots::render_all(records, &plots_dir)?;
+    let plots = plot::render_all(records, &plots_dir)?;
     let text = markdown::render(records, &plots);
     let report = out_dir.join("report.md");
-    write_atomic(&report, text.as_bytes())?;
+    mlp_engine::files::write_atomic(&report, text.as_bytes())?;
     Ok(ReportFiles {
         report,
         plots: plots.into_iter().map(|p| p.path).collect(),
     })
-}
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it and renames it into place.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EngineError> {
-    let io = |source| EngineError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
 }
 
 /// A plain-text table, one line per published row: table, config, published error, ours per mode.
@@ -125,79 +101,6 @@ pub fn summary_table(records: &[RunRecord]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// `case 1 (tanh)` or `case 2 (relu/sigmoid)`.
-fn case_title(case: Case) -> String {
-    let (hidden, output) = case.activations();
-    if hidden == output {
-        format!("case {} ({hidden})", case.number())
-    } else {
-        format!("case {} ({hidden}/{output})", case.number())
-    }
-}
-
-/// `exact backprop` or `as-published backprop`.
-fn mode_title(mode: Backprop) -> String {
-    format!("{} backprop", mode.name())
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
-/// `60000` as `60,000`.
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    // Digits before the first comma: 1 to 3.
-    let head = (s.len() - 1) % 3 + 1;
-    let mut out = s[..head].to_string();
-    for group in s.as_bytes()[head..].chunks(3) {
-        out.push(',');
-        out.extend(group.iter().map(|&b| b as char));
-    }
-    out
-}
-
-/// A rate or coefficient as written (`0.01`).
-fn fmt_lr(v: f64) -> String {
-    format!("{v}")
-}
-
-/// An MSE with the study's 4 decimals.
-fn fmt_mse(v: f64) -> String {
-    format!("{v:.4}")
-}
-
-/// A percentage with the study's 2 decimals.
-fn fmt_pct(v: f64) -> String {
-    format!("{v:.2}%")
-}
-
-/// Seconds: 2 decimals below 10 s, 1 above.
-fn fmt_secs(v: f64) -> String {
-    if v.abs() < 10.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-/// How many times faster `ours` was than `theirs`, e.g. `×174`.
-fn speedup(theirs: f64, ours: f64) -> String {
-    if !(ours > 0.0 && theirs.is_finite()) {
-        return "—".into();
-    }
-    let r = theirs / ours;
-    if r >= 10.0 {
-        format!("×{}", thousands(r.round() as usize))
-    } else {
-        format!("×{r:.1}")
-    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,10 @@
 
 use super::published::{match_row, record_matches, Varying, TABLES};
 use super::*;
-use crate::sweep::{config_key, RunRecord};
-use crate::{EpochRecord, Metrics, TrainConfig, TrainReport};
+use crate::format::{case_title, fmt_mse, fmt_secs, speedup, thousands};
+use mlp_engine::sweep::{run_key, RunRecord};
+use mlp_engine::{Case, EpochRecord, Metrics, TrainConfig, TrainReport};
+use mnist_idx::MNIST_SHA256;
 use std::collections::BTreeMap;
 
 /// A synthetic record; `eval` adds a test error to every epoch's history.
@@ -80,24 +82,21 @@ fn record(
         steps: (k * epochs) as u64,
         steps_per_second: (k * epochs) as f64 / train_seconds,
     };
-    let mut data = BTreeMap::new();
-    data.insert(
-        "train-images-idx3-ubyte".to_string(),
-        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db".to_string(),
-    );
-    data.insert(
-        "t10k-labels-idx1-ubyte".to_string(),
-        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2".to_string(),
-    );
+    // Two of the four files, as the runs of a real sweep record them.
+    let data: BTreeMap<String, String> = [MNIST_SHA256[0], MNIST_SHA256[3]]
+        .iter()
+        .map(|f| (f.name.to_string(), f.sha256.to_string()))
+        .collect();
     RunRecord {
-        key: config_key(&config),
+        key: run_key(&config, Some(32)),
         report: TrainReport {
             config,
             metrics,
             history,
             confusion,
+            block_samples: Some(32),
             simd: "avx2+fma".into(),
-            version: crate::VERSION.into(),
+            version: mlp_engine::VERSION.into(),
         },
         data,
         finished_unix: 1_700_000_000,
@@ -350,9 +349,9 @@ fn write_report_writes_markdown_and_pngs() {
             "{name} not embedded"
         );
         let expected = if name.starts_with("confusion") {
-            plots::CONFUSION_SIZE
+            crate::plot::CONFUSION_SIZE
         } else {
-            plots::PLOT_SIZE
+            crate::plot::PLOT_SIZE
         };
         assert_eq!(png_size(p), expected, "{name}");
     }
@@ -364,7 +363,7 @@ fn write_report_writes_markdown_and_pngs() {
         }
     }
     // The best network is the lowest-error one.
-    let best = plots::best_record(&records).unwrap();
+    let best = crate::plot::best_record(&records).unwrap();
     let min = records
         .iter()
         .map(|r| r.report.metrics.test_error_pct)
