@@ -37,18 +37,23 @@ def targets(case, labels):
     return d
 
 
+def numpy_after_first_layer(case, z, w2, di):
+    """A numpy step from the first layer's product z: hidden values, output and hidden deltas."""
+    h = np.tanh(z) if case == "tanh" else np.maximum(z, 0.0)
+    a = w2 @ h
+    o = np.tanh(a) if case == "tanh" else 1.0 / (1.0 + np.exp(-a))
+    e = di - o
+    do = e * ((1.0 - o * o) if case == "tanh" else o * (1.0 - o))
+    dh = (w2.T @ do) * ((1.0 - h * h) if case == "tanh" else (z > 0))
+    return h, do, dh
+
+
 def numpy_dense(case, x, d, w1, w2, eta, steps):
     """A clean numpy step, as a student would write it (dense matrix-vector products)."""
     n = len(x)
     for t in range(steps):
         xi, di = x[t % n], d[t % n]
-        z = w1 @ xi
-        h = np.tanh(z) if case == "tanh" else np.maximum(z, 0.0)
-        a = w2 @ h
-        o = np.tanh(a) if case == "tanh" else 1.0 / (1.0 + np.exp(-a))
-        e = di - o
-        do = e * ((1.0 - o * o) if case == "tanh" else o * (1.0 - o))
-        dh = (w2.T @ do) * ((1.0 - h * h) if case == "tanh" else (z > 0))
+        h, do, dh = numpy_after_first_layer(case, w1 @ xi, w2, di)
         w2 += eta * np.outer(do, h)
         w1 += eta * np.outer(dh, xi)
 
@@ -61,14 +66,7 @@ def numpy_sparse(case, x, d, w1t, w2, eta, steps):
         i = t % n
         idx = nz[i]
         v = x[i, idx]
-        di = d[i]
-        z = v @ w1t[idx]
-        h = np.tanh(z) if case == "tanh" else np.maximum(z, 0.0)
-        a = w2 @ h
-        o = np.tanh(a) if case == "tanh" else 1.0 / (1.0 + np.exp(-a))
-        e = di - o
-        do = e * ((1.0 - o * o) if case == "tanh" else o * (1.0 - o))
-        dh = (w2.T @ do) * ((1.0 - h * h) if case == "tanh" else (z > 0))
+        h, do, dh = numpy_after_first_layer(case, v @ w1t[idx], w2, d[i])
         w2 += eta * np.outer(do, h)
         w1t[idx] += eta * np.outer(v, dh)
 

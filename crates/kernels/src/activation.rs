@@ -10,6 +10,7 @@
 //! output either equals its input pointer (in-place) or does not overlap it.
 
 use crate::dispatch::kernel;
+use crate::elementwise::{map, zip_g, Binary, Unary};
 use crate::simd::Simd;
 
 /// `1.5 * 2^23`: adding it rounds a float in `(-2^22, 2^22)` to an integer.
@@ -80,21 +81,6 @@ fn relu_v<S: Simd>(s: S, x: S::V) -> S::V {
     s.max(x, s.zero())
 }
 
-/// A lane-wise unary operation. A trait with an `#[inline(always)]` method
-/// rather than a closure: closures are separate functions without the entry
-/// point's target features, and if LLVM declines to inline one, every
-/// intrinsic inside becomes an out-of-line call (~50x slower).
-trait Unary<S: Simd> {
-    /// Applies the operation to one vector.
-    fn apply(&self, s: S, x: S::V) -> S::V;
-}
-
-/// A lane-wise `g = op(a, g)` operation (derivative kernels); see [`Unary`].
-trait Binary<S: Simd> {
-    /// Applies the operation to one vector of `a` and `g`.
-    fn apply(&self, s: S, a: S::V, g: S::V) -> S::V;
-}
-
 struct Tanh;
 struct Sigmoid;
 struct Relu;
@@ -143,49 +129,6 @@ impl<S: Simd> Binary<S> for ReluDeriv {
     #[inline(always)]
     fn apply(&self, s: S, z: S::V, g: S::V) -> S::V {
         s.select_lt(s.zero(), z, g, s.zero())
-    }
-}
-
-/// `y[i] = op(x[i])`; `y == x` allowed.
-///
-/// # Safety
-/// The module's contract.
-#[inline(always)]
-unsafe fn map<S: Simd, O: Unary<S>>(s: S, op: O, x: *const f32, y: *mut f32, n: usize) {
-    let l = S::LANES;
-    let mut i = 0;
-    while i + l <= n {
-        // SAFETY: `i + l <= n`; reading a vector before writing it keeps `y == x` correct.
-        unsafe { s.store(y.add(i), op.apply(s, s.load(x.add(i)))) };
-        i += l;
-    }
-    if i < n {
-        let t = n - i;
-        // SAFETY: the last `t < l` elements.
-        unsafe { s.store_part(y.add(i), t, op.apply(s, s.load_part(x.add(i), t))) };
-    }
-}
-
-/// `g[i] = op(a[i], g[i])`.
-///
-/// # Safety
-/// The module's contract.
-#[inline(always)]
-unsafe fn zip_g<S: Simd, O: Binary<S>>(s: S, op: O, a: *const f32, g: *mut f32, n: usize) {
-    let l = S::LANES;
-    let mut i = 0;
-    while i + l <= n {
-        // SAFETY: `i + l <= n`.
-        unsafe { s.store(g.add(i), op.apply(s, s.load(a.add(i)), s.load(g.add(i)))) };
-        i += l;
-    }
-    if i < n {
-        let t = n - i;
-        // SAFETY: the last `t < l` elements.
-        unsafe {
-            let v = op.apply(s, s.load_part(a.add(i), t), s.load_part(g.add(i), t));
-            s.store_part(g.add(i), t, v);
-        }
     }
 }
 

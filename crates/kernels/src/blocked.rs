@@ -235,6 +235,47 @@ pub(crate) struct GemvT<R> {
     pub prefetch: bool,
 }
 
+impl<R: RowSel> GemvT<R> {
+    /// `y = sum_k vals[k] * A[rows.row(k), ..]`, `A` with row stride `stride`,
+    /// prefetching rows ahead (they come from beyond L1).
+    pub(crate) fn new(
+        a: *const f32,
+        stride: usize,
+        rows: R,
+        vals: *const f32,
+        y: *mut f32,
+    ) -> Self {
+        GemvT {
+            a,
+            cols: stride,
+            rows,
+            vals,
+            y,
+            add: false,
+            prefetch: true,
+        }
+    }
+
+    /// The same sum added onto `y`'s values, without prefetching (the rows are in L1).
+    pub(crate) fn onto_y_from_l1(self) -> Self {
+        GemvT {
+            add: true,
+            prefetch: false,
+            ..self
+        }
+    }
+
+    /// Runs over columns `0..cols` in blocks of `S::GEMV_BLOCK` vectors.
+    ///
+    /// # Safety
+    /// The struct's contract holds for every column below `cols`.
+    #[inline(always)]
+    pub(crate) unsafe fn run<S: Simd>(&self, s: S, cols: usize) {
+        // SAFETY: passed on from the caller.
+        unsafe { for_each_col_block(s, S::GEMV_BLOCK, cols, self) }
+    }
+}
+
 impl<S: Simd, R: RowSel> ColBlock<S> for GemvT<R> {
     #[inline(always)]
     unsafe fn block<const NV: usize, const TAIL: bool>(&self, s: S, c0: usize, tail: usize) {

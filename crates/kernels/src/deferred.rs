@@ -154,17 +154,11 @@ impl<S: Simd> ColBlock<S> for Tile<'_> {
             if seg.start == seg.end {
                 continue;
             }
-            let read = GemvT {
-                a: self.a,
-                cols,
-                // SAFETY: the segment's entries are readable from the slot.
-                rows: IdxRows(unsafe { slot.idx.add(seg.start) }, seg.end - seg.start),
-                // SAFETY: as above.
-                vals: unsafe { slot.vals.add(seg.start) },
-                y: self.z.wrapping_add(t * cols),
-                add: true,
-                prefetch: false,
-            };
+            // SAFETY: the segment's entries are readable from the slot.
+            let (idx, vals) = unsafe { (slot.idx.add(seg.start), slot.vals.add(seg.start)) };
+            let rows = IdxRows(idx, seg.end - seg.start);
+            let y = self.z.wrapping_add(t * cols);
+            let read = GemvT::new(self.a, cols, rows, vals, y).onto_y_from_l1();
             // SAFETY: the segment's rows are inside `a`; read slot `t`'s
             // `cols` floats of `z` are writable.
             unsafe { read.block::<NV, TAIL>(s, c0, tail) };

@@ -3,8 +3,9 @@
 //! Contract of every `unsafe fn` here: pointers are valid for the lengths the
 //! public wrapper in `lib.rs` checked; output ranges do not overlap inputs.
 
-use crate::blocked::{for_each_col_block, AllRows, GemvT};
+use crate::blocked::{AllRows, GemvT};
 use crate::dispatch::kernel;
+use crate::elementwise::{map, Unary};
 use crate::simd::Simd;
 
 /// `sum_i a[i] * b[i]` with four vector accumulators.
@@ -74,25 +75,24 @@ pub(crate) unsafe fn axpy_body<S: Simd>(s: S, alpha: f32, x: *const f32, y: *mut
     }
 }
 
+/// Multiplying by a scalar, as a lane-wise operation.
+struct Scale<V>(V);
+
+impl<S: Simd> Unary<S> for Scale<S::V> {
+    #[inline(always)]
+    fn apply(&self, s: S, x: S::V) -> S::V {
+        s.mul(self.0, x)
+    }
+}
+
 /// `x[i] *= alpha` for `i < n`.
 ///
 /// # Safety
 /// `x[..n]` is writable.
 #[inline(always)]
 unsafe fn scale_body<S: Simd>(s: S, alpha: f32, x: *mut f32, n: usize) {
-    let l = S::LANES;
-    let av = s.splat(alpha);
-    let mut i = 0;
-    while i + l <= n {
-        // SAFETY: `i + l <= n`.
-        unsafe { s.store(x.add(i), s.mul(av, s.load(x.add(i)))) };
-        i += l;
-    }
-    if i < n {
-        let t = n - i;
-        // SAFETY: the last `t < l` elements.
-        unsafe { s.store_part(x.add(i), t, s.mul(av, s.load_part(x.add(i), t))) };
-    }
+    // SAFETY: in place over the caller's `n` floats.
+    unsafe { map(s, Scale(s.splat(alpha)), x, x, n) };
 }
 
 /// `y[..rows] = A x`.
@@ -127,18 +127,10 @@ unsafe fn gemv_t_body<S: Simd>(
     y: *mut f32,
     rows: usize,
 ) {
-    let b = GemvT {
-        a,
-        cols,
-        rows: AllRows(rows),
-        vals: x,
-        y,
-        add: false,
-        prefetch: true,
-    };
+    let b = GemvT::new(a, cols, AllRows(rows), x, y);
     // SAFETY: `GemvT`'s contract is this function's: every row `< rows` of
     // `a` readable for `cols` floats, `x` for `rows`, `y` for `cols`.
-    unsafe { for_each_col_block(s, S::GEMV_BLOCK, cols, &b) };
+    unsafe { b.run(s, cols) };
 }
 
 /// `A += alpha x y^T`.

@@ -53,6 +53,7 @@ mod blocked;
 mod deferred;
 mod dense;
 mod dispatch;
+mod elementwise;
 pub mod reference;
 mod simd;
 mod sparse;

@@ -25,18 +25,10 @@ unsafe fn sparse_gemv_t_body<S: Simd>(
     n: usize,
     y: *mut f32,
 ) {
-    let b = GemvT {
-        a,
-        cols,
-        rows: IdxRows(idx, n),
-        vals,
-        y,
-        add: false,
-        prefetch: true,
-    };
+    let b = GemvT::new(a, cols, IdxRows(idx, n), vals, y);
     // SAFETY: every listed row is inside `a` (the module's contract), which
     // is what `GemvT` needs over all `cols` columns.
-    unsafe { for_each_col_block(s, S::GEMV_BLOCK, cols, &b) };
+    unsafe { b.run(s, cols) };
 }
 
 /// `y[..cols] += sum_k vals[k] * A[idx[k], ..cols]`, `A` with row stride `stride >= cols`.
@@ -56,17 +48,9 @@ unsafe fn add_scaled_rows_body<S: Simd>(
     cols: usize,
 ) {
     // The rows (a block's deltas) are in L1: prefetching would only take load slots.
-    let b = GemvT {
-        a,
-        cols: stride,
-        rows: IdxRows(idx, n),
-        vals,
-        y,
-        add: true,
-        prefetch: false,
-    };
+    let b = GemvT::new(a, stride, IdxRows(idx, n), vals, y).onto_y_from_l1();
     // SAFETY: every listed row holds `stride >= cols` floats inside `a`.
-    unsafe { for_each_col_block(s, S::GEMV_BLOCK, cols, &b) };
+    unsafe { b.run(s, cols) };
 }
 
 /// `A[idx[k], :] += (alpha * vals[k]) * delta`.
@@ -185,13 +169,14 @@ impl<S: Simd> ColBlock<S> for FusedChunk<'_> {
 
         // Sweep 2: accumulation in index order (y block held in registers).
         let acc = GemvT {
-            a: self.a,
-            cols: self.cols,
-            rows: self.acc.rows(),
-            vals: self.acc.vals.as_ptr(),
-            y: self.y,
             add: !self.first,
-            prefetch: true,
+            ..GemvT::new(
+                self.a,
+                self.cols,
+                self.acc.rows(),
+                self.acc.vals.as_ptr(),
+                self.y,
+            )
         };
         // SAFETY: the accumulated rows are inside `a` and `y` holds `cols` floats.
         unsafe { acc.block::<NV, TAIL>(s, c0, tail) };

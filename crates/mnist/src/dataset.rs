@@ -225,22 +225,22 @@ impl Split {
 
     /// Image height in pixels.
     pub fn rows(&self) -> usize {
-        self.rows
+        self.view().rows()
     }
 
     /// Image width in pixels.
     pub fn cols(&self) -> usize {
-        self.cols
+        self.view().cols()
     }
 
     /// Pixels per image (`rows * cols`).
     pub fn pixels(&self) -> usize {
-        self.rows * self.cols
+        self.view().pixels()
     }
 
     /// Number of classes labels are checked against.
     pub fn classes(&self) -> usize {
-        self.classes
+        self.view().classes()
     }
 
     /// Image `i` as `rows * cols` row-major bytes, borrowed from the file.

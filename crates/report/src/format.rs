@@ -1,6 +1,7 @@
 //! How the reports write cases, modes and numbers.
 
-use mlp_engine::{Backprop, Case};
+use mlp_engine::{Backprop, Case, TrainConfig};
+use std::cmp::Ordering;
 
 /// `case 1 (tanh)` or `case 2 (relu/sigmoid)`.
 pub(crate) fn case_title(case: Case) -> String {
@@ -73,4 +74,19 @@ pub(crate) fn speedup(theirs: f64, ours: f64) -> String {
     } else {
         format!("×{r:.1}")
     }
+}
+
+/// The order configurations are listed in: case, backprop mode, K, N, eta,
+/// lambda, epochs, sample order, seed.
+pub(crate) fn by_config(a: &TrainConfig, b: &TrainConfig) -> Ordering {
+    a.case
+        .cmp(&b.case)
+        .then(a.backprop.cmp(&b.backprop))
+        .then(a.train_samples.cmp(&b.train_samples))
+        .then(a.hidden.cmp(&b.hidden))
+        .then(a.lr.total_cmp(&b.lr))
+        .then(a.l2.total_cmp(&b.l2))
+        .then(a.epochs.cmp(&b.epochs))
+        .then(a.shuffle.cmp(&b.shuffle))
+        .then(a.seed.cmp(&b.seed))
 }

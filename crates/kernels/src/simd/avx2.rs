@@ -154,17 +154,14 @@ impl Simd for Avx2 {
     }
     #[inline(always)]
     fn hsum(self, a: __m256) -> f32 {
-        // SAFETY: registers only; the token proves AVX.
+        // SAFETY: registers only; the token proves AVX (and so SSE3).
         unsafe {
             let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps::<1>(a));
-            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-            let s = _mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s));
-            _mm_cvtss_f32(s)
+            super::x86::hsum128(s)
         }
     }
     #[inline(always)]
     fn prefetch(self, p: *const f32) {
-        // SAFETY: a prefetch never faults, whatever the address; SSE is part of x86_64.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
+        super::x86::prefetch_t0(p)
     }
 }

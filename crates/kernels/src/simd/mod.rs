@@ -17,6 +17,8 @@ pub(crate) mod portable;
 pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 /// Vector operations of one instruction set, on `LANES` packed `f32`.
 ///

@@ -2,7 +2,7 @@
 
 use super::{render_plot, Plot, PlotKind, PLOT_SIZE};
 use crate::draw::{axis_decimals, font, titled, Area, DrawResult, PALETTE};
-use crate::format::{case_title, fmt_lr, mode_title, thousands};
+use crate::format::{by_config, case_title, fmt_lr, mode_title, thousands};
 use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, Case, EngineError};
 use plotters::prelude::*;
@@ -141,6 +141,53 @@ fn group_file(prefix: &str, key: &GroupKey) -> String {
     format!("{prefix}-{}-{}-k{}.png", key.0.name(), key.1.name(), key.2)
 }
 
+/// One learning-curve plot: its kind, file prefix, heading and y axis.
+struct CurvePlot {
+    kind: PlotKind,
+    prefix: &'static str,
+    heading: &'static str,
+    y_desc: &'static str,
+    /// Mark each point when a curve has few: test error is evaluated every
+    /// few epochs, the loss every epoch.
+    markers_when_few: bool,
+}
+
+const LOSS: CurvePlot = CurvePlot {
+    kind: PlotKind::Loss,
+    prefix: "loss",
+    heading: "Training loss per epoch",
+    y_desc: "mean training loss per sample",
+    markers_when_few: false,
+};
+
+const TEST_ERROR: CurvePlot = CurvePlot {
+    kind: PlotKind::TestError,
+    prefix: "test-error",
+    heading: "Test error per epoch",
+    y_desc: "test error (%)",
+    markers_when_few: true,
+};
+
+impl CurvePlot {
+    /// Draws `curves` (none empty) for the group `key` into `dir`.
+    fn render(&self, dir: &Path, key: &GroupKey, curves: &[Curve]) -> Result<Plot, EngineError> {
+        let title = group_title(key);
+        let name = group_file(self.prefix, key);
+        let markers = self.markers_when_few && curves.iter().any(|c| c.points.len() <= 20);
+        let path = render_plot(dir, &name, PLOT_SIZE, |root| {
+            draw_curves(root, self.heading, &title, self.y_desc, curves, markers)
+        })?;
+        Ok(Plot {
+            kind: self.kind,
+            file_name: name,
+            title: format!("{}, {title}", self.heading),
+            path,
+        })
+    }
+}
+
+/// Training loss and (where the runs evaluated it) test error per epoch, one
+/// plot of each per case, backprop mode and training-set size.
 pub(super) fn learning_curves(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, EngineError> {
     let mut groups: BTreeMap<GroupKey, Vec<&RunRecord>> = BTreeMap::new();
     for r in records.iter().filter(|r| !r.report.history.is_empty()) {
@@ -152,82 +199,38 @@ pub(super) fn learning_curves(records: &[RunRecord], dir: &Path) -> Result<Vec<P
     }
     let mut plots = Vec::new();
     for (key, mut rs) in groups {
-        rs.sort_by(|a, b| {
-            let (a, b) = (&a.report.config, &b.report.config);
-            a.hidden
-                .cmp(&b.hidden)
-                .then(a.lr.total_cmp(&b.lr))
-                .then(a.l2.total_cmp(&b.l2))
-                .then(a.shuffle.cmp(&b.shuffle))
-                .then(a.seed.cmp(&b.seed))
-        });
+        rs.sort_by(|a, b| by_config(&a.report.config, &b.report.config));
         let seeds: std::collections::BTreeSet<u64> =
             rs.iter().map(|r| r.report.config.seed).collect();
         let with_seed = seeds.len() > 1;
-        let title = group_title(&key);
-
+        let curve = |r: &RunRecord, points: Vec<(i32, f64)>| Curve {
+            label: config_legend(r, with_seed),
+            points,
+        };
         let loss: Vec<Curve> = rs
             .iter()
-            .map(|r| Curve {
-                label: config_legend(r, with_seed),
-                points: r
-                    .report
-                    .history
-                    .iter()
-                    .map(|e| (e.epoch as i32, e.train_loss))
-                    .collect(),
+            .map(|r| {
+                let h = &r.report.history;
+                curve(
+                    r,
+                    h.iter().map(|e| (e.epoch as i32, e.train_loss)).collect(),
+                )
             })
             .collect();
-        let name = group_file("loss", &key);
-        let path = render_plot(dir, &name, PLOT_SIZE, |root| {
-            draw_curves(
-                root,
-                "Training loss per epoch",
-                &title,
-                "mean training loss per sample",
-                &loss,
-                false,
-            )
-        })?;
-        plots.push(Plot {
-            kind: PlotKind::Loss,
-            file_name: name,
-            title: format!("Training loss per epoch, {title}"),
-            path,
-        });
-
+        plots.push(LOSS.render(dir, &key, &loss)?);
         let errors: Vec<Curve> = rs
             .iter()
-            .map(|r| Curve {
-                label: config_legend(r, with_seed),
-                points: r
-                    .report
-                    .history
+            .map(|r| {
+                let h = &r.report.history;
+                let points = h
                     .iter()
-                    .filter_map(|e| e.test_error_pct.map(|v| (e.epoch as i32, v)))
-                    .collect(),
+                    .filter_map(|e| e.test_error_pct.map(|v| (e.epoch as i32, v)));
+                curve(r, points.collect())
             })
             .filter(|c| !c.points.is_empty())
             .collect();
         if !errors.is_empty() {
-            let name = group_file("test-error", &key);
-            let sparse = errors.iter().any(|c| c.points.len() <= 20);
-            let path = render_plot(dir, &name, PLOT_SIZE, |root| {
-                draw_curves(
-                    root,
-                    "Test error per epoch",
-                    &title,
-                    "test error (%)",
-                    &errors,
-                    sparse,
-                )
-            })?;
-            plots.push(Plot {
-                kind: PlotKind::TestError,
-                file_name: name,
-                title: format!("Test error per epoch, {title}"),
-                path,
-            });
+            plots.push(TEST_ERROR.render(dir, &key, &errors)?);
         }
     }
     Ok(plots)

@@ -5,7 +5,7 @@ use super::published::{
     PublishedTable, Varying, STUDY_TOTAL_SECONDS, TABLES,
 };
 use crate::format::{
-    capitalise, case_title, fmt_lr, fmt_mse, fmt_pct, fmt_secs, speedup, thousands,
+    by_config, capitalise, case_title, fmt_lr, fmt_mse, fmt_pct, fmt_secs, speedup, thousands,
 };
 use crate::plot::{Plot, PlotKind};
 use mlp_engine::sweep::RunRecord;
@@ -255,18 +255,7 @@ fn other_runs(out: &mut String, records: &[RunRecord]) {
         by_case.entry(r.report.config.case).or_default().push(r);
     }
     for (case, mut rs) in by_case {
-        rs.sort_by(|a, b| {
-            let (a, b) = (&a.report.config, &b.report.config);
-            a.backprop
-                .cmp(&b.backprop)
-                .then(a.train_samples.cmp(&b.train_samples))
-                .then(a.hidden.cmp(&b.hidden))
-                .then(a.lr.total_cmp(&b.lr))
-                .then(a.l2.total_cmp(&b.l2))
-                .then(a.epochs.cmp(&b.epochs))
-                .then(a.shuffle.cmp(&b.shuffle))
-                .then(a.seed.cmp(&b.seed))
-        });
+        rs.sort_by(|a, b| by_config(&a.report.config, &b.report.config));
         let _ = writeln!(out, "### {}\n", capitalise(&case_title(case)));
         out.push_str(
             "| backprop | N | η | K | λ | epochs | order | seed | train MSE | test MSE | misclassified | error | time (s) |\n\
