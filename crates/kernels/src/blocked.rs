@@ -238,6 +238,7 @@ pub(crate) struct GemvT<R> {
 impl<R: RowSel> GemvT<R> {
     /// `y = sum_k vals[k] * A[rows.row(k), ..]`, `A` with row stride `stride`,
     /// prefetching rows ahead (they come from beyond L1).
+    #[inline(always)]
     pub(crate) fn new(
         a: *const f32,
         stride: usize,
@@ -257,6 +258,7 @@ impl<R: RowSel> GemvT<R> {
     }
 
     /// The same sum added onto `y`'s values, without prefetching (the rows are in L1).
+    #[inline(always)]
     pub(crate) fn onto_y_from_l1(self) -> Self {
         GemvT {
             add: true,
