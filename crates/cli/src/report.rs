@@ -1,6 +1,5 @@
 //! `mlp report`: merge result files and write the study report.
 
-use crate::exit::from_engine;
 use clap::Args as ClapArgs;
 use std::path::{Path, PathBuf};
 
@@ -28,20 +27,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .unwrap_or(Path::new("."))
             .to_path_buf(),
     };
-    write_and_print(&args.results, &out, args.quiet)
-}
-
-/// Merges `results`, writes the report into `out`, prints its path and a summary.
-pub fn write_and_print(results: &[PathBuf], out: &Path, quiet: bool) -> anyhow::Result<()> {
-    let records = mlp_engine::sweep::merge(results).map_err(from_engine)?;
-    if records.is_empty() {
-        anyhow::bail!("no finished configurations in {}", results[0].display());
-    }
-    std::fs::create_dir_all(out)?;
-    let files = mlp_report::study::write_report(&records, out).map_err(from_engine)?;
-    if !quiet {
-        println!("{}", mlp_report::study::summary_table(&records));
-    }
-    println!("report: {}", files.report.display());
-    Ok(())
+    crate::shared::report_results(&args.results, &out, args.quiet)
 }

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::ValueEnum;
 use mlp_engine::model::{self, Model};
 use mlp_engine::{Dataset, LoadedData, StepOptions, MAX_DEFERRED_SAMPLES};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Opens the MNIST folder `dir`; a failure is one line naming it.
 pub fn load_data(dir: &Path) -> anyhow::Result<LoadedData> {
@@ -51,6 +51,21 @@ pub fn deferred_steps(block_samples: usize) -> anyhow::Result<StepOptions> {
         .into());
     }
     Ok(StepOptions::deferred(block_samples))
+}
+
+/// Merges `results`, writes the report into `out`, prints its path and a summary.
+pub fn report_results(results: &[PathBuf], out: &Path, quiet: bool) -> anyhow::Result<()> {
+    let records = mlp_engine::sweep::merge(results).map_err(from_engine)?;
+    if records.is_empty() {
+        anyhow::bail!("no finished configurations in {}", results[0].display());
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let files = mlp_report::study::write_report(&records, out).map_err(from_engine)?;
+    if !quiet {
+        println!("{}", mlp_report::study::summary_table(&records));
+    }
+    println!("report: {}", files.report.display());
+    Ok(())
 }
 
 /// Which split of a data folder to use.

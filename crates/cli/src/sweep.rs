@@ -178,7 +178,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     if !args.no_report {
-        crate::report::write_and_print(&[results], &args.out, args.quiet)?;
+        crate::shared::report_results(&[results], &args.out, args.quiet)?;
     }
     Ok(())
 }

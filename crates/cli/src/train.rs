@@ -1,8 +1,9 @@
 //! `mlp train`: one configuration of the study, end to end.
 
-use crate::exit::{from_engine, UsageError};
+use crate::exit::from_engine;
 use crate::progress::{visible, TrainProgress};
 use crate::shared::{check_output_path, deferred_steps, load_data, load_model};
+use anyhow::Context;
 use clap::Args as ClapArgs;
 use mlp_engine::model::{self, Model, Stage};
 use mlp_engine::{Backprop, Case, Network, TrainConfig, TrainReport};
@@ -110,8 +111,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     config.validate(data.train.len()).map_err(from_engine)?;
     let (inputs, classes) = (data.train.inputs(), data.train.classes());
     if let (Some(path), Some(net)) = (&args.init_from, &init) {
+        // Before --save-init writes anything.
         net.check_shape(inputs, config.hidden, classes)
-            .map_err(|e| UsageError(format!("invalid --init-from: {}: {e}", path.display())))?;
+            .map_err(from_engine)
+            .with_context(|| format!("cannot start from {}", path.display()))?;
     }
     let (rows, cols) = (data.files.train.rows(), data.files.train.cols());
     let model_of = |network: Network, stage, metrics| Model {
@@ -122,6 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         cols,
         data_sha256: data.files.sha256(),
         metrics,
+        block_samples: steps.block_samples(),
         tool_version: mlp_engine::VERSION.to_string(),
     };
     let init = match &args.save_init {

@@ -241,3 +241,65 @@ fn results_record_the_block_size_and_a_resume_never_mixes_sizes() {
     );
     assert_eq!(records().len(), 2);
 }
+
+/// A results file from before the block size was recorded is not resumed
+/// (its configurations would run again beside the old ones): one line says so.
+#[test]
+fn results_without_block_sizes_are_not_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = dir.path().join("o");
+    let args = |resume: bool| {
+        let mut a = vec!["sweep", "--case", "tanh", "--hidden", "8", "--lr", "0.05"];
+        a.extend([
+            "--train-samples",
+            "100",
+            "--epochs",
+            "2",
+            "--quiet",
+            "--no-report",
+        ]);
+        if resume {
+            a.push("--resume");
+        }
+        a
+    };
+    let o = mlp()
+        .args(args(false))
+        .arg("--data")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    // What an earlier mlp wrote: the same record without the block size.
+    let path = out.join("results.jsonl");
+    let mut v: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&path).unwrap().trim()).unwrap();
+    let key = v["key"]
+        .as_str()
+        .unwrap()
+        .split("|block=")
+        .next()
+        .unwrap()
+        .to_string();
+    v["key"] = serde_json::json!(key);
+    v.as_object_mut().unwrap().remove("block_samples");
+    std::fs::write(&path, format!("{v}\n")).unwrap();
+    let o = mlp()
+        .args(args(true))
+        .arg("--data")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("results.jsonl") && err.contains("block size"),
+        "{err}"
+    );
+}

@@ -41,21 +41,17 @@ impl Dataset {
         x: &[f32],
         labels: &[u8],
     ) -> Result<Dataset, EngineError> {
-        if inputs == 0 || x.len() != inputs * labels.len() {
-            return Err(EngineError::config(
-                "data",
-                format!(
-                    "{} values do not make {} rows of {inputs}",
-                    x.len(),
-                    labels.len()
-                ),
-            ));
+        if inputs == 0 || Some(x.len()) != inputs.checked_mul(labels.len()) {
+            return Err(EngineError::Dataset(format!(
+                "{} values do not make {} rows of {inputs}",
+                x.len(),
+                labels.len()
+            )));
         }
         if let Some(&l) = labels.iter().find(|&&l| l as usize >= classes) {
-            return Err(EngineError::config(
-                "data",
-                format!("label {l} is not below the class count {classes}"),
-            ));
+            return Err(EngineError::Dataset(format!(
+                "label {l} is not below the class count {classes}"
+            )));
         }
         let mut ds = Dataset::with_capacity(inputs, classes, labels.len(), x.len());
         let mut scratch = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));

@@ -48,7 +48,8 @@ pub struct Confusion {
     pub count: u64,
 }
 
-/// The index of the largest score, the first on ties (NaN never wins).
+/// The index of the largest score, the first on ties; comparisons with NaN
+/// are false, so a NaN neither replaces the best so far nor is replaced.
 pub fn argmax(scores: &[f32]) -> usize {
     let mut best = 0;
     for (k, &v) in scores.iter().enumerate() {
@@ -206,13 +207,19 @@ pub(crate) fn forward_rows(
 ) {
     let (d, n, c) = (w.net.inputs(), w.net.hidden(), w.net.outputs());
     let (w1, w2) = (w.net.w1(), w.net.w2());
-    // The products below address these lengths through raw strides.
+    // The products below address these lengths through raw strides, so the
+    // checks must not wrap: a product that overflows fails them.
+    let holds = |len: usize, a: usize, b: usize| a.checked_mul(b).is_some_and(|m| len >= m);
     assert!(
-        w1.len() == d * n && w2.len() == c * n,
+        Some(w1.len()) == d.checked_mul(n) && Some(w2.len()) == c.checked_mul(n),
         "weights do not fit their shape"
     );
     assert!(
-        x.len() >= rows * d && z.len() >= rows * n && h.len() >= rows * n && o.len() >= rows * c
+        holds(x.len(), rows, d)
+            && holds(z.len(), rows, n)
+            && holds(h.len(), rows, n)
+            && holds(o.len(), rows, c),
+        "buffers shorter than {rows} rows"
     );
     // z = s1 * X W1 (W1 stored input-major, d x n).
     // SAFETY: the asserts above give every matrix the rows x cols its strides address.
@@ -292,10 +299,11 @@ mod tests {
     }
 
     #[test]
-    fn argmax_takes_the_first_of_equal_scores_and_skips_nan() {
+    fn argmax_takes_the_first_of_equal_scores_and_never_moves_to_or_from_nan() {
         assert_eq!(argmax(&[0.1, 0.7, 0.7, 0.2]), 1);
         assert_eq!(argmax(&[0.3]), 0);
         assert_eq!(argmax(&[0.2, f32::NAN, 0.5]), 2);
+        assert_eq!(argmax(&[f32::NAN, 1.0]), 0);
         assert_eq!(argmax(&[]), 0);
     }
 }

@@ -52,6 +52,9 @@ pub mod keys {
     pub const DATA_SHA256: &str = "data_sha256";
     /// The final metrics as JSON, or `null` for initial weights.
     pub const METRICS: &str = "metrics";
+    /// Steps per block of held-back W1 updates of the run, in decimal; absent
+    /// when updates were not deferred (and in files of earlier versions).
+    pub const BLOCK_SAMPLES: &str = "block_samples";
 }
 
 /// Whether a file holds weights before or after training.
@@ -90,6 +93,8 @@ pub struct Model {
     pub data_sha256: Vec<(String, String)>,
     /// The run's final metrics (trained models only).
     pub metrics: Option<Metrics>,
+    /// Steps per block of held-back W1 updates the run used (or is to use).
+    pub block_samples: Option<usize>,
     /// The engine version that wrote the file (this engine's when not loaded).
     pub tool_version: String,
 }
@@ -143,7 +148,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, String> {
         .map(|(f, h)| (f.as_str(), h.as_str()))
         .collect();
     let (ha, oa) = model.case().activations();
-    let meta: HashMap<String, String> = [
+    let mut meta: HashMap<String, String> = [
         (keys::FORMAT, FORMAT_NAME.to_string()),
         (keys::FORMAT_VERSION, FORMAT_VERSION.to_string()),
         (keys::TOOL_VERSION, model.tool_version.clone()),
@@ -164,6 +169,9 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, String> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
+    if let Some(b) = model.block_samples {
+        meta.insert(keys::BLOCK_SAMPLES.to_string(), b.to_string());
+    }
     let (b1, b2) = (le_bytes(net.w1()), le_bytes(net.w2()));
     let t1 = TensorView::new(Dtype::F32, vec![d, n], &b1).map_err(|e| e.to_string())?;
     let t2 = TensorView::new(Dtype::F32, vec![c, n], &b2).map_err(|e| e.to_string())?;
@@ -281,6 +289,10 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
     if stage == Stage::Trained && metrics.is_none() {
         return Err("metadata 'metrics' is null in a trained model".into());
     }
+    let block_samples = match meta.get(keys::BLOCK_SAMPLES) {
+        None => None,
+        Some(_) => Some(number(keys::BLOCK_SAMPLES)?),
+    };
     let names = tensors.names();
     if let Some(extra) = names.iter().find(|n| **n != "w1" && **n != "w2") {
         return Err(format!(
@@ -321,6 +333,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
         cols,
         data_sha256: sha.into_iter().collect(),
         metrics,
+        block_samples,
         tool_version: get(keys::TOOL_VERSION)?.to_string(),
     })
 }
@@ -341,6 +354,7 @@ mod tests {
             cols: 4,
             data_sha256: vec![("a".into(), "00ff".into())],
             metrics: None,
+            block_samples: Some(32),
             tool_version: crate::VERSION.into(),
         }
     }
@@ -352,6 +366,18 @@ mod tests {
         assert_eq!(back, m);
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(back.network.w1()), bits(m.network.w1()));
+    }
+
+    #[test]
+    fn the_block_size_is_optional_metadata() {
+        let m = Model {
+            block_samples: None,
+            ..model()
+        };
+        let back = from_bytes(&to_bytes(&m).unwrap()).unwrap();
+        assert_eq!(back.block_samples, None);
+        let with = from_bytes(&to_bytes(&model()).unwrap()).unwrap();
+        assert_eq!(with.block_samples, Some(32));
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub const INIT_RANGE: f32 = 0.01;
 
 impl Network {
     /// Every weight drawn from U(-0.01, 0.01) by ChaCha8 seeded with `seed`, W1 then W2.
+    ///
+    /// # Panics
+    /// If a layer has more weights than memory can address.
     pub fn init(inputs: usize, hidden: usize, outputs: usize, seed: u64) -> Network {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut draw = |n: usize| -> Vec<f32> {
@@ -33,8 +36,9 @@ impl Network {
                 .map(|_| rng.random_range(-INIT_RANGE..INIT_RANGE))
                 .collect()
         };
-        let w1 = draw(inputs * hidden);
-        let w2 = draw(outputs * hidden);
+        let size = |a: usize, b: usize| a.checked_mul(b).expect("layer size overflows usize");
+        let w1 = draw(size(inputs, hidden));
+        let w2 = draw(size(outputs, hidden));
         Network {
             inputs,
             hidden,

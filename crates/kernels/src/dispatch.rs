@@ -4,12 +4,15 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-/// An instruction-set path; the discriminants order paths from slowest to fastest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// An instruction-set path (the discriminants are what the atomics store; 0 is none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub(crate) enum Path {
     /// Plain Rust, auto-vectorized for the compile-time target.
     Portable = 1,
+    /// Plain Rust in the shape of AVX-512 (16 lanes, its column blocks): it
+    /// tests AVX-512's instantiation of every kernel body on any CPU.
+    Portable16 = 4,
     /// AVX2 + FMA (x86_64 only).
     #[cfg(target_arch = "x86_64")]
     Avx2 = 2,
@@ -23,6 +26,7 @@ impl Path {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Path::Portable => "portable",
+            Path::Portable16 => "portable16",
             #[cfg(target_arch = "x86_64")]
             Path::Avx2 => "avx2+fma",
             #[cfg(target_arch = "x86_64")]
@@ -33,6 +37,7 @@ impl Path {
     fn from_u8(v: u8) -> Option<Path> {
         match v {
             1 => Some(Path::Portable),
+            4 => Some(Path::Portable16),
             #[cfg(target_arch = "x86_64")]
             2 => Some(Path::Avx2),
             #[cfg(target_arch = "x86_64")]
@@ -45,7 +50,8 @@ impl Path {
     pub(crate) fn lanes(self) -> usize {
         use crate::simd::Simd;
         match self {
-            Path::Portable => crate::simd::portable::Portable::LANES,
+            Path::Portable => crate::simd::portable::Portable::<8>::LANES,
+            Path::Portable16 => crate::simd::portable::Portable::<16>::LANES,
             #[cfg(target_arch = "x86_64")]
             Path::Avx2 => crate::simd::avx2::Avx2::LANES,
             #[cfg(target_arch = "x86_64")]
@@ -57,6 +63,7 @@ impl Path {
     pub(crate) fn parse(s: &str) -> Option<Path> {
         match s.trim().to_ascii_lowercase().as_str() {
             "portable" | "scalar" | "generic" => Some(Path::Portable),
+            "portable16" | "portable-16" => Some(Path::Portable16),
             #[cfg(target_arch = "x86_64")]
             "avx2" | "avx2+fma" | "avx2,fma" | "fma" => Some(Path::Avx2),
             #[cfg(target_arch = "x86_64")]
@@ -66,14 +73,16 @@ impl Path {
     }
 }
 
-/// The names of every path this build has, fastest first.
+/// The names of every path this build has: the fastest first, down to
+/// `portable`, then the test shape `portable16`.
 #[cfg(target_arch = "x86_64")]
-pub(crate) const ALL_NAMES: &[&str] = &["avx512f", "avx2+fma", "portable"];
-/// The names of every path this build has, fastest first.
+pub(crate) const ALL_NAMES: &[&str] = &["avx512f", "avx2+fma", "portable", "portable16"];
+/// The names of every path this build has.
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) const ALL_NAMES: &[&str] = &["portable"];
+pub(crate) const ALL_NAMES: &[&str] = &["portable", "portable16"];
 
-/// All paths the running CPU supports, fastest first (always ends with `Portable`).
+/// All paths the running CPU supports: the fastest first, down to `Portable`,
+/// then `Portable16` (a test shape, never picked by detection).
 pub(crate) fn available() -> Vec<Path> {
     let mut v = Vec::with_capacity(3);
     #[cfg(target_arch = "x86_64")]
@@ -86,6 +95,7 @@ pub(crate) fn available() -> Vec<Path> {
         }
     }
     v.push(Path::Portable);
+    v.push(Path::Portable16);
     v
 }
 
@@ -173,7 +183,12 @@ macro_rules! kernel {
             #[allow(clippy::too_many_arguments)]
             unsafe fn portable($($arg: $ty),*) $(-> $ret)? {
                 // SAFETY: the caller upholds the body's contract.
-                unsafe { $body($crate::simd::portable::Portable, $($arg),*) }
+                unsafe { $body($crate::simd::portable::Portable::<8>, $($arg),*) }
+            }
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn portable16($($arg: $ty),*) $(-> $ret)? {
+                // SAFETY: the caller upholds the body's contract.
+                unsafe { $body($crate::simd::portable::Portable::<16>, $($arg),*) }
             }
             match $crate::dispatch::active() {
                 #[cfg(target_arch = "x86_64")]
@@ -190,8 +205,23 @@ macro_rules! kernel {
                 },
                 // SAFETY: the caller upholds the body's contract.
                 $crate::dispatch::Path::Portable => unsafe { portable($($arg),*) },
+                // SAFETY: as above.
+                $crate::dispatch::Path::Portable16 => unsafe { portable16($($arg),*) },
             }
         }
     };
 }
 pub(crate) use kernel;
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use crate::simd::{avx512::Avx512, portable::Portable, Simd};
+
+    /// What makes `portable16` test AVX-512's instantiation of every body.
+    #[test]
+    fn portable16_is_shaped_like_avx512() {
+        assert_eq!(Portable::<16>::LANES, Avx512::LANES);
+        assert_eq!(Portable::<16>::GEMV_BLOCK, Avx512::GEMV_BLOCK);
+        assert_eq!(Portable::<16>::FUSED_BLOCK, Avx512::FUSED_BLOCK);
+    }
+}

@@ -3,8 +3,9 @@
 //!
 //! Every kernel is one safe function. Inside, the instruction set is chosen once
 //! per process (AVX-512F, AVX2+FMA, or portable Rust) from CPU features; the
-//! environment variable `MLP_SIMD=portable|avx2|avx512` can force a lower path
-//! (an unknown or unsupported value is reported on stderr and ignored).
+//! environment variable `MLP_SIMD=portable|avx2|avx512|portable16` can force
+//! another path the CPU has (an unknown or unsupported value is reported on
+//! stderr and ignored).
 //! [`with_path`] forces a path on the current thread (tests, benchmarks).
 //!
 //! Matrices are row-major `f32` slices; `cols` is the row length. Kernels never
@@ -35,8 +36,10 @@
 //! [`reference`] and print which paths they tested and which they skipped;
 //! with `MLP_REQUIRE_SIMD=avx2+fma` (comma-separated path names) they fail
 //! when a named path could not run. The AVX-512F path has never run on a
-//! machine of this project: its kernel bodies are the ones the other paths
-//! test, so what is untested there is only its type's thin intrinsic wrappers.
+//! machine of this project. Its kernel bodies are the generic ones, and the
+//! `portable16` path (plain Rust with AVX-512's 16 lanes and column blocks,
+//! on every CPU) runs them in its shape; what is untested there is only the
+//! AVX-512 type's thin intrinsic wrappers (`simd/avx512.rs`).
 //!
 //! # Unsafe code
 //!
@@ -74,12 +77,14 @@ pub fn vector_floats() -> usize {
     dispatch::active().lanes()
 }
 
-/// Names of every path this build has, fastest first, whether or not this CPU supports them.
+/// Names of every path this build has, whether or not this CPU supports them:
+/// the fastest first down to `"portable"`, then the test shape `"portable16"`.
 pub fn all_paths() -> &'static [&'static str] {
     dispatch::ALL_NAMES
 }
 
-/// Names of all paths this CPU supports, fastest first (always ends with `"portable"`).
+/// Names of the paths this CPU supports, in [`all_paths`] order (always
+/// including `"portable"` and `"portable16"`).
 pub fn available_paths() -> Vec<&'static str> {
     dispatch::available().into_iter().map(Path::name).collect()
 }

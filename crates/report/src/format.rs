@@ -1,5 +1,6 @@
 //! How the reports write cases, modes and numbers.
 
+use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, Case, TrainConfig};
 use std::cmp::Ordering;
 
@@ -89,4 +90,12 @@ pub(crate) fn by_config(a: &TrainConfig, b: &TrainConfig) -> Ordering {
         .then(a.epochs.cmp(&b.epochs))
         .then(a.shuffle.cmp(&b.shuffle))
         .then(a.seed.cmp(&b.seed))
+}
+
+/// What tells two runs of one configuration apart when they are averaged:
+/// the seed, and the block size of held-back updates (which moves results at
+/// the rounding level). Two records with the same of both (another
+/// evaluation interval, say) are one run.
+pub(crate) fn run_id(r: &RunRecord) -> (u64, Option<usize>) {
+    (r.report.config.seed, r.report.block_samples)
 }

@@ -128,7 +128,23 @@ impl ResultsFile {
                         path: path.to_path_buf(),
                     });
                 }
-                ResultsFile::read(path)?
+                let read = ResultsFile::read(path)?;
+                // Keys before the block size was recorded lack it: resuming
+                // would run those configurations again beside them.
+                let unkeyed = read
+                    .records
+                    .iter()
+                    .filter(|r| !r.key.contains("|block="))
+                    .count();
+                if unkeyed > 0 {
+                    return Err(EngineError::Format {
+                        path: path.to_path_buf(),
+                        problem: format!(
+                            "{unkeyed} of its results come from an earlier mlp that did not record their block size, so they cannot be resumed; continue the sweep in a new folder"
+                        ),
+                    });
+                }
+                read
             }
             _ => ReadOutcome::default(),
         };

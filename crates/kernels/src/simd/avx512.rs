@@ -2,8 +2,9 @@
 //!
 //! No machine this project has run on has AVX-512, so this file's wrappers
 //! have never executed. They are kept thin on purpose: every kernel body is
-//! the generic one the AVX2 and portable paths run and the tests check, so
-//! what is untested is only the choice of intrinsic in each method below.
+//! the generic one the other paths run, and the `portable16` path runs it in
+//! this path's shape (16 lanes, `GEMV_BLOCK` 8, `FUSED_BLOCK` 4) on any CPU,
+//! so what is untested is only the choice of intrinsic in each method below.
 //!
 //! Every register operation calls intrinsics that touch only registers; an
 //! [`Avx512`] token exists only where the CPU has AVX-512F.

@@ -16,7 +16,8 @@ struct Curve {
     points: Vec<(i32, f64)>,
 }
 
-fn config_legend(r: &RunRecord, with_seed: bool) -> String {
+/// The legend of a run: what varies within its plot (seed and block size only where they vary).
+fn config_legend(r: &RunRecord, with_seed: bool, with_block: bool) -> String {
     let c = &r.report.config;
     let mut s = format!("N = {}, η = {}", c.hidden, fmt_lr(c.lr));
     if c.l2 > 0.0 {
@@ -27,6 +28,12 @@ fn config_legend(r: &RunRecord, with_seed: bool) -> String {
     }
     if with_seed {
         s.push_str(&format!(", seed {}", c.seed));
+    }
+    if with_block {
+        match r.report.block_samples {
+            Some(b) => s.push_str(&format!(", blocks of {b}")),
+            None => s.push_str(", block size not recorded"),
+        }
     }
     s
 }
@@ -200,11 +207,17 @@ pub(super) fn learning_curves(records: &[RunRecord], dir: &Path) -> Result<Vec<P
     let mut plots = Vec::new();
     for (key, mut rs) in groups {
         rs.sort_by(|a, b| by_config(&a.report.config, &b.report.config));
-        let seeds: std::collections::BTreeSet<u64> =
-            rs.iter().map(|r| r.report.config.seed).collect();
-        let with_seed = seeds.len() > 1;
+        let distinct = |f: &dyn Fn(&RunRecord) -> String| {
+            rs.iter()
+                .map(|r| f(r))
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                > 1
+        };
+        let with_seed = distinct(&|r| r.report.config.seed.to_string());
+        let with_block = distinct(&|r| format!("{:?}", r.report.block_samples));
         let curve = |r: &RunRecord, points: Vec<(i32, f64)>| Curve {
-            label: config_legend(r, with_seed),
+            label: config_legend(r, with_seed, with_block),
             points,
         };
         let loss: Vec<Curve> = rs

@@ -4,7 +4,7 @@ use super::{render_plot, Plot, PlotKind, PLOT_SIZE};
 use crate::draw::{
     axis_decimals, draw_cell, font, grid_chart, heat_colour, titled, Area, DrawResult,
 };
-use crate::format::{case_title, fmt_lr, mode_title, thousands};
+use crate::format::{case_title, fmt_lr, mode_title, run_id, thousands};
 use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, Case, EngineError};
 use plotters::prelude::*;
@@ -53,20 +53,20 @@ fn heat_grid(records: &[&RunRecord]) -> Option<HeatGrid> {
     let mut rates: Vec<f64> = rs.iter().map(|r| r.report.config.lr).collect();
     rates.sort_by(f64::total_cmp);
     rates.dedup();
-    let mut sums: BTreeMap<(usize, usize), (f64, Vec<u64>)> = BTreeMap::new();
+    let mut sums: BTreeMap<(usize, usize), (f64, Vec<_>)> = BTreeMap::new();
     for r in &rs {
         let c = &r.report.config;
         let row = hidden.iter().position(|&n| n == c.hidden)?;
         let col = rates.iter().position(|&l| l == c.lr)?;
         let e = sums.entry((row, col)).or_default();
-        if !e.1.contains(&c.seed) {
+        if !e.1.contains(&run_id(r)) {
             e.0 += r.report.metrics.test_error_pct;
-            e.1.push(c.seed);
+            e.1.push(run_id(r));
         }
     }
     let cells = sums
         .into_iter()
-        .map(|(k, (sum, seeds))| (k, (sum / seeds.len() as f64, seeds.len())))
+        .map(|(k, (sum, runs))| (k, (sum / runs.len() as f64, runs.len())))
         .collect();
     Some(HeatGrid {
         hidden,
@@ -170,7 +170,7 @@ pub(super) fn heatmaps(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, E
     let mut plots = Vec::new();
     for ((case, mode), rs) in groups {
         let Some(g) = heat_grid(&rs) else { continue };
-        let seeds = g.cells.values().map(|v| v.1).max().unwrap_or(1);
+        let runs = g.cells.values().map(|v| v.1).max().unwrap_or(1);
         let mut sub = format!(
             "{}, {}, K = {}, {} epochs",
             case_title(case),
@@ -178,8 +178,8 @@ pub(super) fn heatmaps(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, E
             thousands(g.train_samples),
             g.epochs
         );
-        if seeds > 1 {
-            sub.push_str(", mean over seeds");
+        if runs > 1 {
+            sub.push_str(", mean over runs");
         }
         let name = format!(
             "heatmap-{}-{}-k{}.png",

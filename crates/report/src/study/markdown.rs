@@ -63,6 +63,18 @@ fn header(out: &mut String, records: &[RunRecord]) {
         "| SIMD path | {} |",
         join(simd.iter().map(|s| format!("`{s}`")))
     );
+    let mut blocks: BTreeMap<Option<usize>, usize> = BTreeMap::new();
+    for r in records {
+        *blocks.entry(r.report.block_samples).or_default() += 1;
+    }
+    let _ = writeln!(
+        out,
+        "| W1 updates held back in blocks of | {} |",
+        join(blocks.iter().map(|(b, n)| match b {
+            Some(b) => format!("{b} steps ({n} runs)"),
+            None => format!("not recorded ({n} runs)"),
+        }))
+    );
     let _ = writeln!(
         out,
         "| runs | {} ({}) |",
@@ -149,8 +161,8 @@ fn key_headers(t: &PublishedTable) -> &'static [&'static str] {
 }
 
 fn ours_label(m: &ModeMatch) -> String {
-    if m.seeds > 1 {
-        format!("ours, {} (mean of {} seeds)", m.backprop, m.seeds)
+    if m.runs > 1 {
+        format!("ours, {} (mean of {} runs)", m.backprop, m.runs)
     } else {
         format!("ours, {}", m.backprop)
     }
@@ -214,7 +226,7 @@ fn published_table(out: &mut String, t: &PublishedTable, records: &[RunRecord]) 
         }
         for m in &matches {
             let mut cells = blank.clone();
-            let mis = if m.seeds > 1 {
+            let mis = if m.runs > 1 {
                 format!("{:.1}", m.misclassified)
             } else {
                 format!("{:.0}", m.misclassified)

@@ -72,8 +72,8 @@ pub fn summary_table(records: &[RunRecord]) -> String {
             let matches = published::match_row(t, row, records);
             for mode in &modes {
                 line.push(match matches.iter().find(|m| m.backprop == *mode) {
-                    Some(m) if m.seeds > 1 => {
-                        format!("{} ({} seeds)", fmt_pct(m.error_pct), m.seeds)
+                    Some(m) if m.runs > 1 => {
+                        format!("{} ({} runs)", fmt_pct(m.error_pct), m.runs)
                     }
                     Some(m) => fmt_pct(m.error_pct),
                     None => "-".to_string(),

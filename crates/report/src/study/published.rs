@@ -1,5 +1,6 @@
 //! The study's published Tables 1-6 as data, and matching our records to their rows.
 
+use crate::format::run_id;
 use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, Case};
 
@@ -216,14 +217,14 @@ pub fn published_total_seconds() -> f64 {
     TABLES.iter().map(PublishedTable::total_seconds).sum()
 }
 
-/// Our results for one published row in one backprop mode (means over seeds).
+/// Our results for one published row in one backprop mode (means over runs).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModeMatch {
     /// The backprop mode of these records.
     pub backprop: Backprop,
-    /// How many distinct seeds were averaged.
-    pub seeds: usize,
-    /// The keys of the records averaged, one per seed.
+    /// How many runs were averaged: distinct seeds, or block sizes of one seed.
+    pub runs: usize,
+    /// The keys of the records averaged, one per run.
     pub keys: Vec<String>,
     /// Mean training MSE.
     pub train_mse: f64,
@@ -265,8 +266,8 @@ pub fn is_published_config(record: &RunRecord) -> bool {
 
 /// Our results for a published row, one entry per backprop mode present (as-published first).
 ///
-/// Several seeds are averaged; a seed recorded twice (e.g. with another
-/// evaluation interval) counts once.
+/// Several runs (seeds, block sizes) are averaged; a run recorded twice (e.g.
+/// with another evaluation interval) counts once.
 pub fn match_row(
     table: &PublishedTable,
     row: &PublishedRow,
@@ -274,13 +275,12 @@ pub fn match_row(
 ) -> Vec<ModeMatch> {
     let mut out = Vec::new();
     for mode in [Backprop::AsPublished, Backprop::Exact] {
-        let mut seen_seeds = Vec::new();
+        let mut seen = Vec::new();
         let mut picked: Vec<&RunRecord> = Vec::new();
         for r in records {
             let c = &r.report.config;
-            if c.backprop == mode && record_matches(table, row, r) && !seen_seeds.contains(&c.seed)
-            {
-                seen_seeds.push(c.seed);
+            if c.backprop == mode && record_matches(table, row, r) && !seen.contains(&run_id(r)) {
+                seen.push(run_id(r));
                 picked.push(r);
             }
         }
@@ -291,7 +291,7 @@ pub fn match_row(
         let mean = |f: &dyn Fn(&RunRecord) -> f64| picked.iter().map(|r| f(r)).sum::<f64>() / n;
         out.push(ModeMatch {
             backprop: mode,
-            seeds: picked.len(),
+            runs: picked.len(),
             keys: picked.iter().map(|r| r.key.clone()).collect(),
             train_mse: mean(&|r| r.report.metrics.train_mse),
             test_mse: mean(&|r| r.report.metrics.test_mse),

@@ -235,10 +235,10 @@ fn matcher_finds_the_right_records_per_mode_and_averages_seeds() {
     let m = match_row(t3, row, &records);
     assert_eq!(m.len(), 2);
     assert_eq!(m[0].backprop, Backprop::AsPublished);
-    assert_eq!(m[0].seeds, 1);
+    assert_eq!(m[0].runs, 1);
     assert!((m[0].error_pct - 13.50).abs() < 1e-9);
     assert_eq!(m[1].backprop, Backprop::Exact);
-    assert_eq!(m[1].seeds, 2);
+    assert_eq!(m[1].runs, 2);
     let exact_seed1 = (13.40f64 * 0.6 * 100.0).round() / 100.0;
     assert!((m[1].error_pct - (exact_seed1 + 10.0) / 2.0).abs() < 1e-9);
     for k in &m[1].keys {
