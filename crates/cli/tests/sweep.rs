@@ -192,6 +192,20 @@ fn sweep_usage_errors() {
     }
 }
 
+/// `mlp sweep` of one small configuration on `data` into `out`, with `extra` flags.
+fn one_config_sweep(data: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    mlp()
+        .args(["sweep", "--case", "tanh", "--hidden", "8", "--lr", "0.05"])
+        .args(["--train-samples", "100", "--epochs", "2", "--quiet"])
+        .args(["--no-report", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 /// Each record says the block size it ran with and its key holds it, so a
 /// sweep resumed with another `--block-samples` runs its configurations again
 /// instead of counting results of another block size as its own.
@@ -201,16 +215,7 @@ fn results_record_the_block_size_and_a_resume_never_mixes_sizes() {
     write_data(dir.path());
     let out = dir.path().join("o");
     let run = |extra: &[&str]| {
-        let o = mlp()
-            .args(["sweep", "--case", "tanh", "--hidden", "8", "--lr", "0.05"])
-            .args(["--train-samples", "100", "--epochs", "2", "--quiet"])
-            .args(["--no-report", "--resume", "--data"])
-            .arg(dir.path())
-            .arg("--out")
-            .arg(&out)
-            .args(extra)
-            .output()
-            .unwrap();
+        let o = one_config_sweep(dir.path(), &out, &[&["--resume"], extra].concat());
         assert!(o.status.success(), "{o:?}");
         String::from_utf8_lossy(&o.stderr).to_string()
     };
@@ -249,29 +254,7 @@ fn results_without_block_sizes_are_not_resumed() {
     let dir = tempfile::tempdir().unwrap();
     write_data(dir.path());
     let out = dir.path().join("o");
-    let args = |resume: bool| {
-        let mut a = vec!["sweep", "--case", "tanh", "--hidden", "8", "--lr", "0.05"];
-        a.extend([
-            "--train-samples",
-            "100",
-            "--epochs",
-            "2",
-            "--quiet",
-            "--no-report",
-        ]);
-        if resume {
-            a.push("--resume");
-        }
-        a
-    };
-    let o = mlp()
-        .args(args(false))
-        .arg("--data")
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = one_config_sweep(dir.path(), &out, &[]);
     assert!(o.status.success(), "{o:?}");
     // What an earlier mlp wrote: the same record without the block size.
     let path = out.join("results.jsonl");
@@ -287,14 +270,7 @@ fn results_without_block_sizes_are_not_resumed() {
     v["key"] = serde_json::json!(key);
     v.as_object_mut().unwrap().remove("block_samples");
     std::fs::write(&path, format!("{v}\n")).unwrap();
-    let o = mlp()
-        .args(args(true))
-        .arg("--data")
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = one_config_sweep(dir.path(), &out, &["--resume"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
