@@ -93,7 +93,7 @@ fn sweep(
         .with_context(|| format!("cannot run {}", mlp.display()))?;
     if !status.success() {
         bail!(
-            "mlp sweep --preset {preset} failed; rerun `cargo xtask reproduce` to resume where it stopped"
+            "mlp sweep --preset {preset} failed (its error is above); rerun `cargo xtask reproduce` to resume where it stopped, or `cargo xtask reproduce --fresh` to start over"
         );
     }
     eprintln!(

@@ -102,7 +102,7 @@ pub(crate) fn available() -> Vec<Path> {
 /// Detection result, cached: 0 = not yet detected, else a `Path` discriminant.
 static DETECTED: AtomicU8 = AtomicU8::new(0);
 
-/// Detects the path once: the CPU's best, lowered by `MLP_SIMD` if that names an available path.
+/// Detects the path once: the CPU's best, or the one `MLP_SIMD` names if this CPU has it.
 #[cold]
 fn detect() -> Path {
     let avail = available();

@@ -66,7 +66,7 @@ pub use deferred::MAX_SLOTS;
 use dispatch::Path;
 pub use sparse_set::{SparseSet, TiledSparse};
 
-/// Name of the path kernels on this thread use: `"avx512f"`, `"avx2+fma"` or `"portable"`.
+/// Name of the path kernels on this thread use: `"avx512f"`, `"avx2+fma"`, `"portable"` or `"portable16"`.
 pub fn simd_name() -> &'static str {
     dispatch::active().name()
 }

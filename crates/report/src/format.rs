@@ -77,9 +77,15 @@ pub(crate) fn speedup(theirs: f64, ours: f64) -> String {
     }
 }
 
+/// The order runs are listed in: by configuration, then block size.
+pub(crate) fn by_run(a: &RunRecord, b: &RunRecord) -> Ordering {
+    by_config(&a.report.config, &b.report.config)
+        .then(a.report.block_samples.cmp(&b.report.block_samples))
+}
+
 /// The order configurations are listed in: case, backprop mode, K, N, eta,
 /// lambda, epochs, sample order, seed.
-pub(crate) fn by_config(a: &TrainConfig, b: &TrainConfig) -> Ordering {
+fn by_config(a: &TrainConfig, b: &TrainConfig) -> Ordering {
     a.case
         .cmp(&b.case)
         .then(a.backprop.cmp(&b.backprop))

@@ -140,7 +140,7 @@ impl ResultsFile {
                     return Err(EngineError::Format {
                         path: path.to_path_buf(),
                         problem: format!(
-                            "{unkeyed} of its results come from an earlier mlp that did not record their block size, so they cannot be resumed; continue the sweep in a new folder"
+                            "{unkeyed} of its results come from an earlier mlp that did not record their block size, so they cannot be resumed; run the sweep into a new folder, or move this file away to start over"
                         ),
                     });
                 }

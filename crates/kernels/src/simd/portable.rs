@@ -3,9 +3,9 @@
 //!
 //! `Portable<8>` is the path for CPUs without AVX2. `Portable<16>` has the
 //! lanes and column blocks of the AVX-512 path, so the tests run every
-//! kernel body in AVX-512's shape (tails of up to 15 floats, its remainder
-//! blocks) on any CPU; only AVX-512's intrinsic wrappers stay untested
-//! where it is missing.
+//! kernel body in AVX-512's shape (tails of up to 15 floats, every
+//! remainder block) on any CPU; only AVX-512's intrinsic wrappers stay
+//! untested where it is missing.
 
 use super::Simd;
 
@@ -40,12 +40,12 @@ impl<const L: usize> Simd for Portable<L> {
     }
     #[inline(always)]
     unsafe fn load(self, p: *const f32) -> Self::V {
-        // SAFETY: the caller makes `p[..8]` readable; unaligned reads are allowed.
+        // SAFETY: the caller makes `p[..L]` readable; unaligned reads are allowed.
         unsafe { p.cast::<Self::V>().read_unaligned() }
     }
     #[inline(always)]
     unsafe fn store(self, p: *mut f32, v: Self::V) {
-        // SAFETY: the caller makes `p[..8]` writable; unaligned writes are allowed.
+        // SAFETY: the caller makes `p[..L]` writable; unaligned writes are allowed.
         unsafe { p.cast::<Self::V>().write_unaligned(v) }
     }
     #[inline(always)]
@@ -115,6 +115,7 @@ impl<const L: usize> Simd for Portable<L> {
     #[inline(always)]
     fn hsum(self, a: Self::V) -> f32 {
         // Pairwise halves: for 8 lanes, (a0+a4 + a2+a6) + (a1+a5 + a3+a7).
+        const { assert!(L.is_power_of_two(), "lanes must be a power of two") };
         let mut v = a;
         let mut w = L;
         while w > 1 {

@@ -2,7 +2,7 @@
 
 use super::{render_plot, Plot, PlotKind, PLOT_SIZE};
 use crate::draw::{axis_decimals, font, titled, Area, DrawResult, PALETTE};
-use crate::format::{by_config, case_title, fmt_lr, mode_title, thousands};
+use crate::format::{by_run, case_title, fmt_lr, mode_title, thousands};
 use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, Case, EngineError};
 use plotters::prelude::*;
@@ -32,7 +32,7 @@ fn config_legend(r: &RunRecord, with_seed: bool, with_block: bool) -> String {
     if with_block {
         match r.report.block_samples {
             Some(b) => s.push_str(&format!(", blocks of {b}")),
-            None => s.push_str(", block size not recorded"),
+            None => s.push_str(", no blocks or not recorded"),
         }
     }
     s
@@ -206,7 +206,7 @@ pub(super) fn learning_curves(records: &[RunRecord], dir: &Path) -> Result<Vec<P
     }
     let mut plots = Vec::new();
     for (key, mut rs) in groups {
-        rs.sort_by(|a, b| by_config(&a.report.config, &b.report.config));
+        rs.sort_by(|a, b| by_run(a, b));
         let distinct = |f: &dyn Fn(&RunRecord) -> String| {
             rs.iter()
                 .map(|r| f(r))

@@ -5,7 +5,7 @@ use super::published::{
     PublishedTable, Varying, STUDY_TOTAL_SECONDS, TABLES,
 };
 use crate::format::{
-    by_config, capitalise, case_title, fmt_lr, fmt_mse, fmt_pct, fmt_secs, speedup, thousands,
+    by_run, capitalise, case_title, fmt_lr, fmt_mse, fmt_pct, fmt_secs, speedup, thousands,
 };
 use crate::plot::{Plot, PlotKind};
 use mlp_engine::sweep::RunRecord;
@@ -72,7 +72,7 @@ fn header(out: &mut String, records: &[RunRecord]) {
         "| W1 updates held back in blocks of | {} |",
         join(blocks.iter().map(|(b, n)| match b {
             Some(b) => format!("{b} steps ({n} runs)"),
-            None => format!("not recorded ({n} runs)"),
+            None => format!("none or not recorded ({n} runs)"),
         }))
     );
     let _ = writeln!(
@@ -267,7 +267,7 @@ fn other_runs(out: &mut String, records: &[RunRecord]) {
         by_case.entry(r.report.config.case).or_default().push(r);
     }
     for (case, mut rs) in by_case {
-        rs.sort_by(|a, b| by_config(&a.report.config, &b.report.config));
+        rs.sort_by(|a, b| by_run(a, b));
         let _ = writeln!(out, "### {}\n", capitalise(&case_title(case)));
         out.push_str(
             "| backprop | N | η | K | λ | epochs | order | seed | train MSE | test MSE | misclassified | error | time (s) |\n\
