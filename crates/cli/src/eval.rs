@@ -39,17 +39,19 @@ pub struct Args {
 pub fn describe(m: &Model) -> String {
     let c = &m.config;
     format!(
-        "case {} ({}), {}-{}-{}, backprop {}, eta {}, K = {}, {} epochs, seed {}{}",
+        "case {} ({}), {}, backprop {}, eta {}, K = {}, {} epochs, seed {}{}{}",
         c.case.number(),
         c.case,
-        m.network.inputs(),
-        m.network.hidden(),
-        m.network.outputs(),
+        m.network.describe(),
         c.backprop,
         c.lr,
         c.train_samples,
         c.epochs,
         c.seed,
+        c.general_parts()
+            .iter()
+            .map(|p| format!(", {p}"))
+            .collect::<String>(),
         match m.stage {
             model::Stage::Initial => ", untrained",
             model::Stage::Trained => "",
@@ -111,7 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.model.display()
         );
     }
-    let eval = mlp_engine::evaluate(&m.network, m.case(), set);
+    let eval = m.evaluate(set);
     let figures = eval.per_class();
     let confused = eval.most_confused(5);
 

@@ -99,8 +99,8 @@ mod tests {
         assert!(e.downcast_ref::<UsageError>().is_some());
         assert_eq!(e.to_string(), "invalid --train-samples: must be at least 1");
         let e = from_engine(EngineError::InitShape {
-            weights: [64, 16, 10],
-            needed: [64, 32, 10],
+            weights: "64-16-10".into(),
+            needed: "64-32-10".into(),
         });
         assert!(e.downcast_ref::<UsageError>().is_some());
         assert!(e.to_string().starts_with("invalid --init-from:"), "{e}");

@@ -1,6 +1,7 @@
 //! The `mlp` command: train, sweep, report and bench MLPs on MNIST-format data.
 
 mod bench;
+mod config_flags;
 mod eval;
 mod exit;
 mod predict;

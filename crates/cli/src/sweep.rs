@@ -1,12 +1,13 @@
 //! `mlp sweep`: a grid, sweep file or preset, run in parallel, with results as they finish.
 
+use crate::config_flags::GeneralAxisFlags;
 use crate::exit::{from_engine, UsageError};
 use crate::progress::{visible, SweepProgress};
 use crate::shared::{deferred_steps, load_data};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use mlp_engine::sweep::{self, Grid, Preset, Shard, SweepFile, SweepOptions};
-use mlp_engine::{Backprop, Case, TrainConfig};
+use mlp_engine::{Backprop, Case, Layers, TrainConfig};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -29,9 +30,9 @@ pub struct Args {
     /// Cases, comma-separated.
     #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]
     case: Vec<Case>,
-    /// Hidden sizes, comma-separated.
-    #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]
-    hidden: Vec<usize>,
+    /// Hidden widths, comma-separated: 800,500-300 sweeps one layer and two.
+    #[arg(long, value_delimiter = ',', value_name = "WIDTHS", conflicts_with_all = ["preset", "config"])]
+    hidden: Vec<Layers>,
     /// Learning rates, comma-separated.
     #[arg(long, value_delimiter = ',', allow_negative_numbers = true, conflicts_with_all = ["preset", "config"])]
     lr: Vec<f64>,
@@ -56,6 +57,8 @@ pub struct Args {
     /// Evaluate the test set every E epochs (learning curves of test error).
     #[arg(long, value_name = "E", conflicts_with = "config")]
     eval_every: Option<usize>,
+    #[command(flatten)]
+    general: GeneralAxisFlags,
     /// Configurations trained at once (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -87,6 +90,11 @@ impl Args {
                 cs.iter_mut().for_each(|c| c.eval_every = e);
             }
             cs
+        } else if self.general.any() && (self.preset.is_some() || self.config.is_some()) {
+            return Err(UsageError(
+                "the flags of fields beyond the study's (--batch, --optimizer, ...) make a grid; give them without --preset or --config".into(),
+            )
+            .into());
         } else if let Some(path) = &self.config {
             SweepFile::load(path).map_err(from_engine)?.expand()
         } else {
@@ -102,6 +110,7 @@ impl Args {
                 seed: or_list(&self.seed, d.seed),
                 shuffle: self.shuffle,
                 eval_every: self.eval_every.unwrap_or(0),
+                general: self.general.axes(),
             };
             grid.expand()
         };

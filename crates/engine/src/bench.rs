@@ -55,7 +55,7 @@ pub struct StepBench {
 /// weights away from their initial zero-ish state. What step benchmarks time.
 pub fn warmed_trainer(case: Case, hidden: usize, data: &Dataset, options: StepOptions) -> Trainer {
     let config = TrainConfig {
-        hidden,
+        hidden: hidden.into(),
         train_samples: data.len().min(10_000),
         ..TrainConfig::new(case)
     };

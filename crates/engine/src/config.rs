@@ -1,5 +1,7 @@
 //! What one training run is: the study's cases, backprop modes and knobs.
 
+use crate::arch::{Activation, Init, Layers, Loss};
+use crate::optim::{Optimizer, ScheduleKind};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -112,19 +114,24 @@ impl FromStr for Backprop {
 }
 
 /// Everything that defines one training run; equal configs give bit-identical results.
+///
+/// The first fields are the study's; the rest default to the study's family
+/// (one layer, no biases, MSE, online plain SGD at a constant rate) and are
+/// left out of the serialised form at their defaults, so a study record reads
+/// and keys exactly as before they existed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
-    /// Activations and target encoding.
+    /// The study's case: the default hidden activation, and with MSE the output activation and targets.
     pub case: Case,
-    /// Hidden units N.
-    pub hidden: usize,
-    /// Learning rate eta.
+    /// Hidden widths, input side first (the study's N when one layer).
+    pub hidden: Layers,
+    /// Learning rate eta (the schedule's base rate).
     pub lr: f64,
     /// Passes over the training samples.
     pub epochs: usize,
     /// How many of the first training images each epoch uses (the study's "batch_size").
     pub train_samples: usize,
-    /// L2 decay coefficient lambda (0 for none).
+    /// L2 coefficient lambda, added to the weights' gradient (0 for none).
     pub l2: f64,
     /// Exact or as-published derivatives.
     pub backprop: Backprop,
@@ -134,14 +141,97 @@ pub struct TrainConfig {
     pub shuffle: bool,
     /// Evaluate the test set every this many epochs (0 for only at the end).
     pub eval_every: usize,
+    /// The hidden layers' activation (default: the case's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<Activation>,
+    /// What training minimises.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub loss: Loss,
+    /// Whether every layer has biases.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub bias: bool,
+    /// Samples per gradient step (1: online).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub batch: usize,
+    /// The optimiser.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub optimizer: Optimizer,
+    /// Momentum mu of `momentum` and `nesterov`.
+    #[serde(
+        default = "default_momentum",
+        skip_serializing_if = "is_default_momentum"
+    )]
+    pub momentum: f64,
+    /// Adam's first-moment decay.
+    #[serde(default = "default_beta1", skip_serializing_if = "is_default_beta1")]
+    pub beta1: f64,
+    /// Adam's second-moment decay.
+    #[serde(default = "default_beta2", skip_serializing_if = "is_default_beta2")]
+    pub beta2: f64,
+    /// Adam's epsilon.
+    #[serde(default = "default_eps", skip_serializing_if = "is_default_eps")]
+    pub eps: f64,
+    /// Decoupled weight decay (after the optimiser's scaling, as AdamW's).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub weight_decay: f64,
+    /// The learning-rate schedule's shape.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub schedule: ScheduleKind,
+    /// Factor of the `step` and `exponential` schedules.
+    #[serde(
+        default = "default_lr_decay",
+        skip_serializing_if = "is_default_lr_decay"
+    )]
+    pub lr_decay: f64,
+    /// Epochs between the `step` schedule's drops.
+    #[serde(
+        default = "default_step_epochs",
+        skip_serializing_if = "is_default_step_epochs"
+    )]
+    pub step_epochs: usize,
+    /// Epochs of linear learning-rate warm-up.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub warmup_epochs: usize,
+    /// How the weights start.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub init: Init,
+    /// Hold out the last this many training images as a validation split (0: none).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub validation: usize,
 }
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+fn one() -> usize {
+    1
+}
+fn is_one(v: &usize) -> bool {
+    *v == 1
+}
+macro_rules! default_value {
+    ($get:ident, $is:ident, $t:ty, $v:expr) => {
+        fn $get() -> $t {
+            $v
+        }
+        fn $is(v: &$t) -> bool {
+            *v == $v
+        }
+    };
+}
+default_value!(default_momentum, is_default_momentum, f64, 0.9);
+default_value!(default_beta1, is_default_beta1, f64, 0.9);
+default_value!(default_beta2, is_default_beta2, f64, 0.999);
+default_value!(default_eps, is_default_eps, f64, 1e-8);
+default_value!(default_lr_decay, is_default_lr_decay, f64, 0.1);
+default_value!(default_step_epochs, is_default_step_epochs, usize, 10);
 
 impl TrainConfig {
     /// The study's defaults for `case`: N = 300, eta = 0.01, 50 epochs, 60,000 samples, exact.
     pub fn new(case: Case) -> Self {
         TrainConfig {
             case,
-            hidden: 300,
+            hidden: Layers::one(300),
             lr: 0.01,
             epochs: 50,
             train_samples: 60_000,
@@ -150,14 +240,58 @@ impl TrainConfig {
             seed: 1,
             shuffle: false,
             eval_every: 0,
+            activation: None,
+            loss: Loss::Mse,
+            bias: false,
+            batch: 1,
+            optimizer: Optimizer::Sgd,
+            momentum: default_momentum(),
+            beta1: default_beta1(),
+            beta2: default_beta2(),
+            eps: default_eps(),
+            weight_decay: 0.0,
+            schedule: ScheduleKind::Constant,
+            lr_decay: default_lr_decay(),
+            step_epochs: default_step_epochs(),
+            warmup_epochs: 0,
+            init: Init::default(),
+            validation: 0,
         }
+    }
+
+    /// The hidden layers' activation: the field, else the case's.
+    pub fn hidden_activation(&self) -> Activation {
+        self.activation.unwrap_or(match self.case {
+            Case::Tanh => Activation::Tanh,
+            Case::ReluSigmoid => Activation::Relu,
+        })
+    }
+
+    /// True when this is the study's family (one layer, no biases, MSE, online
+    /// plain SGD at a constant rate, the study's activations and
+    /// initialisation), which the online engine trains; anything else is
+    /// trained by the minibatch engine.
+    pub fn is_online_study(&self) -> bool {
+        self.hidden.depth() == 1
+            && !self.bias
+            && self.loss == Loss::Mse
+            && self.batch == 1
+            && self.optimizer == Optimizer::Sgd
+            && self.weight_decay == 0.0
+            && self.schedule == ScheduleKind::Constant
+            && self.warmup_epochs == 0
+            && self.init == Init::default()
+            && self
+                .activation
+                .is_none_or(|a| a == TrainConfig::new(self.case).hidden_activation())
     }
 
     /// Checks every field against the ranges the engine accepts.
     pub fn validate(&self, available_samples: usize) -> Result<(), crate::EngineError> {
         use crate::EngineError as E;
-        if self.hidden == 0 {
-            return Err(E::config("hidden", "must be at least 1"));
+        // Layers cannot hold a zero width; a deserialised one went through the same check.
+        if self.hidden.widths().contains(&0) {
+            return Err(E::config("hidden", "every width must be at least 1"));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(E::config(
@@ -171,13 +305,30 @@ impl TrainConfig {
         if self.train_samples == 0 {
             return Err(E::config("train_samples", "must be at least 1"));
         }
-        if self.train_samples > available_samples {
+        let usable = available_samples.saturating_sub(self.validation);
+        if self.validation > 0 && self.validation >= available_samples {
+            return Err(E::config(
+                "validation",
+                format!(
+                    "{} leaves none of the {available_samples} training images to train on",
+                    self.validation
+                ),
+            ));
+        }
+        if self.train_samples > usable {
             return Err(E::config(
                 "train_samples",
-                format!(
-                    "{} is more than the {available_samples} training images available",
-                    self.train_samples
-                ),
+                if self.validation > 0 {
+                    format!(
+                        "{} is more than the {usable} training images left after holding out {} for validation",
+                        self.train_samples, self.validation
+                    )
+                } else {
+                    format!(
+                        "{} is more than the {available_samples} training images available",
+                        self.train_samples
+                    )
+                },
             ));
         }
         if !(self.l2.is_finite() && self.l2 >= 0.0) || self.l2 * self.lr >= 1.0 {
@@ -187,6 +338,69 @@ impl TrainConfig {
                     "must be a finite number >= 0 with lr*l2 < 1, got {}",
                     self.l2
                 ),
+            ));
+        }
+        self.validate_general()
+    }
+
+    fn validate_general(&self) -> Result<(), crate::EngineError> {
+        use crate::EngineError as E;
+        if self.batch == 0 {
+            return Err(E::config("batch", "must be at least 1"));
+        }
+        if self.batch > self.train_samples {
+            return Err(E::config(
+                "batch",
+                format!(
+                    "{} is more than the {} training samples",
+                    self.batch, self.train_samples
+                ),
+            ));
+        }
+        let unit = |field: &'static str, v: f64| -> Result<(), crate::EngineError> {
+            if (0.0..1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(E::config(field, format!("must be in [0, 1), got {v}")))
+            }
+        };
+        unit("momentum", self.momentum)?;
+        unit("beta1", self.beta1)?;
+        unit("beta2", self.beta2)?;
+        if !(self.eps.is_finite() && self.eps > 0.0) {
+            return Err(E::config(
+                "eps",
+                format!("must be a positive finite number, got {}", self.eps),
+            ));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(E::config(
+                "weight_decay",
+                format!("must be a finite number >= 0, got {}", self.weight_decay),
+            ));
+        }
+        if !(self.lr_decay.is_finite() && self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return Err(E::config(
+                "lr_decay",
+                format!("must be in (0, 1], got {}", self.lr_decay),
+            ));
+        }
+        if self.step_epochs == 0 {
+            return Err(E::config("step_epochs", "must be at least 1"));
+        }
+        if self.warmup_epochs >= self.epochs && self.warmup_epochs > 0 {
+            return Err(E::config(
+                "warmup_epochs",
+                format!(
+                    "{} leaves none of the {} epochs after warm-up",
+                    self.warmup_epochs, self.epochs
+                ),
+            ));
+        }
+        if self.backprop == Backprop::AsPublished && !self.is_online_study() {
+            return Err(E::config(
+                "backprop",
+                "as-published derivatives exist only for the study's family (one layer, no biases, MSE, online SGD)",
             ));
         }
         Ok(())
@@ -207,8 +421,64 @@ impl TrainConfig {
         if self.shuffle {
             s.push_str(" shuffle");
         }
+        for part in self.general_parts() {
+            s.push(' ');
+            s.push_str(&part);
+        }
         s.push_str(&format!(" seed={}", self.seed));
         s
+    }
+
+    /// `name=value` for every field beyond the study's that is not at its default, in a fixed order.
+    pub fn general_parts(&self) -> Vec<String> {
+        let d = TrainConfig::new(self.case);
+        let mut out = Vec::new();
+        let mut put = |differs: bool, text: String| {
+            if differs {
+                out.push(text);
+            }
+        };
+        put(
+            self.activation.is_some(),
+            format!("act={}", self.hidden_activation()),
+        );
+        put(self.loss != d.loss, format!("loss={}", self.loss));
+        put(self.bias, "bias".to_string());
+        put(self.batch != d.batch, format!("B={}", self.batch));
+        put(
+            self.optimizer != d.optimizer,
+            format!("opt={}", self.optimizer),
+        );
+        put(self.momentum != d.momentum, format!("mu={}", self.momentum));
+        put(self.beta1 != d.beta1, format!("beta1={}", self.beta1));
+        put(self.beta2 != d.beta2, format!("beta2={}", self.beta2));
+        put(self.eps != d.eps, format!("eps={}", self.eps));
+        put(
+            self.weight_decay != d.weight_decay,
+            format!("wd={}", self.weight_decay),
+        );
+        put(
+            self.schedule != d.schedule,
+            format!("sched={}", self.schedule),
+        );
+        put(
+            self.lr_decay != d.lr_decay,
+            format!("decay={}", self.lr_decay),
+        );
+        put(
+            self.step_epochs != d.step_epochs,
+            format!("step_epochs={}", self.step_epochs),
+        );
+        put(
+            self.warmup_epochs != d.warmup_epochs,
+            format!("warmup={}", self.warmup_epochs),
+        );
+        put(self.init != d.init, format!("init={}", self.init));
+        put(
+            self.validation != d.validation,
+            format!("val={}", self.validation),
+        );
+        out
     }
 
     /// Sample steps this configuration runs (epochs x samples).

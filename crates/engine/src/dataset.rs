@@ -91,6 +91,22 @@ impl Dataset {
         self.labels.push(label);
     }
 
+    /// A copy of samples `start..len()` (the validation split held out at the end).
+    ///
+    /// # Panics
+    /// If `start > len()`.
+    pub fn tail(&self, start: usize) -> Dataset {
+        assert!(start <= self.len(), "Dataset::tail: start past the end");
+        let nnz: usize = (start..self.len()).map(|i| self.sample(i).0.len()).sum();
+        let mut ds = Dataset::with_capacity(self.inputs(), self.classes, self.len() - start, nnz);
+        for i in start..self.len() {
+            let (idx, vals) = self.sample(i);
+            ds.samples.push(idx, vals);
+            ds.labels.push(self.labels[i]);
+        }
+        ds
+    }
+
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.labels.len()

@@ -23,15 +23,12 @@ pub enum EngineError {
         problem: String,
     },
     /// Weights given to start a run from have another shape than the run.
-    #[error(
-        "the weights are {}-{}-{}, the run needs {}-{}-{}",
-        weights[0], weights[1], weights[2], needed[0], needed[1], needed[2]
-    )]
+    #[error("the weights are {weights}, the run needs {needed}")]
     InitShape {
-        /// Inputs, hidden units and outputs of the weights.
-        weights: [usize; 3],
-        /// Inputs, hidden units and outputs the run needs.
-        needed: [usize; 3],
+        /// The weights' shape, e.g. `784-300-10`.
+        weights: String,
+        /// The shape the run needs.
+        needed: String,
     },
     /// A results file already holds results and resuming it was not asked for.
     #[error("{} already holds results", path.display())]

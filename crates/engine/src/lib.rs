@@ -1,7 +1,10 @@
 //! Networks, online training, metrics and sweeps of MLPs on MNIST-format data.
 //!
-//! Today the engine trains the study's family: 784-N-10 networks without
-//! biases by online gradient descent. [`Network`] holds the weights,
+//! The study's family (784-N-10 networks without biases, online gradient
+//! descent on MSE) runs on the online engine of the study's hot loop; any
+//! other configuration (depth, biases, cross-entropy, minibatches, momentum
+//! and Adam, schedules) on the [`minibatch`] engine, with [`optim`]'s
+//! composable optimisers. [`Network`] holds the weights,
 //! [`Dataset`] a read-only sparse copy of a data split that every
 //! configuration of a sweep shares, and [`train`] runs one [`TrainConfig`] to
 //! a [`TrainReport`]; [`sweep`] runs many, [`model`] saves and loads them.
@@ -10,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod activation;
+mod arch;
 pub mod bench;
 mod config;
 mod dataset;
@@ -18,25 +22,30 @@ mod error;
 mod eval;
 pub mod files;
 mod gram;
+pub mod minibatch;
 pub mod model;
 mod network;
 mod observer;
+pub mod optim;
 mod padded;
 pub mod preprocess;
+pub mod recipe;
 mod report;
 mod step;
 pub mod sweep;
 mod train;
 
+pub use arch::{Activation, Init, Layers, Loss};
 pub use config::{Backprop, Case, TrainConfig};
 pub use dataset::{Dataset, LoadedData};
 pub use error::EngineError;
 pub use eval::{argmax, evaluate, ClassFigures, Confusion, Evaluation};
 pub use network::Network;
 pub use observer::{NoObserver, Observer};
+pub use optim::{Optimizer, ScheduleKind};
 pub use report::{EpochRecord, Metrics, TrainReport};
 pub use step::{InputPath, StepOptions, W1Update, DEFERRED_SAMPLES, MAX_DEFERRED_SAMPLES};
-pub use train::{train, train_with, Trainer};
+pub use train::{initial_network, sizes_of, train, train_run, train_with, RunOptions, Trainer};
 
 /// The version of this engine, recorded in every result.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

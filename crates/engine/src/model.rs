@@ -1,12 +1,16 @@
 //! Model files: a network's weights and how they were made, in safetensors format.
 //!
-//! A model file holds two F32 tensors, `w1` with shape `[inputs, hidden]`
-//! (input-major, as [`Network::w1`] holds it) and `w2` with shape
-//! `[outputs, hidden]` (output-major, as [`Network::w2`]), and a string map of
-//! metadata (see [`keys`]) that says what the weights are and how to use them.
+//! A model file holds one F32 tensor per layer, `w1` with shape `[inputs,
+//! hidden1]` (input-major, as [`Network::w1`] holds it) and `w2`, `w3`, ...
+//! with shape `[outputs, inputs]` of their layer (output-major), then, for a
+//! network with biases, `b1`, `b2`, ... of shape `[width]`, and a string map
+//! of metadata (see [`keys`]) that says what the weights are and how to use
+//! them. The study's networks (one hidden layer, no biases) are the two
+//! tensors `w1` and `w2`, as in files written before deeper networks existed.
 //! docs/model-format.md documents the format for readers in other languages.
 
 use crate::eval::{forward_rows, ScaledWeights};
+use crate::minibatch::{NetSpec, Output};
 use crate::{Backprop, Case, EngineError, Metrics, Network, TrainConfig};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
@@ -30,17 +34,21 @@ pub mod keys {
     pub const STAGE: &str = "stage";
     /// The network case: `tanh` or `relu-sigmoid`.
     pub const CASE: &str = "case";
-    /// The hidden layer's activation: `tanh` or `relu`.
+    /// The hidden layers' activation: `tanh`, `relu` or `sigmoid`.
     pub const HIDDEN_ACTIVATION: &str = "hidden_activation";
-    /// The output layer's activation: `tanh` or `sigmoid`.
+    /// The output layer's activation: `tanh`, `sigmoid` or `softmax`.
     pub const OUTPUT_ACTIVATION: &str = "output_activation";
+    /// The loss: `mse` or `cross-entropy` (absent in earlier files: `mse`).
+    pub const LOSS: &str = "loss";
+    /// `true` when the layers have biases `b1`, `b2`, ... (absent in earlier files: `false`).
+    pub const BIAS: &str = "bias";
     /// Input size, `rows * cols`.
     pub const INPUTS: &str = "inputs";
     /// Image height in pixels.
     pub const ROWS: &str = "rows";
     /// Image width in pixels.
     pub const COLS: &str = "cols";
-    /// Hidden units N.
+    /// Hidden widths, input side first: `300`, or `500-300` for two layers.
     pub const HIDDEN: &str = "hidden";
     /// Output units (classes).
     pub const CLASSES: &str = "classes";
@@ -110,9 +118,32 @@ impl Model {
         self.config.backprop
     }
 
-    /// The output scores of one input of `inputs` values in [0, 1].
+    /// What the network computes besides its weights.
+    pub fn spec(&self) -> NetSpec {
+        NetSpec::of(&self.config)
+    }
+
+    /// True when the study's forward pass applies (its kernels, its figures bit for bit).
+    pub fn is_study(&self) -> bool {
+        self.config.is_online_study() && self.network.is_study_shape()
+    }
+
+    /// The output scores of one input of `inputs` values in [0, 1] (probabilities under softmax).
     pub fn scores(&self, x: &[f32]) -> Vec<f32> {
-        forward(&self.network, self.config.case, x)
+        if self.is_study() {
+            forward(&self.network, self.config.case, x)
+        } else {
+            crate::minibatch::scores(&self.network, &self.spec(), x)
+        }
+    }
+
+    /// Loss, errors and confusion matrix on every sample of `data`.
+    pub fn evaluate(&self, data: &crate::Dataset) -> crate::Evaluation {
+        if self.is_study() {
+            crate::evaluate(&self.network, self.config.case, data)
+        } else {
+            crate::minibatch::evaluate_network(&self.network, &self.spec(), data)
+        }
     }
 }
 
@@ -140,14 +171,17 @@ fn le_bytes(v: &[f32]) -> Vec<u8> {
 /// The file's bytes: the safetensors header with metadata, then `w1` and `w2`.
 pub fn to_bytes(model: &Model) -> Result<Vec<u8>, String> {
     let net = &model.network;
-    let (d, n, c) = (net.inputs(), net.hidden(), net.outputs());
+    let (d, c) = (net.inputs(), net.outputs());
+    let spec = model.spec();
     let json = |v: Result<String, serde_json::Error>| v.map_err(|e| e.to_string());
     let sha: BTreeMap<&str, &str> = model
         .data_sha256
         .iter()
         .map(|(f, h)| (f.as_str(), h.as_str()))
         .collect();
-    let (ha, oa) = model.case().activations();
+    let (ha, oa) = (spec.activation.name(), output_name(spec.output));
+    let hidden = crate::Layers::new(net.sizes()[1..net.layers()].to_vec())
+        .ok_or("a model needs at least one hidden layer")?;
     let mut meta: HashMap<String, String> = [
         (keys::FORMAT, FORMAT_NAME.to_string()),
         (keys::FORMAT_VERSION, FORMAT_VERSION.to_string()),
@@ -159,7 +193,7 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, String> {
         (keys::INPUTS, d.to_string()),
         (keys::ROWS, model.rows.to_string()),
         (keys::COLS, model.cols.to_string()),
-        (keys::HIDDEN, n.to_string()),
+        (keys::HIDDEN, hidden.to_string()),
         (keys::CLASSES, c.to_string()),
         (keys::BACKPROP, model.backprop().name().to_string()),
         (keys::CONFIG, json(serde_json::to_string(&model.config))?),
@@ -172,10 +206,67 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, String> {
     if let Some(b) = model.block_samples {
         meta.insert(keys::BLOCK_SAMPLES.to_string(), b.to_string());
     }
-    let (b1, b2) = (le_bytes(net.w1()), le_bytes(net.w2()));
-    let t1 = TensorView::new(Dtype::F32, vec![d, n], &b1).map_err(|e| e.to_string())?;
-    let t2 = TensorView::new(Dtype::F32, vec![c, n], &b2).map_err(|e| e.to_string())?;
-    safetensors::serialize([("w1", t1), ("w2", t2)], Some(meta)).map_err(|e| e.to_string())
+    // Written only away from the study's defaults, so a study model's file is as before.
+    if model.config.loss != crate::Loss::Mse {
+        meta.insert(keys::LOSS.to_string(), model.config.loss.name().to_string());
+    }
+    if net.has_bias() {
+        meta.insert(keys::BIAS.to_string(), "true".to_string());
+    }
+    let mut tensors = Vec::new();
+    for (name, shape, data) in tensor_layout(net.sizes(), net.has_bias()) {
+        let values = match data {
+            Part::Weight(l) => net.weight(l),
+            Part::Bias(l) => net
+                .bias(l)
+                .expect("the layout lists biases only when present"),
+        };
+        tensors.push((name, shape, le_bytes(values)));
+    }
+    let views: Result<Vec<(String, TensorView<'_>)>, String> = tensors
+        .iter()
+        .map(|(name, shape, bytes)| {
+            TensorView::new(Dtype::F32, shape.clone(), bytes)
+                .map(|v| (name.clone(), v))
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    safetensors::serialize(views?, Some(meta)).map_err(|e| e.to_string())
+}
+
+/// Which of the network's vectors a tensor holds.
+#[derive(Clone, Copy)]
+enum Part {
+    Weight(usize),
+    Bias(usize),
+}
+
+/// Every tensor of a network of `sizes`: its name, its shape and what it holds.
+fn tensor_layout(sizes: &[usize], bias: bool) -> Vec<(String, Vec<usize>, Part)> {
+    let layers = sizes.len() - 1;
+    let mut out: Vec<(String, Vec<usize>, Part)> = (0..layers)
+        .map(|l| {
+            let shape = if l == 0 {
+                vec![sizes[0], sizes[1]]
+            } else {
+                vec![sizes[l + 1], sizes[l]]
+            };
+            (format!("w{}", l + 1), shape, Part::Weight(l))
+        })
+        .collect();
+    if bias {
+        out.extend((0..layers).map(|l| (format!("b{}", l + 1), vec![sizes[l + 1]], Part::Bias(l))));
+    }
+    out
+}
+
+/// The metadata name of an output activation.
+fn output_name(o: Output) -> &'static str {
+    match o {
+        Output::Tanh => "tanh",
+        Output::Sigmoid => "sigmoid",
+        Output::Softmax => "softmax",
+    }
 }
 
 /// Writes `model` to `path` through a temporary file in the same folder, renamed into place.
@@ -239,13 +330,16 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
         number(keys::ROWS)?,
         number(keys::COLS)?,
     );
-    let (hidden, classes) = (number(keys::HIDDEN)?, number(keys::CLASSES)?);
+    let hidden: crate::Layers = get(keys::HIDDEN)?
+        .parse()
+        .map_err(|e| format!("metadata 'hidden': {e}"))?;
+    let classes = number(keys::CLASSES)?;
     if rows.checked_mul(cols) != Some(inputs) {
         return Err(format!(
             "metadata does not match: inputs {inputs} is not rows {rows} x cols {cols}"
         ));
     }
-    if inputs == 0 || hidden == 0 || classes == 0 || classes > 256 {
+    if inputs == 0 || classes == 0 || classes > 256 {
         return Err(format!(
             "metadata shape {inputs}-{hidden}-{classes} is not a usable network"
         ));
@@ -256,17 +350,37 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
     let backprop: Backprop = get(keys::BACKPROP)?
         .parse()
         .map_err(|e| format!("metadata 'backprop': {e}"))?;
-    let (ha, oa) = case.activations();
-    for (key, want) in [(keys::HIDDEN_ACTIVATION, ha), (keys::OUTPUT_ACTIVATION, oa)] {
-        let got = get(key)?;
+    let config: TrainConfig = serde_json::from_str(get(keys::CONFIG)?)
+        .map_err(|e| format!("metadata 'config' is not a training configuration ({e})"))?;
+    let spec = NetSpec::of(&config);
+    let loss = meta.get(keys::LOSS).map_or("mse", String::as_str);
+    for (key, want) in [
+        (keys::HIDDEN_ACTIVATION, spec.activation.name()),
+        (keys::OUTPUT_ACTIVATION, output_name(spec.output)),
+        (keys::LOSS, config.loss.name()),
+    ] {
+        let got = if key == keys::LOSS { loss } else { get(key)? };
         if got != want {
             return Err(format!(
-                "metadata does not match: '{key}' is '{got}' but case {case} uses '{want}'"
+                "metadata does not match: '{key}' is '{got}' but the configuration uses '{want}'"
             ));
         }
     }
-    let config: TrainConfig = serde_json::from_str(get(keys::CONFIG)?)
-        .map_err(|e| format!("metadata 'config' is not a training configuration ({e})"))?;
+    let bias = match meta.get(keys::BIAS).map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(format!(
+                "metadata 'bias' is '{other}', expected true or false"
+            ))
+        }
+    };
+    if bias != config.bias {
+        return Err(format!(
+            "metadata does not match: 'bias' is {bias} but the configuration says {}",
+            config.bias
+        ));
+    }
     if config.case != case || config.hidden != hidden || config.backprop != backprop {
         return Err(format!(
             "metadata does not match: config says {} N={} {}, the file says {case} N={hidden} {backprop}",
@@ -293,13 +407,20 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
         None => None,
         Some(_) => Some(number(keys::BLOCK_SAMPLES)?),
     };
+    let sizes = hidden.sizes(inputs, classes);
+    let layout = tensor_layout(&sizes, bias);
     let names = tensors.names();
-    if let Some(extra) = names.iter().find(|n| **n != "w1" && **n != "w2") {
+    if let Some(extra) = names
+        .iter()
+        .find(|n| !layout.iter().any(|(name, _, _)| name == **n))
+    {
+        let expected: Vec<&str> = layout.iter().map(|(n, _, _)| n.as_str()).collect();
         return Err(format!(
-            "unexpected tensor '{extra}' (a model holds only w1 and w2)"
+            "unexpected tensor '{extra}' (this model holds {})",
+            expected.join(", ")
         ));
     }
-    let read = |name: &str, shape: [usize; 2]| -> Result<Vec<f32>, String> {
+    let read = |name: &str, shape: &[usize]| -> Result<Vec<f32>, String> {
         let t = tensors
             .tensor(name)
             .map_err(|_| format!("tensor '{name}' is missing"))?;
@@ -321,9 +442,15 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect())
     };
-    let w1 = read("w1", [inputs, hidden])?;
-    let w2 = read("w2", [classes, hidden])?;
-    let network = Network::from_weights(inputs, hidden, classes, w1, w2)
+    let (mut weights, mut biases) = (Vec::new(), Vec::new());
+    for (name, shape, part) in &layout {
+        let values = read(name, shape)?;
+        match part {
+            Part::Weight(_) => weights.push(values),
+            Part::Bias(_) => biases.push(values),
+        }
+    }
+    let network = Network::from_layers(sizes, weights, biases)
         .ok_or("tensor sizes do not match the metadata")?;
     Ok(Model {
         network,
@@ -343,9 +470,66 @@ mod tests {
     use super::*;
     use crate::Dataset;
 
+    #[test]
+    fn deep_models_with_biases_round_trip_and_evaluate_as_trained() {
+        let mut config = crate::recipe::recipe("hinton-softmax").unwrap().config();
+        config.hidden = "6-4".parse().unwrap();
+        let mut network = Network::init_layers(&[12, 6, 4, 3], crate::Init::He, true, 2);
+        network.layer_mut(1).1[2] = 0.25;
+        let m = Model {
+            network,
+            stage: Stage::Trained,
+            config,
+            rows: 3,
+            cols: 4,
+            data_sha256: vec![],
+            metrics: None,
+            block_samples: None,
+            tool_version: crate::VERSION.into(),
+        };
+        let m = Model {
+            metrics: Some(crate::Metrics {
+                train_mse: 0.0,
+                test_mse: 0.0,
+                misclassified: 0,
+                test_error_pct: 0.0,
+                accuracy: 1.0,
+                test_samples: 0,
+                final_train_loss: 0.0,
+                train_seconds: 0.0,
+                eval_seconds: 0.0,
+                steps: 0,
+                steps_per_second: 0.0,
+                validation_error_pct: Some(1.0),
+                validation_loss: None,
+            }),
+            ..m
+        };
+        let bytes = to_bytes(&m).unwrap();
+        let back = from_bytes(&bytes).unwrap();
+        assert_eq!(back, m);
+        let names = SafeTensors::deserialize(&bytes).unwrap().names().len();
+        assert_eq!(names, 6, "w1..w3 and b1..b3");
+        // Scores are softmax probabilities, and evaluation predicts their argmax.
+        let x: Vec<f32> = (0..12).map(|i| (i % 5) as f32 / 4.0).collect();
+        let s = back.scores(&x);
+        assert!((s.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        let data = Dataset::from_dense(12, 3, &x, &[0]).unwrap();
+        assert_eq!(
+            back.evaluate(&data).predictions[0] as usize,
+            crate::argmax(&s)
+        );
+        // A file whose bias flag contradicts its config is refused.
+        let mut wrong = m.clone();
+        wrong.config.bias = false;
+        assert!(from_bytes(&to_bytes(&wrong).unwrap())
+            .unwrap_err()
+            .contains("bias"));
+    }
+
     fn model() -> Model {
         let mut config = TrainConfig::new(Case::Tanh);
-        config.hidden = 5;
+        config.hidden = 5.into();
         Model {
             network: Network::init(12, 5, 3, 7),
             stage: Stage::Initial,

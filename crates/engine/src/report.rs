@@ -17,9 +17,15 @@ pub struct EpochRecord {
     /// Test error in percent after this epoch, when evaluated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_error_pct: Option<f64>,
-    /// Test MSE after this epoch, when evaluated.
+    /// Test loss (MSE or cross-entropy, per sample) after this epoch, when evaluated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_mse: Option<f64>,
+    /// Validation error in percent after this epoch, when evaluated with a validation split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_error_pct: Option<f64>,
+    /// Validation loss after this epoch, when evaluated with a validation split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_loss: Option<f64>,
 }
 
 /// The study's metrics and ours for a finished run.
@@ -47,6 +53,12 @@ pub struct Metrics {
     pub steps: u64,
     /// Sample steps per second of training time.
     pub steps_per_second: f64,
+    /// Validation error in percent after training, with a validation split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_error_pct: Option<f64>,
+    /// Validation loss after training, with a validation split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_loss: Option<f64>,
 }
 
 /// Everything one run produced.

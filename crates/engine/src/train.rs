@@ -1,6 +1,7 @@
 //! Running one configuration: epochs of online SGD, then the test metrics.
 
 use crate::eval::{evaluate_scaled, ScaledWeights};
+use crate::minibatch::{evaluate_network, FirstLayer, MinibatchTrainer, NetSpec};
 use crate::step::StepState;
 use crate::{
     Dataset, EngineError, EpochRecord, Evaluation, Metrics, Network, NoObserver, Observer,
@@ -40,6 +41,52 @@ pub fn train_with(
     options: StepOptions,
     observer: &mut dyn Observer,
 ) -> Result<(TrainReport, Network), EngineError> {
+    train_run(
+        config,
+        train,
+        test,
+        init,
+        options,
+        RunOptions::default(),
+        observer,
+    )
+}
+
+/// How a run may use the machine; none of it changes results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunOptions {
+    /// Split each minibatch step over rayon's threads (results stay bit-identical).
+    pub parallel: bool,
+    /// How the minibatch engine's first layer multiplies by the inputs.
+    pub first_layer: FirstLayer,
+}
+
+/// The shape `config` trains on data of `inputs` and `classes`: every layer's width.
+pub fn sizes_of(config: &TrainConfig, inputs: usize, classes: usize) -> Vec<usize> {
+    config.hidden.sizes(inputs, classes)
+}
+
+/// The seeded initial network of `config` for data of `inputs` and `classes`.
+pub fn initial_network(config: &TrainConfig, inputs: usize, classes: usize) -> Network {
+    Network::init_layers(
+        &sizes_of(config, inputs, classes),
+        config.init,
+        config.bias,
+        config.seed,
+    )
+}
+
+/// [`train_with`] with run options: the study's family on the online engine,
+/// anything else on the minibatch engine.
+pub fn train_run(
+    config: &TrainConfig,
+    train: &Dataset,
+    test: &Dataset,
+    init: Option<Network>,
+    options: StepOptions,
+    run: RunOptions,
+    observer: &mut dyn Observer,
+) -> Result<(TrainReport, Network), EngineError> {
     config.validate(train.len())?;
     if test.inputs() != train.inputs() || test.classes() != train.classes() {
         return Err(EngineError::Dataset(format!(
@@ -50,25 +97,142 @@ pub fn train_with(
             test.classes()
         )));
     }
-    let (inputs, hidden, classes) = (train.inputs(), config.hidden, train.classes());
+    let (inputs, classes) = (train.inputs(), train.classes());
     let net = match init {
         Some(net) => {
-            net.check_shape(inputs, hidden, classes)?;
+            net.check_sizes(&sizes_of(config, inputs, classes), config.bias)?;
             net
         }
-        None => Network::init(inputs, hidden, classes, config.seed),
+        None => initial_network(config, inputs, classes),
     };
-    let mut trainer = Trainer::new(config, net, options);
-    let history = trainer.run(train, test, observer)?;
-    let train_seconds = trainer.train_seconds;
-    let net = trainer.finish();
+    let validation = (config.validation > 0).then(|| train.tail(train.len() - config.validation));
+    let validation = validation.as_ref();
+    let (history, train_seconds, net, block_samples) = if config.is_online_study() {
+        let mut trainer = Trainer::new(config, net, options);
+        let history = trainer.run_validated(train, test, validation, observer)?;
+        let seconds = trainer.train_seconds;
+        (history, seconds, trainer.finish(), options.block_samples())
+    } else {
+        let mut trainer = MinibatchRun::new(config, net, run);
+        let history = trainer.run(train, test, validation, observer)?;
+        (history, trainer.train_seconds, trainer.inner.net, None)
+    };
 
     let t = Instant::now();
-    let eval = crate::evaluate(&net, config.case, test);
+    let spec = NetSpec::of(config);
+    let judge = |data: &Dataset| {
+        if config.is_online_study() {
+            crate::evaluate(&net, config.case, data)
+        } else {
+            evaluate_network(&net, &spec, data)
+        }
+    };
+    let eval = judge(test);
     let eval_seconds = t.elapsed().as_secs_f64();
     let mut report = assemble(config, history, &eval, train_seconds, eval_seconds);
-    report.block_samples = options.block_samples();
+    if let Some(v) = validation {
+        let v = judge(v);
+        report.metrics.validation_error_pct = Some(v.error_pct());
+        report.metrics.validation_loss = Some(v.mse);
+    }
+    report.block_samples = block_samples;
     Ok((report, net))
+}
+
+/// An evaluation's two figures for an epoch record.
+fn figures(e: &Evaluation) -> (Option<f64>, Option<f64>) {
+    (Some(e.error_pct()), Some(e.mse))
+}
+
+/// A minibatch run: the trainer, the epoch order and the clock.
+struct MinibatchRun {
+    config: TrainConfig,
+    inner: MinibatchTrainer,
+    spec: NetSpec,
+    shuffle_rng: ChaCha8Rng,
+    train_seconds: f64,
+}
+
+impl MinibatchRun {
+    fn new(config: &TrainConfig, net: Network, run: RunOptions) -> MinibatchRun {
+        let mut shuffle_rng = ChaCha8Rng::seed_from_u64(config.seed);
+        shuffle_rng.set_stream(1);
+        MinibatchRun {
+            config: config.clone(),
+            inner: MinibatchTrainer::new(config, net, run.first_layer, run.parallel),
+            spec: NetSpec::of(config),
+            shuffle_rng,
+            train_seconds: 0.0,
+        }
+    }
+
+    fn run(
+        &mut self,
+        train: &Dataset,
+        test: &Dataset,
+        validation: Option<&Dataset>,
+        observer: &mut dyn Observer,
+    ) -> Result<Vec<EpochRecord>, EngineError> {
+        let (epochs, k, batch) = (
+            self.config.epochs,
+            self.config.train_samples,
+            self.config.batch,
+        );
+        let mut order: Vec<u32> = (0..k as u32).collect();
+        let mut history = Vec::with_capacity(epochs);
+        let batches = k.div_ceil(batch);
+        let mut steps_done = 0u64;
+        let mut since_report = 0usize;
+        for epoch in 1..=epochs {
+            if self.config.shuffle {
+                order.shuffle(&mut self.shuffle_rng);
+            }
+            let start = Instant::now();
+            let (mut loss, mut correct) = (0.0f64, 0usize);
+            for (j, ids) in order.chunks(batch).enumerate() {
+                let position = (epoch - 1) as f64 + j as f64 / batches as f64;
+                let out = self.inner.step(train, ids, position);
+                loss += out.loss;
+                correct += out.correct;
+                steps_done += ids.len() as u64;
+                since_report += ids.len();
+                if since_report >= REPORT_EVERY {
+                    since_report = 0;
+                    observer.steps_done(steps_done);
+                    if observer.should_stop() {
+                        return Err(EngineError::Interrupted);
+                    }
+                }
+            }
+            observer.steps_done(steps_done);
+            self.train_seconds += start.elapsed().as_secs_f64();
+            let mut record = EpochRecord {
+                epoch,
+                train_loss: loss / k as f64,
+                train_accuracy: correct as f64 / k as f64,
+                train_seconds: self.train_seconds,
+                test_error_pct: None,
+                test_mse: None,
+                validation_error_pct: None,
+                validation_loss: None,
+            };
+            let every = self.config.eval_every;
+            if every > 0 && (epoch % every == 0 || epoch == epochs) {
+                (record.test_error_pct, record.test_mse) =
+                    figures(&evaluate_network(&self.inner.net, &self.spec, test));
+                if let Some(v) = validation {
+                    (record.validation_error_pct, record.validation_loss) =
+                        figures(&evaluate_network(&self.inner.net, &self.spec, v));
+                }
+            }
+            observer.epoch_done(&record);
+            if observer.should_stop() {
+                return Err(EngineError::Interrupted);
+            }
+            history.push(record);
+        }
+        Ok(history)
+    }
 }
 
 fn assemble(
@@ -98,6 +262,8 @@ fn assemble(
             } else {
                 0.0
             },
+            validation_error_pct: None,
+            validation_loss: None,
         },
         history,
         confusion: eval.confusion.clone(),
@@ -151,6 +317,17 @@ impl Trainer {
         test: &Dataset,
         observer: &mut dyn Observer,
     ) -> Result<Vec<EpochRecord>, EngineError> {
+        self.run_validated(train, test, None, observer)
+    }
+
+    /// Runs every epoch, evaluating the validation split beside the test set.
+    pub fn run_validated(
+        &mut self,
+        train: &Dataset,
+        test: &Dataset,
+        validation: Option<&Dataset>,
+        observer: &mut dyn Observer,
+    ) -> Result<Vec<EpochRecord>, EngineError> {
         let epochs = self.config.epochs;
         let k = self.config.train_samples;
         let mut history = Vec::with_capacity(epochs);
@@ -183,12 +360,16 @@ impl Trainer {
                 train_seconds: self.train_seconds,
                 test_error_pct: None,
                 test_mse: None,
+                validation_error_pct: None,
+                validation_loss: None,
             };
             let every = self.config.eval_every;
             if every > 0 && (epoch % every == 0 || epoch == epochs) {
-                let eval = self.evaluate(test);
-                record.test_error_pct = Some(eval.error_pct());
-                record.test_mse = Some(eval.mse);
+                (record.test_error_pct, record.test_mse) = figures(&self.evaluate(test));
+                if let Some(v) = validation {
+                    (record.validation_error_pct, record.validation_loss) =
+                        figures(&self.evaluate(v));
+                }
             }
             observer.epoch_done(&record);
             history.push(record);

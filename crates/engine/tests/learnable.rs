@@ -39,7 +39,7 @@ fn both_cases_learn_a_synthetic_problem() {
     assert_eq!(data.train.inputs(), 64);
     for case in Case::ALL {
         let cfg = TrainConfig {
-            hidden: 32,
+            hidden: 32.into(),
             lr: 0.05,
             epochs: 15,
             train_samples: 600,
@@ -56,5 +56,47 @@ fn both_cases_learn_a_synthetic_problem() {
         assert!(report.history[14].train_loss < 0.5 * report.history[0].train_loss);
         let total: u64 = report.confusion.iter().flatten().sum();
         assert_eq!(total, 300);
+    }
+}
+
+/// Every recipe, at the problem's scale (its own width, rate and the rest
+/// kept; the net narrowed, a hundred images held out, fewer epochs), learns it.
+#[test]
+fn every_recipe_learns_a_synthetic_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    write_problem(dir.path());
+    let data = LoadedData::open(dir.path()).unwrap();
+    for r in mlp_engine::recipe::RECIPES {
+        let mut cfg = r.config();
+        let widths: Vec<usize> = cfg
+            .hidden
+            .widths()
+            .iter()
+            .map(|w| (w / 16).max(8))
+            .collect();
+        cfg.hidden = mlp_engine::Layers::new(widths).unwrap();
+        cfg.epochs = 15;
+        cfg.validation = if cfg.validation > 0 { 100 } else { 0 };
+        cfg.train_samples = 600 - cfg.validation;
+        cfg.batch = cfg.batch.min(32);
+        cfg.eval_every = 5;
+        if cfg.is_online_study() {
+            cfg.lr = 0.05;
+        }
+        let report = mlp_engine::train(&cfg, &data.train, &data.test).unwrap();
+        assert!(
+            report.metrics.accuracy > 0.95,
+            "{}: accuracy {}",
+            r.name,
+            report.metrics.accuracy
+        );
+        assert_eq!(
+            report.metrics.validation_error_pct.is_some(),
+            cfg.validation > 0,
+            "{}: a validation split is reported exactly when held out",
+            r.name
+        );
+        let last = report.history.last().unwrap();
+        assert_eq!(last.validation_error_pct.is_some(), cfg.validation > 0);
     }
 }

@@ -14,7 +14,7 @@ fn relu_sigmoid_300_first_1250_images_is_near_the_study() {
     let data = LoadedData::open(std::path::Path::new(&dir)).unwrap();
     assert_eq!((data.train.len(), data.test.len()), (60_000, 10_000));
     let cfg = TrainConfig {
-        hidden: 300,
+        hidden: 300.into(),
         lr: 0.01,
         epochs: 50,
         train_samples: 1250,

@@ -1,5 +1,7 @@
-//! f32 kernels for online MLP training: dense and sparse matrix-vector products,
-//! rank-1 updates and activations, with runtime SIMD dispatch.
+//! f32 kernels for MLP training: dense and sparse matrix-vector products,
+//! rank-1 updates and activations, with runtime SIMD dispatch; checked matrix
+//! products over matrixmultiply's sgemm ([`gemm`]) and the fused softmax
+//! cross-entropy gradient for minibatches.
 //!
 //! Every kernel is one safe function. Inside, the instruction set is chosen once
 //! per process (AVX-512F, AVX2+FMA, or portable Rust) from CPU features; the
@@ -57,6 +59,8 @@ mod deferred;
 mod dense;
 mod dispatch;
 mod elementwise;
+mod gemm;
+mod loss;
 pub mod reference;
 mod simd;
 mod sparse;
@@ -64,6 +68,8 @@ mod sparse_set;
 
 pub use deferred::MAX_SLOTS;
 use dispatch::Path;
+pub use gemm::{gemm, MatRef};
+pub use loss::{softmax, softmax_cross_entropy};
 pub use sparse_set::{SparseSet, TiledSparse};
 
 /// Name of the path kernels on this thread use: `"avx512f"`, `"avx2+fma"`, `"portable"` or `"portable16"`.

@@ -187,3 +187,37 @@ pub fn mul_relu_deriv(z: &[f32], g: &mut [f32]) {
         *g = if z > 0.0 { *g } else { 0.0 };
     }
 }
+
+/// Reference `gemm`: `C[i, j] = sum_k A[i, k] * B[k, j] + beta * C[i, j]`, in f64, rounded once.
+pub fn gemm(a: crate::MatRef<'_>, b: crate::MatRef<'_>, beta: f32, c: &mut [f32]) {
+    assert_eq!(a.cols(), b.rows());
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    assert_eq!(c.len(), m * n);
+    for i in 0..m {
+        for j in 0..n {
+            let mut s = 0.0f64;
+            for t in 0..k {
+                s += a.at(i, t) as f64 * b.at(t, j) as f64;
+            }
+            let old = if beta == 0.0 {
+                0.0
+            } else {
+                beta as f64 * c[i * n + j] as f64
+            };
+            c[i * n + j] = (s + old) as f32;
+        }
+    }
+}
+
+/// Reference `softmax_cross_entropy` in f64: the gradient `softmax(z) - onehot(label)` and the loss.
+pub fn softmax_cross_entropy(z: &[f32], label: usize) -> (Vec<f64>, f64) {
+    let max = z
+        .iter()
+        .map(|&v| v as f64)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = z.iter().map(|&v| (v as f64 - max).exp()).collect();
+    let sum: f64 = e.iter().sum();
+    let mut g: Vec<f64> = e.iter().map(|v| v / sum).collect();
+    g[label] -= 1.0;
+    (g, sum.ln() - (z[label] as f64 - max))
+}

@@ -1,6 +1,9 @@
 //! A grid is the cross product of value lists; a sweep file is a list of grids.
 
-use crate::{Backprop, Case, EngineError, TrainConfig};
+use crate::{
+    Activation, Backprop, Case, EngineError, Init, Layers, Loss, Optimizer, ScheduleKind,
+    TrainConfig,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -11,9 +14,9 @@ pub struct Grid {
     /// Network cases.
     #[serde(default = "default_cases")]
     pub case: Vec<Case>,
-    /// Hidden sizes N.
+    /// Hidden widths (`300`, or `"500-300"` for two layers).
     #[serde(default = "default_hidden")]
-    pub hidden: Vec<usize>,
+    pub hidden: Vec<Layers>,
     /// Learning rates eta.
     #[serde(default = "default_lr")]
     pub lr: Vec<f64>,
@@ -38,13 +41,80 @@ pub struct Grid {
     /// Evaluate the test set every this many epochs (0: only at the end).
     #[serde(default)]
     pub eval_every: usize,
+    /// The axes beyond the study's: absent keeps the field at its default.
+    #[serde(flatten)]
+    pub general: GeneralAxes,
+}
+
+macro_rules! general_axes {
+    ($($field:ident: $t:ty => |$c:ident, $v:ident| $set:expr),+ $(,)?) => {
+        /// Value lists of the fields beyond the study's; each one given multiplies the grid.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        pub struct GeneralAxes {
+            $(
+                #[doc = concat!("Values of `", stringify!($field), "`.")]
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $field: Option<Vec<$t>>,
+            )+
+        }
+
+        impl GeneralAxes {
+            /// Each configuration crossed with every given list, in declaration order.
+            fn cross(&self, mut configs: Vec<TrainConfig>) -> Vec<TrainConfig> {
+                $(
+                    if let Some(list) = &self.$field {
+                        configs = configs
+                            .into_iter()
+                            .flat_map(|c| {
+                                list.iter().map(move |$v| {
+                                    let mut $c = c.clone();
+                                    $set;
+                                    $c
+                                })
+                            })
+                            .collect();
+                    }
+                )+
+                configs
+            }
+
+            /// The name of the first given list that is empty.
+            fn empty_list(&self) -> Option<&'static str> {
+                $(
+                    if self.$field.as_ref().is_some_and(Vec::is_empty) {
+                        return Some(stringify!($field));
+                    }
+                )+
+                None
+            }
+        }
+    };
+}
+
+general_axes! {
+    activation: Activation => |c, v| c.activation = Some(*v),
+    loss: Loss => |c, v| c.loss = *v,
+    bias: bool => |c, v| c.bias = *v,
+    batch: usize => |c, v| c.batch = *v,
+    optimizer: Optimizer => |c, v| c.optimizer = *v,
+    momentum: f64 => |c, v| c.momentum = *v,
+    beta1: f64 => |c, v| c.beta1 = *v,
+    beta2: f64 => |c, v| c.beta2 = *v,
+    eps: f64 => |c, v| c.eps = *v,
+    weight_decay: f64 => |c, v| c.weight_decay = *v,
+    schedule: ScheduleKind => |c, v| c.schedule = *v,
+    lr_decay: f64 => |c, v| c.lr_decay = *v,
+    step_epochs: usize => |c, v| c.step_epochs = *v,
+    warmup_epochs: usize => |c, v| c.warmup_epochs = *v,
+    init: Init => |c, v| c.init = *v,
+    validation: usize => |c, v| c.validation = *v,
 }
 
 fn default_cases() -> Vec<Case> {
     Case::ALL.to_vec()
 }
-fn default_hidden() -> Vec<usize> {
-    vec![300]
+fn default_hidden() -> Vec<Layers> {
+    vec![Layers::one(300)]
 }
 fn default_lr() -> Vec<f64> {
     vec![0.01]
@@ -78,6 +148,7 @@ impl Default for Grid {
             seed: default_seed(),
             shuffle: false,
             eval_every: 0,
+            general: GeneralAxes::default(),
         }
     }
 }
@@ -89,14 +160,14 @@ impl Grid {
         for &backprop in &self.backprop {
             for &case in &self.case {
                 for &train_samples in &self.train_samples {
-                    for &hidden in &self.hidden {
+                    for hidden in &self.hidden {
                         for &lr in &self.lr {
                             for &l2 in &self.l2 {
                                 for &epochs in &self.epochs {
                                     for &seed in &self.seed {
                                         out.push(TrainConfig {
                                             case,
-                                            hidden,
+                                            hidden: hidden.clone(),
                                             lr,
                                             epochs,
                                             train_samples,
@@ -105,6 +176,7 @@ impl Grid {
                                             seed,
                                             shuffle: self.shuffle,
                                             eval_every: self.eval_every,
+                                            ..TrainConfig::new(case)
                                         });
                                     }
                                 }
@@ -114,7 +186,7 @@ impl Grid {
                 }
             }
         }
-        out
+        self.general.cross(out)
     }
 
     /// Checks that no list is empty.
@@ -133,6 +205,9 @@ impl Grid {
             if empty {
                 return Err(EngineError::config(field, "the list is empty"));
             }
+        }
+        if let Some(field) = self.general.empty_list() {
+            return Err(EngineError::config(field, "the list is empty"));
         }
         Ok(())
     }
@@ -200,7 +275,7 @@ mod tests {
     fn expansion_is_the_cross_product_in_order() {
         let g = Grid {
             case: vec![Case::Tanh, Case::ReluSigmoid],
-            hidden: vec![300, 500, 1000],
+            hidden: vec![300.into(), 500.into(), 1000.into()],
             lr: vec![0.01, 0.05, 0.09],
             train_samples: vec![1250, 60000],
             l2: vec![0.0, 0.001],
@@ -213,7 +288,10 @@ mod tests {
         let keys: std::collections::HashSet<_> = all.iter().map(super::super::config_key).collect();
         assert_eq!(keys.len(), all.len(), "every configuration is distinct");
         assert_eq!(all[0].case, Case::Tanh);
-        assert_eq!((all[0].hidden, all[0].lr, all[0].seed), (300, 0.01, 1));
+        assert_eq!(
+            (all[0].hidden.first(), all[0].lr, all[0].seed),
+            (300, 0.01, 1)
+        );
         assert_eq!(all[1].seed, 2);
         assert_eq!(all.last().unwrap().backprop, Backprop::AsPublished);
     }

@@ -6,7 +6,7 @@ mod results;
 mod runner;
 mod shard;
 
-pub use grid::{Grid, SweepFile};
+pub use grid::{GeneralAxes, Grid, SweepFile};
 pub use preset::Preset;
 pub use results::{config_key, merge, run_key, ReadOutcome, ResultsFile, RunRecord};
 pub use runner::{run_sweep, SweepEvent, SweepOptions, SweepSummary};

@@ -32,7 +32,7 @@ const RATES: [f64; 3] = [0.01, 0.05, 0.09];
 fn grid(case: Case, hidden: &[usize], lr: &[f64], k: &[usize], l2: &[f64]) -> Grid {
     Grid {
         case: vec![case],
-        hidden: hidden.to_vec(),
+        hidden: hidden.iter().map(|&h| h.into()).collect(),
         lr: lr.to_vec(),
         train_samples: k.to_vec(),
         l2: l2.to_vec(),
@@ -100,7 +100,11 @@ mod tests {
 
     fn has(cs: &[TrainConfig], case: Case, n: usize, lr: f64, k: usize, l2: f64) -> bool {
         cs.iter().any(|c| {
-            c.case == case && c.hidden == n && c.lr == lr && c.train_samples == k && c.l2 == l2
+            c.case == case
+                && c.hidden == n.into()
+                && c.lr == lr
+                && c.train_samples == k
+                && c.l2 == l2
         })
     }
 

@@ -23,7 +23,7 @@ pub struct RunRecord {
 
 /// The identity of a configuration: equal keys mean equal configurations.
 pub fn config_key(c: &TrainConfig) -> String {
-    format!(
+    let mut key = format!(
         "{}|N={}|lr={}|K={}|l2={}|E={}|{}|seed={}|shuffle={}|eval={}",
         c.case,
         c.hidden,
@@ -35,7 +35,14 @@ pub fn config_key(c: &TrainConfig) -> String {
         c.seed,
         c.shuffle,
         c.eval_every
-    )
+    );
+    // Fields beyond the study's appear only away from their defaults, so the
+    // study's keys are the ones written before those fields existed.
+    for part in c.general_parts() {
+        key.push('|');
+        key.push_str(&part);
+    }
+    key
 }
 
 /// The identity of a run: its configuration and the block size of held-back

@@ -58,7 +58,10 @@ pub fn schedule_order(configs: &mut [TrainConfig]) {
 pub fn cost(c: &TrainConfig) -> f64 {
     // ~150 of 784 input rows plus the output layer, per hidden unit; tanh's
     // activation costs about as much again as relu's at these sizes.
-    let per_step = c.hidden as f64 * 160.0;
+    // Deeper layers are dense: their full products, shared by a batch.
+    let w = c.hidden.widths();
+    let dense: usize = w.windows(2).map(|p| p[0] * p[1]).sum::<usize>() + w[w.len() - 1] * 10;
+    let per_step = w[0] as f64 * 160.0 + dense as f64;
     c.steps() as f64 * per_step
 }
 

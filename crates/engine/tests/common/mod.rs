@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 /// A config for a tiny run.
 pub fn config(case: Case, hidden: usize, lr: f64, samples: usize) -> TrainConfig {
     TrainConfig {
-        hidden,
+        hidden: hidden.into(),
         lr,
         epochs: 1,
         train_samples: samples,

@@ -25,7 +25,8 @@ fn heat_grid(records: &[&RunRecord]) -> Option<HeatGrid> {
     let mut by_slice: BTreeMap<(usize, usize), Vec<&RunRecord>> = BTreeMap::new();
     for r in records {
         let c = &r.report.config;
-        if c.l2 == 0.0 && !c.shuffle {
+        // The study's grid: one hidden layer of N units, the study's family.
+        if c.l2 == 0.0 && !c.shuffle && c.is_online_study() {
             by_slice
                 .entry((c.train_samples, c.epochs))
                 .or_default()
@@ -35,7 +36,7 @@ fn heat_grid(records: &[&RunRecord]) -> Option<HeatGrid> {
     let count = |rs: &Vec<&RunRecord>| {
         let mut cells: Vec<(usize, u64)> = rs
             .iter()
-            .map(|r| (r.report.config.hidden, r.report.config.lr.to_bits()))
+            .map(|r| (r.report.config.hidden.first(), r.report.config.lr.to_bits()))
             .collect();
         cells.sort_unstable();
         cells.dedup();
@@ -47,7 +48,7 @@ fn heat_grid(records: &[&RunRecord]) -> Option<HeatGrid> {
             .then((a.0 .1 == 50).cmp(&(b.0 .1 == 50)))
             .then(a.0 .0.cmp(&b.0 .0))
     })?;
-    let mut hidden: Vec<usize> = rs.iter().map(|r| r.report.config.hidden).collect();
+    let mut hidden: Vec<usize> = rs.iter().map(|r| r.report.config.hidden.first()).collect();
     hidden.sort_unstable();
     hidden.dedup();
     let mut rates: Vec<f64> = rs.iter().map(|r| r.report.config.lr).collect();
@@ -56,7 +57,7 @@ fn heat_grid(records: &[&RunRecord]) -> Option<HeatGrid> {
     let mut sums: BTreeMap<(usize, usize), (f64, Vec<_>)> = BTreeMap::new();
     for r in &rs {
         let c = &r.report.config;
-        let row = hidden.iter().position(|&n| n == c.hidden)?;
+        let row = hidden.iter().position(|&n| n == c.hidden.first())?;
         let col = rates.iter().position(|&l| l == c.lr)?;
         let e = sums.entry((row, col)).or_default();
         if !e.1.contains(&run_id(r)) {

@@ -249,7 +249,8 @@ fn same_f64(a: f64, b: f64) -> bool {
 pub fn record_matches(table: &PublishedTable, row: &PublishedRow, record: &RunRecord) -> bool {
     let c = &record.report.config;
     c.case == table.case
-        && c.hidden == row.hidden
+        && c.is_online_study()
+        && c.hidden == row.hidden.into()
         && same_f64(c.lr, row.lr)
         && c.train_samples == row.train_samples
         && same_f64(c.l2, row.l2)

@@ -24,7 +24,7 @@ fn record(
 ) -> RunRecord {
     let config = TrainConfig {
         case,
-        hidden,
+        hidden: hidden.into(),
         lr,
         epochs,
         train_samples: k,
@@ -33,6 +33,7 @@ fn record(
         seed,
         shuffle: false,
         eval_every: usize::from(eval),
+        ..TrainConfig::new(case)
     };
     let start = if case == Case::Tanh { 0.9 } else { 0.45 };
     let rate = 0.05 + lr * 2.0 + hidden as f64 / 20_000.0;
@@ -46,6 +47,8 @@ fn record(
                 train_seconds: e as f64 * 0.01,
                 test_error_pct: eval.then_some(error_pct + 60.0 * decay),
                 test_mse: eval.then_some(0.1 + decay),
+                validation_error_pct: None,
+                validation_loss: None,
             }
         })
         .collect();
@@ -81,6 +84,8 @@ fn record(
         eval_seconds: 0.05,
         steps: (k * epochs) as u64,
         steps_per_second: (k * epochs) as f64 / train_seconds,
+        validation_error_pct: None,
+        validation_loss: None,
     };
     // Two of the four files, as the runs of a real sweep record them.
     let data: BTreeMap<String, String> = [MNIST_SHA256[0], MNIST_SHA256[3]]
@@ -275,7 +280,7 @@ fn mismatched_configs_are_not_matched() {
     r.report.config.case = Case::ReluSigmoid;
     bad.push(r);
     let mut r = good.clone();
-    r.report.config.hidden = 500;
+    r.report.config.hidden = 500.into();
     bad.push(r);
     let mut r = good.clone();
     r.report.config.lr = 0.05;

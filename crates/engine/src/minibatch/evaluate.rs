@@ -1,0 +1,63 @@
+//! Evaluation of any network: blocks of rows through the shared forward pass.
+
+use super::{forward, Inputs, NetSpec, RowBuffers};
+use crate::{argmax, Dataset, Evaluation, Network};
+
+/// Rows per evaluation block.
+const BLOCK: usize = 256;
+
+/// Loss, errors and confusion matrix of `net` on every sample of `data`.
+pub fn evaluate_network(net: &Network, spec: &NetSpec, data: &Dataset) -> Evaluation {
+    let classes = data.classes();
+    let out = net.outputs();
+    let mut buf = RowBuffers::new(net.sizes(), BLOCK.min(data.len().max(1)));
+    let ids: Vec<u32> = (0..data.len() as u32).collect();
+    let mut confusion = vec![vec![0u64; classes]; classes];
+    let mut predictions = Vec::with_capacity(data.len());
+    let (mut loss, mut misclassified) = (0.0f64, 0usize);
+    for block in ids.chunks(BLOCK) {
+        forward(
+            net,
+            spec,
+            Inputs::Sparse { data, ids: block },
+            block.len(),
+            &mut buf,
+        );
+        let logits = &mut buf.z[net.layers() - 1][..block.len() * out];
+        for (o, &i) in logits.chunks_exact_mut(out).zip(block) {
+            spec.outputs(o);
+            let label = data.label(i as usize) as usize;
+            loss += spec.loss_of_outputs(o, label);
+            let best = argmax(o);
+            misclassified += (best != label) as usize;
+            if label < classes && best < classes {
+                confusion[label][best] += 1;
+            }
+            predictions.push(best as u8);
+        }
+    }
+    Evaluation {
+        samples: data.len(),
+        mse: if data.is_empty() {
+            0.0
+        } else {
+            loss / data.len() as f64
+        },
+        misclassified,
+        confusion,
+        predictions,
+    }
+}
+
+/// The outputs (probabilities for softmax) of `net` for one dense input `x`.
+///
+/// # Panics
+/// If `x.len()` is not `net.inputs()`.
+pub fn scores(net: &Network, spec: &NetSpec, x: &[f32]) -> Vec<f32> {
+    assert_eq!(x.len(), net.inputs(), "input length");
+    let mut buf = RowBuffers::new(net.sizes(), 1);
+    forward(net, spec, Inputs::Dense { x }, 1, &mut buf);
+    let mut o = buf.z[net.layers() - 1].clone();
+    spec.outputs(&mut o);
+    o
+}

@@ -1,0 +1,358 @@
+//! The minibatch engine against finite differences, the online engine and itself.
+
+use super::{FirstLayer, MinibatchTrainer, NetSpec, Output};
+use crate::{Activation, Case, Dataset, Loss, Network, Optimizer, TrainConfig};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// `rows` samples of `inputs` values, about a third zero (so the sparse path has work to skip).
+fn data(inputs: usize, classes: usize, rows: usize, seed: u64) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x: Vec<f32> = (0..rows * inputs)
+        .map(|_| {
+            if rng.random_bool(0.35) {
+                0.0
+            } else {
+                rng.random_range(0.0..1.0)
+            }
+        })
+        .collect();
+    let labels: Vec<u8> = (0..rows)
+        .map(|_| rng.random_range(0..classes as u8))
+        .collect();
+    Dataset::from_dense(inputs, classes, &x, &labels).unwrap()
+}
+
+/// The mean loss of `net` on samples `ids`, in f64 straight from the definitions.
+fn loss_f64(net: &Network, spec: &NetSpec, data: &Dataset, ids: &[u32]) -> f64 {
+    let sizes = net.sizes();
+    let mut total = 0.0;
+    for &i in ids {
+        let mut x = vec![0.0f32; sizes[0]];
+        data.dense_into(i as usize, &mut x);
+        let mut a: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        for l in 0..net.layers() {
+            let (n_in, n_out) = (sizes[l], sizes[l + 1]);
+            let w = net.weight(l);
+            let mut z = vec![0.0f64; n_out];
+            for (j, zj) in z.iter_mut().enumerate() {
+                for (p, &ap) in a.iter().enumerate() {
+                    // Layer 0 is input-major, the rest output-major.
+                    let wv = if l == 0 {
+                        w[p * n_out + j]
+                    } else {
+                        w[j * n_in + p]
+                    };
+                    *zj += wv as f64 * ap;
+                }
+                if let Some(b) = net.bias(l) {
+                    *zj += b[j] as f64;
+                }
+            }
+            a = if l + 1 < net.layers() {
+                z.iter()
+                    .map(|&v| match spec.activation {
+                        Activation::Relu => v.max(0.0),
+                        Activation::Tanh => v.tanh(),
+                        Activation::Sigmoid => 1.0 / (1.0 + (-v).exp()),
+                    })
+                    .collect()
+            } else {
+                z
+            };
+        }
+        let label = data.label(i as usize) as usize;
+        total += match spec.output {
+            Output::Softmax => {
+                let max = a.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let sum: f64 = a.iter().map(|v| (v - max).exp()).sum();
+                sum.ln() - (a[label] - max)
+            }
+            Output::Tanh | Output::Sigmoid => {
+                let (lo, f): (f64, fn(f64) -> f64) = if spec.output == Output::Tanh {
+                    (-1.0, f64::tanh)
+                } else {
+                    (0.0, |v| 1.0 / (1.0 + (-v).exp()))
+                };
+                a.iter()
+                    .enumerate()
+                    .map(|(c, &v)| {
+                        let e = if c == label { 1.0 } else { lo } - f(v);
+                        0.5 * e * e
+                    })
+                    .sum()
+            }
+        };
+    }
+    total / ids.len() as f64
+}
+
+fn config(
+    sizes: &[usize],
+    activation: Activation,
+    loss: Loss,
+    bias: bool,
+    case: Case,
+) -> TrainConfig {
+    TrainConfig {
+        hidden: crate::Layers::new(sizes[1..sizes.len() - 1].to_vec()).unwrap(),
+        activation: Some(activation),
+        loss,
+        bias,
+        batch: 13,
+        train_samples: 13,
+        lr: 1.0,
+        init: crate::Init::Uniform(0.5),
+        ..TrainConfig::new(case)
+    }
+}
+
+/// Every weight and bias as one list, layer by layer.
+fn params(net: &Network) -> Vec<f32> {
+    let mut out = Vec::new();
+    for l in 0..net.layers() {
+        out.extend_from_slice(net.weight(l));
+        if let Some(b) = net.bias(l) {
+            out.extend_from_slice(b);
+        }
+    }
+    out
+}
+
+/// Sets parameter `k` of `params`' order to `v`.
+fn set_param(net: &mut Network, mut k: usize, v: f32) {
+    for l in 0..net.layers() {
+        let (w, b) = net.layer_mut(l);
+        if k < w.len() {
+            w[k] = v;
+            return;
+        }
+        k -= w.len();
+        if k < b.len() {
+            b[k] = v;
+            return;
+        }
+        k -= b.len();
+    }
+    panic!("no such parameter");
+}
+
+/// The analytic gradient of one plain-SGD step at rate 1 (`w_before - w_after`)
+/// against central differences of the f64 loss, for every parameter.
+///
+/// Tolerance: the step reads the gradient back through one f32 subtraction
+/// of weights of size ~0.5 (absolute error ~6e-8) and computes it in f32
+/// with sums of at most ~20 terms (relative ~1e-6); the f64 central
+/// difference with h = 1e-4 is exact to ~1e-6 for these smooth losses, so
+/// 2e-5 + 2e-4 relative bounds both with margin while a wrong factor or a
+/// missing term (errors ~1e-2 and up) fails.
+fn check_gradients(
+    sizes: &[usize],
+    activation: Activation,
+    loss: Loss,
+    bias: bool,
+    case: Case,
+    first: FirstLayer,
+) {
+    let cfg = config(sizes, activation, loss, bias, case);
+    let data = data(sizes[0], sizes[sizes.len() - 1], 13, 5);
+    let mut net = Network::init_layers(sizes, cfg.init, bias, 3);
+    if bias {
+        // Non-zero biases, so their gradients are tested away from zero too.
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        for l in 0..net.layers() {
+            for b in net.layer_mut(l).1 {
+                *b = rng.random_range(-0.3..0.3);
+            }
+        }
+    }
+    let spec = NetSpec::of(&cfg);
+    let ids: Vec<u32> = (0..13).collect();
+    let before = params(&net);
+    let mut t = MinibatchTrainer::new(&cfg, net.clone(), first, false);
+    let out = t.step(&data, &ids, 0.0);
+    let after = params(&t.net);
+    let want_loss = loss_f64(&net, &spec, &data, &ids);
+    assert!(
+        (out.loss / 13.0 - want_loss).abs() < 1e-5 * (1.0 + want_loss),
+        "loss {} vs {want_loss}",
+        out.loss / 13.0
+    );
+    // Small enough that no ReLU input near zero changes sign within +-h.
+    let h = 1e-4f32;
+    for k in 0..before.len() {
+        let analytic = (before[k] - after[k]) as f64;
+        // The step actually taken in f32, not the nominal h.
+        let (hi, lo) = (before[k] + h, before[k] - h);
+        set_param(&mut net, k, hi);
+        let up = loss_f64(&net, &spec, &data, &ids);
+        set_param(&mut net, k, lo);
+        let down = loss_f64(&net, &spec, &data, &ids);
+        set_param(&mut net, k, before[k]);
+        let numeric = (up - down) / (hi as f64 - lo as f64);
+        assert!(
+            (analytic - numeric).abs() <= 2e-5 + 2e-4 * numeric.abs(),
+            "{sizes:?} {activation} {loss} bias={bias} {first:?}: parameter {k}: analytic {analytic}, numeric {numeric}"
+        );
+    }
+}
+
+#[test]
+fn gradients_match_finite_differences_for_every_layer_kind_activation_loss_and_bias() {
+    for sizes in [&[7usize, 5, 3][..], &[7, 6, 4, 3][..]] {
+        for &activation in Activation::ALL {
+            for &loss in Loss::ALL {
+                for bias in [false, true] {
+                    for case in [Case::Tanh, Case::ReluSigmoid] {
+                        if loss == Loss::CrossEntropy && case == Case::Tanh {
+                            continue; // the case only picks the MSE output
+                        }
+                        check_gradients(sizes, activation, loss, bias, case, FirstLayer::Sparse);
+                    }
+                }
+            }
+        }
+    }
+    // The dense first layer computes the same gradients.
+    check_gradients(
+        &[7, 6, 4, 3],
+        Activation::Tanh,
+        Loss::CrossEntropy,
+        true,
+        Case::ReluSigmoid,
+        FirstLayer::Dense,
+    );
+    check_gradients(
+        &[7, 5, 3],
+        Activation::Relu,
+        Loss::Mse,
+        false,
+        Case::ReluSigmoid,
+        FirstLayer::Dense,
+    );
+}
+
+/// Runs `steps` batches of `cfg` from `net` over `data` in file order.
+fn run(
+    cfg: &TrainConfig,
+    net: Network,
+    data: &Dataset,
+    first: FirstLayer,
+    parallel: bool,
+    epochs: usize,
+) -> Network {
+    let mut t = MinibatchTrainer::new(cfg, net, first, parallel);
+    let ids: Vec<u32> = (0..cfg.train_samples as u32).collect();
+    for e in 0..epochs {
+        for (j, b) in ids.chunks(cfg.batch).enumerate() {
+            t.step(
+                data,
+                b,
+                e as f64 + j as f64 / ids.len().div_ceil(cfg.batch) as f64,
+            );
+        }
+    }
+    t.net
+}
+
+fn bits(net: &Network) -> Vec<u32> {
+    params(net).iter().map(|v| v.to_bits()).collect()
+}
+
+fn max_diff(a: &Network, b: &Network) -> f32 {
+    params(a)
+        .iter()
+        .zip(params(b))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn batch_one_with_the_study_settings_follows_the_online_engine() {
+    let data = data(40, 10, 300, 8);
+    for case in [Case::Tanh, Case::ReluSigmoid] {
+        let cfg = TrainConfig {
+            hidden: 24.into(),
+            lr: 0.05,
+            l2: 0.001,
+            epochs: 2,
+            train_samples: 300,
+            ..TrainConfig::new(case)
+        };
+        assert!(cfg.is_online_study());
+        let net = Network::init(40, 24, 10, 2);
+        let mini = run(&cfg, net.clone(), &data, FirstLayer::Sparse, false, 2);
+        let online = {
+            let mut t = crate::Trainer::new(&cfg, net.clone(), crate::StepOptions::default());
+            t.run(&data, &data, &mut crate::NoObserver).unwrap();
+            t.finish()
+        };
+        let moved = max_diff(&net, &online);
+        let gap = max_diff(&mini, &online);
+        // Equal up to f32 rounding (the online engine folds L2 into a scale and
+        // defers W1 updates): the gap is a tiny fraction of how far training moved.
+        assert!(moved > 0.01, "{case}: training barely moved ({moved})");
+        assert!(
+            gap < 2e-5,
+            "{case}: minibatch at B = 1 is {gap} from the online engine"
+        );
+    }
+}
+
+#[test]
+fn sparse_and_dense_first_layers_agree() {
+    let data = data(50, 4, 96, 9);
+    let cfg = TrainConfig {
+        optimizer: Optimizer::Momentum,
+        batch: 16,
+        train_samples: 96,
+        lr: 0.1,
+        ..config(
+            &[50, 20, 4],
+            Activation::Relu,
+            Loss::CrossEntropy,
+            true,
+            Case::ReluSigmoid,
+        )
+    };
+    let net = Network::init_layers(&[50, 20, 4], crate::Init::Glorot, true, 1);
+    let sparse = run(&cfg, net.clone(), &data, FirstLayer::Sparse, false, 3);
+    let dense = run(&cfg, net.clone(), &data, FirstLayer::Dense, false, 3);
+    let gap = max_diff(&sparse, &dense);
+    assert!(max_diff(&net, &sparse) > 0.01 && gap < 1e-5, "gap {gap}");
+}
+
+#[test]
+fn one_thread_and_two_give_bit_identical_networks() {
+    let data = data(60, 5, 203, 10);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for (optimizer, hidden, batch) in [
+        (Optimizer::Momentum, "33", 64),
+        (Optimizer::Adam, "33-17", 50),
+        (Optimizer::Nesterov, "40-9-7", 37),
+    ] {
+        let mut cfg = config(
+            &[60, 3, 5],
+            Activation::Tanh,
+            Loss::CrossEntropy,
+            true,
+            Case::ReluSigmoid,
+        );
+        cfg.hidden = hidden.parse().unwrap();
+        cfg.optimizer = optimizer;
+        cfg.batch = batch;
+        cfg.train_samples = 203;
+        cfg.lr = 0.01;
+        let sizes = cfg.hidden.sizes(60, 5);
+        let net = Network::init_layers(&sizes, crate::Init::He, true, 7);
+        for first in [FirstLayer::Sparse, FirstLayer::Dense] {
+            let one = run(&cfg, net.clone(), &data, first, false, 2);
+            let two = pool.install(|| run(&cfg, net.clone(), &data, first, true, 2));
+            assert!(max_diff(&net, &one) > 1e-3);
+            assert_eq!(bits(&one), bits(&two), "{optimizer} {hidden} {first:?}");
+        }
+    }
+}

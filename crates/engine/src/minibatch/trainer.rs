@@ -1,0 +1,400 @@
+//! The minibatch step: forward, deltas, then each layer's gradient and update.
+
+use super::{forward, Inputs, NetSpec, RowBuffers};
+use crate::optim::{chain_for, Chain, Schedule, StepContext};
+use crate::{Dataset, Network, TrainConfig};
+use mlp_kernels::{self as k, MatRef};
+use rayon::prelude::*;
+
+/// Rows per part of a batch: the unit of the forward and delta tasks.
+pub const PART_ROWS: usize = 8;
+
+/// Input density (non-zero fraction of a batch) from which the first layer
+/// runs dense through sgemm rather than over the non-zero inputs.
+///
+/// Measured with `mlp bench --recipe simard-ce --first-layer sparse,dense`
+/// on synthetic batches of rising density (see docs/performance.md).
+pub const DENSE_FROM: f64 = 0.4;
+
+/// About this many parameters per update task.
+const UPDATE_FLOATS: usize = 16 * 1024;
+
+/// How the first layer multiplies by the inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FirstLayer {
+    /// Sparse or dense per batch, by its density against [`DENSE_FROM`].
+    #[default]
+    Auto,
+    /// Always over the non-zero inputs only.
+    Sparse,
+    /// Always the dense product.
+    Dense,
+}
+
+/// One part's buffers: its rows' activations and deltas.
+struct Part {
+    buf: RowBuffers,
+    /// `d[l]` for the hidden layers above the first (the first's live in the
+    /// trainer's contiguous `delta0`, the output's in `buf.z`).
+    d: Vec<Vec<f32>>,
+    rows: usize,
+    loss: f64,
+    correct: usize,
+}
+
+/// The batch transposed: for each input, the batch rows that light it and their values.
+#[derive(Default)]
+struct Columns {
+    start: Vec<usize>,
+    rows: Vec<u32>,
+    vals: Vec<f32>,
+}
+
+impl Columns {
+    fn fill(&mut self, data: &Dataset, ids: &[u32], inputs: usize) {
+        self.start.clear();
+        self.start.resize(inputs + 1, 0);
+        for &i in ids {
+            for &p in data.sample(i as usize).0 {
+                self.start[p as usize + 1] += 1;
+            }
+        }
+        for p in 0..inputs {
+            self.start[p + 1] += self.start[p];
+        }
+        let total = self.start[inputs];
+        self.rows.resize(total, 0);
+        self.vals.resize(total, 0.0);
+        // `start[p]` walks forward as entries land; rows arrive in batch order,
+        // so each input's list is increasing, as the sparse kernels require.
+        let mut next = self.start[..inputs].to_vec();
+        for (r, &i) in ids.iter().enumerate() {
+            let (idx, vals) = data.sample(i as usize);
+            for (&p, &v) in idx.iter().zip(vals) {
+                let at = &mut next[p as usize];
+                self.rows[*at] = r as u32;
+                self.vals[*at] = v;
+                *at += 1;
+            }
+        }
+    }
+
+    fn of(&self, p: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.start[p], self.start[p + 1]);
+        (&self.rows[a..b], &self.vals[a..b])
+    }
+}
+
+/// Layer `l`'s deltas in part `p` (the output layer's sit in its logits' place).
+fn delta_of<'a>(p: &'a Part, l: usize, sizes: &[usize], layers: usize) -> &'a [f32] {
+    let width = sizes[l + 1];
+    if l + 1 == layers {
+        &p.buf.z[l][..p.rows * width]
+    } else {
+        &p.d[l][..p.rows * width]
+    }
+}
+
+/// Rayon splits tasks over threads only when the run may use several.
+fn min_len(parallel: bool) -> usize {
+    if parallel {
+        1
+    } else {
+        usize::MAX
+    }
+}
+
+/// Weights, optimiser state and step buffers of a minibatch run; a step allocates nothing.
+pub(crate) struct MinibatchTrainer {
+    spec: NetSpec,
+    pub(crate) net: Network,
+    weight_chain: Chain,
+    bias_chain: Chain,
+    weight_state: Vec<Vec<f32>>,
+    bias_state: Vec<Vec<f32>>,
+    grads: Vec<Vec<f32>>,
+    bias_grads: Vec<Vec<f32>>,
+    /// Rows of each layer's weights per update task.
+    block_rows: Vec<usize>,
+    parts: Vec<Part>,
+    /// The first layer's deltas, `batch x width`, contiguous for the sparse gradient.
+    delta0: Vec<f32>,
+    /// Dense inputs of the batch (dense first layer only).
+    x: Vec<f32>,
+    columns: Columns,
+    schedule: Schedule,
+    step: u64,
+    first_layer: FirstLayer,
+    parallel: bool,
+}
+
+/// What one batch observed before its update.
+pub(crate) struct BatchOutcome {
+    pub loss: f64,
+    pub correct: usize,
+}
+
+impl MinibatchTrainer {
+    /// A trainer for `config` from `net`, splitting work over threads when `parallel`.
+    pub(crate) fn new(
+        config: &TrainConfig,
+        net: Network,
+        first_layer: FirstLayer,
+        parallel: bool,
+    ) -> Self {
+        let sizes = net.sizes().to_vec();
+        let layers = net.layers();
+        let batch = config.batch;
+        let weight_chain = chain_for(config, true);
+        let bias_chain = chain_for(config, false);
+        let row_len = |l: usize| if l == 0 { sizes[1] } else { sizes[l] };
+        let block_rows: Vec<usize> = (0..layers)
+            .map(|l| (UPDATE_FLOATS / row_len(l)).max(1))
+            .collect();
+        let part_count = batch.div_ceil(PART_ROWS);
+        let rows = PART_ROWS.min(batch);
+        let parts = (0..part_count)
+            .map(|_| Part {
+                buf: RowBuffers::new(&sizes, rows),
+                d: (0..layers)
+                    .map(|l| {
+                        if l >= 1 && l + 1 < layers {
+                            vec![0.0; sizes[l + 1] * rows]
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect(),
+                rows: 0,
+                loss: 0.0,
+                correct: 0,
+            })
+            .collect();
+        MinibatchTrainer {
+            spec: NetSpec::of(config),
+            weight_state: (0..layers)
+                .map(|l| weight_chain.init(net.weight(l).len()))
+                .collect(),
+            bias_state: (0..layers)
+                .map(|l| net.bias(l).map_or(Vec::new(), |b| bias_chain.init(b.len())))
+                .collect(),
+            grads: (0..layers)
+                .map(|l| vec![0.0; net.weight(l).len()])
+                .collect(),
+            bias_grads: (0..layers)
+                .map(|l| vec![0.0; net.bias(l).map_or(0, <[f32]>::len)])
+                .collect(),
+            weight_chain,
+            bias_chain,
+            block_rows,
+            parts,
+            delta0: vec![0.0; batch * sizes[1]],
+            x: vec![0.0; batch * sizes[0]],
+            columns: Columns::default(),
+            schedule: Schedule::of(config),
+            step: 0,
+            first_layer,
+            parallel,
+            net,
+        }
+    }
+
+    /// Whether the batch `ids` goes through the dense first layer.
+    fn dense_batch(&self, data: &Dataset, ids: &[u32]) -> bool {
+        match self.first_layer {
+            FirstLayer::Sparse => false,
+            FirstLayer::Dense => true,
+            FirstLayer::Auto => {
+                let nnz: usize = ids.iter().map(|&i| data.sample(i as usize).0.len()).sum();
+                nnz as f64 >= DENSE_FROM * (ids.len() * data.inputs()) as f64
+            }
+        }
+    }
+
+    /// One gradient step on the samples `ids` (at most the configured batch)
+    /// at `position` epochs into training (for the schedule).
+    pub(crate) fn step(&mut self, data: &Dataset, ids: &[u32], position: f64) -> BatchOutcome {
+        let b = ids.len();
+        assert!(
+            b >= 1 && b <= self.delta0.len() / self.net.hidden(),
+            "batch size out of range"
+        );
+        let dense = self.dense_batch(data, ids);
+        if !dense {
+            self.columns.fill(data, ids, self.net.inputs());
+        }
+        self.deltas(data, ids, dense);
+        self.step += 1;
+        let ctx = StepContext {
+            step: self.step,
+            lr: self.schedule.rate(position) as f32,
+        };
+        self.update(b, dense, &ctx);
+        let used = b.div_ceil(PART_ROWS);
+        BatchOutcome {
+            loss: self.parts[..used].iter().map(|p| p.loss).sum(),
+            correct: self.parts[..used].iter().map(|p| p.correct).sum(),
+        }
+    }
+
+    /// Forward passes, losses and every layer's deltas, part by part.
+    fn deltas(&mut self, data: &Dataset, ids: &[u32], dense: bool) {
+        let (net, spec) = (&self.net, &self.spec);
+        let sizes = net.sizes();
+        let (d0, d1, layers) = (sizes[0], sizes[1], net.layers());
+        let scale = 1.0 / ids.len() as f32;
+        let used = ids.len().div_ceil(PART_ROWS);
+        self.parts[..used]
+            .par_iter_mut()
+            .zip(self.delta0.par_chunks_mut(PART_ROWS * d1))
+            .zip(self.x.par_chunks_mut(PART_ROWS * d0))
+            .enumerate()
+            .with_min_len(min_len(self.parallel))
+            .for_each(|(p, ((part, delta0), x))| {
+                let ids = &ids[p * PART_ROWS..((p + 1) * PART_ROWS).min(ids.len())];
+                let rows = ids.len();
+                part.rows = rows;
+                let inputs = if dense {
+                    for (row, &i) in x.chunks_exact_mut(d0).zip(ids) {
+                        data.dense_into(i as usize, row);
+                    }
+                    Inputs::Dense { x: &x[..rows * d0] }
+                } else {
+                    Inputs::Sparse { data, ids }
+                };
+                forward(net, spec, inputs, rows, &mut part.buf);
+                let out = sizes[layers];
+                let (mut loss, mut correct) = (0.0, 0);
+                for (zr, &i) in part.buf.z[layers - 1].chunks_exact_mut(out).zip(ids) {
+                    let label = data.label(i as usize) as usize;
+                    let (l, predicted) = spec.loss_gradient(zr, label, scale);
+                    loss += l;
+                    correct += (predicted == label) as usize;
+                }
+                part.loss = loss;
+                part.correct = correct;
+                // d[l-1] = (d[l] W_l) * f'(z[l-1]), from the output down.
+                for l in (1..layers).rev() {
+                    let (width, fan_in) = (sizes[l + 1], sizes[l]);
+                    let (lower, upper) = part.d.split_at_mut(l);
+                    let src: &[f32] = if l + 1 == layers {
+                        &part.buf.z[l][..rows * width]
+                    } else {
+                        &upper[0][..rows * width]
+                    };
+                    let dst: &mut [f32] = if l == 1 {
+                        &mut delta0[..rows * fan_in]
+                    } else {
+                        &mut lower[l - 1][..rows * fan_in]
+                    };
+                    k::gemm(
+                        MatRef::new(src, rows, width),
+                        MatRef::new(net.weight(l), width, fan_in),
+                        0.0,
+                        dst,
+                    );
+                    spec.mul_derivative(
+                        &part.buf.z[l - 1][..rows * fan_in],
+                        if part.buf.a[l - 1].is_empty() {
+                            &[]
+                        } else {
+                            &part.buf.a[l - 1][..rows * fan_in]
+                        },
+                        dst,
+                    );
+                }
+            });
+    }
+
+    /// Each layer's weight and bias gradient, applied by the optimiser chain.
+    fn update(&mut self, b: usize, dense: bool, ctx: &StepContext) {
+        let sizes = self.net.sizes().to_vec();
+        let layers = self.net.layers();
+        let used = b.div_ceil(PART_ROWS);
+        let parts = &self.parts[..used];
+        let (d0, d1) = (sizes[0], sizes[1]);
+        let parallel = self.parallel;
+        for l in 0..layers {
+            let row_len = if l == 0 { d1 } else { sizes[l] };
+            let block = self.block_rows[l] * row_len;
+            let delta_of = |p, l| delta_of(p, l, &sizes, layers);
+            let (delta0, x, columns) = (&self.delta0[..b * d1], &self.x[..b * d0], &self.columns);
+            let block_rows = self.block_rows[l];
+            let gradient = |blk: usize, g: &mut [f32]| {
+                let r0 = blk * block_rows;
+                let r1 = r0 + g.len() / row_len;
+                if l == 0 {
+                    if dense {
+                        k::gemm(
+                            MatRef::strided(&x[r0..], b, r1 - r0, d0, 1).t(),
+                            MatRef::new(delta0, b, d1),
+                            0.0,
+                            g,
+                        );
+                    } else {
+                        for (p, gr) in (r0..r1).zip(g.chunks_exact_mut(d1)) {
+                            let (rows, vals) = columns.of(p);
+                            k::sparse_gemv_t(delta0, d1, rows, vals, gr);
+                        }
+                    }
+                } else {
+                    let width = sizes[l + 1];
+                    for (i, part) in parts.iter().enumerate() {
+                        let delta = delta_of(part, l);
+                        let a = &part.buf.a[l - 1][..part.rows * row_len];
+                        k::gemm(
+                            MatRef::strided(&delta[r0..], part.rows, r1 - r0, width, 1).t(),
+                            MatRef::new(a, part.rows, row_len),
+                            if i == 0 { 0.0 } else { 1.0 },
+                            g,
+                        );
+                    }
+                }
+            };
+            let (w, bias) = self.net.layer_mut(l);
+            let chain = &self.weight_chain;
+            let g = &mut self.grads[l];
+            let state = &mut self.weight_state[l];
+            let slots = chain.slots();
+            if slots == 0 {
+                w.par_chunks_mut(block)
+                    .zip(g.par_chunks_mut(block))
+                    .enumerate()
+                    .with_min_len(min_len(parallel))
+                    .for_each(|(i, (w, g))| {
+                        gradient(i, g);
+                        chain.apply(ctx, w, g, &mut []);
+                    });
+            } else {
+                w.par_chunks_mut(block)
+                    .zip(g.par_chunks_mut(block))
+                    .zip(state.par_chunks_mut(slots * block))
+                    .enumerate()
+                    .with_min_len(min_len(parallel))
+                    .for_each(|(i, ((w, g), s))| {
+                        gradient(i, g);
+                        chain.apply(ctx, w, g, s);
+                    });
+            }
+            if !bias.is_empty() {
+                let gb = &mut self.bias_grads[l];
+                gb.fill(0.0);
+                let width = sizes[l + 1];
+                let mut add_rows = |rows: &[f32]| {
+                    for r in rows.chunks_exact(width) {
+                        k::axpy(1.0, r, gb);
+                    }
+                };
+                if l == 0 {
+                    add_rows(delta0);
+                } else {
+                    for part in parts {
+                        add_rows(delta_of(part, l));
+                    }
+                }
+                self.bias_chain
+                    .apply(ctx, bias, gb, &mut self.bias_state[l]);
+            }
+        }
+    }
+}

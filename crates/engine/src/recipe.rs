@@ -1,0 +1,146 @@
+//! Named groups of configuration fields: the study's two cases and the
+//! recipes behind the MLP results people quote.
+
+use crate::{Activation, Case, Init, Loss, Optimizer, ScheduleKind, TrainConfig};
+
+/// A named starting configuration, with where it comes from and what it should reach.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipe {
+    /// The `--recipe` name.
+    pub name: &'static str,
+    /// What it is, in a line.
+    pub summary: &'static str,
+    /// The published result it follows.
+    pub source: &'static str,
+    /// The test error it should reach on MNIST (as the source reports or as measured here).
+    pub expected: &'static str,
+    build: fn() -> TrainConfig,
+}
+
+impl Recipe {
+    /// The recipe's configuration (any field of which a flag may then override).
+    pub fn config(&self) -> TrainConfig {
+        (self.build)()
+    }
+}
+
+fn study_tanh() -> TrainConfig {
+    TrainConfig::new(Case::Tanh)
+}
+
+fn study_relu_sigmoid() -> TrainConfig {
+    TrainConfig::new(Case::ReluSigmoid)
+}
+
+/// 784-800-10 with cross-entropy, trained as a modern plain MLP: ReLU, biases,
+/// He initialisation, Nesterov momentum, batch 128, a cosine schedule with a
+/// short warm-up; the last 10,000 training images held out for validation.
+fn simard_ce() -> TrainConfig {
+    TrainConfig {
+        hidden: 800.into(),
+        activation: Some(Activation::Relu),
+        loss: Loss::CrossEntropy,
+        bias: true,
+        batch: 128,
+        optimizer: Optimizer::Nesterov,
+        momentum: 0.9,
+        lr: 0.1,
+        l2: 1e-4,
+        schedule: ScheduleKind::Cosine,
+        warmup_epochs: 1,
+        epochs: 30,
+        init: Init::He,
+        shuffle: true,
+        validation: 10_000,
+        train_samples: 50_000,
+        eval_every: 5,
+        ..TrainConfig::new(Case::ReluSigmoid)
+    }
+}
+
+/// Hinton's 784-500-300-10 softmax net with weight decay, trained by Adam with decoupled decay.
+fn hinton_softmax() -> TrainConfig {
+    TrainConfig {
+        hidden: "500-300".parse().expect("valid widths"),
+        optimizer: Optimizer::AdamW,
+        lr: 1e-3,
+        l2: 0.0,
+        weight_decay: 1e-4,
+        epochs: 20,
+        ..simard_ce()
+    }
+}
+
+/// Every recipe, in the order `--list-recipes` prints them.
+pub const RECIPES: &[Recipe] = &[
+    Recipe {
+        name: "study-tanh",
+        summary: "the study's case 1: 784-N-10, tanh/tanh, targets -1/+1, online SGD on MSE, no biases",
+        source: "EEE 443 study (reference-study.md)",
+        expected: "2.0-2.6% at N=300..1000, eta=0.01..0.09, 50 epochs",
+        build: study_tanh,
+    },
+    Recipe {
+        name: "study-relu-sigmoid",
+        summary: "the study's case 2: 784-N-10, relu/sigmoid, targets 0/1, online SGD on MSE, no biases",
+        source: "EEE 443 study (reference-study.md)",
+        expected: "1.42% at N=1000, eta=0.09, all data, 50 epochs (mlp sweep --preset study-full)",
+        build: study_relu_sigmoid,
+    },
+    Recipe {
+        name: "simard-ce",
+        summary: "784-800-10 ReLU with biases, softmax cross-entropy, Nesterov momentum 0.9, batch 128, cosine schedule, 30 epochs, no augmentation",
+        source: "Simard, Steinkraus, Platt 2003 (784-800-10, cross-entropy, no distortions)",
+        expected: "1.6% in the paper; target here at most 1.3%",
+        build: simard_ce,
+    },
+    Recipe {
+        name: "hinton-softmax",
+        summary: "784-500-300-10 ReLU with biases, softmax, AdamW (weight decay 1e-4), batch 128, cosine schedule, 20 epochs",
+        source: "Hinton, unpublished (MNIST page: 784-500-300-10 softmax, weight decay)",
+        expected: "1.53% on the MNIST page",
+        build: hinton_softmax,
+    },
+];
+
+/// The recipe called `name`.
+pub fn recipe(name: &str) -> Option<&'static Recipe> {
+    RECIPES.iter().find(|r| r.name == name)
+}
+
+/// A one-line error for an unknown recipe name, listing the known ones.
+pub fn unknown_recipe(name: &str) -> String {
+    let names: Vec<&str> = RECIPES.iter().map(|r| r.name).collect();
+    format!(
+        "unknown recipe '{name}' (expected {}; see --list-recipes)",
+        names.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_study_recipes_are_the_study_cases_exactly() {
+        assert_eq!(
+            recipe("study-tanh").unwrap().config(),
+            TrainConfig::new(Case::Tanh)
+        );
+        let r = recipe("study-relu-sigmoid").unwrap().config();
+        assert!(r.is_online_study());
+        assert_eq!(r, TrainConfig::new(Case::ReluSigmoid));
+    }
+
+    #[test]
+    fn every_recipe_is_valid_on_mnist_and_named_once() {
+        for (i, r) in RECIPES.iter().enumerate() {
+            r.config()
+                .validate(60_000)
+                .unwrap_or_else(|e| panic!("{}: {e}", r.name));
+            assert!(RECIPES[..i].iter().all(|o| o.name != r.name));
+        }
+        assert!(!recipe("simard-ce").unwrap().config().is_online_study());
+        assert!(unknown_recipe("x").contains("simard-ce"));
+    }
+}
