@@ -48,7 +48,13 @@ pub fn config_key(c: &TrainConfig) -> String {
 /// The identity of a run: its configuration and the block size of held-back
 /// updates it ran with (which changes results at the rounding level), so that
 /// a sweep resumed with another block size never counts the old runs as its own.
+/// Minibatch runs hold nothing back, so their key says `block=none` whatever is asked.
 pub fn run_key(c: &TrainConfig, block_samples: Option<usize>) -> String {
+    let block_samples = if c.is_online_study() {
+        block_samples
+    } else {
+        None
+    };
     match block_samples {
         Some(b) => format!("{}|block={b}", config_key(c)),
         None => format!("{}|block=none", config_key(c)),
@@ -229,4 +235,27 @@ pub fn merge(paths: &[PathBuf]) -> Result<Vec<RunRecord>, EngineError> {
         .into_iter()
         .filter_map(|k| by_key.remove(&k).map(|(r, _)| r))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Case;
+
+    #[test]
+    fn keys_of_the_study_are_unchanged_and_minibatch_runs_hold_no_block() {
+        let study = TrainConfig::new(Case::Tanh);
+        assert_eq!(
+            run_key(&study, Some(32)),
+            "tanh|N=300|lr=0.01|K=60000|l2=0|E=50|exact|seed=1|shuffle=false|eval=0|block=32"
+        );
+        let mut mini = study.clone();
+        mini.batch = 64;
+        mini.bias = true;
+        assert_eq!(
+            run_key(&mini, Some(32)),
+            "tanh|N=300|lr=0.01|K=60000|l2=0|E=50|exact|seed=1|shuffle=false|eval=0|bias|B=64|block=none"
+        );
+        assert_ne!(config_key(&mini), config_key(&study));
+    }
 }
