@@ -46,6 +46,8 @@ struct Part {
 #[derive(Default)]
 struct Columns {
     start: Vec<usize>,
+    /// Where each input's next entry lands while filling (kept to allocate once).
+    next: Vec<usize>,
     rows: Vec<u32>,
     vals: Vec<f32>,
 }
@@ -67,11 +69,12 @@ impl Columns {
         self.vals.resize(total, 0.0);
         // `start[p]` walks forward as entries land; rows arrive in batch order,
         // so each input's list is increasing, as the sparse kernels require.
-        let mut next = self.start[..inputs].to_vec();
+        self.next.clear();
+        self.next.extend_from_slice(&self.start[..inputs]);
         for (r, &i) in ids.iter().enumerate() {
             let (idx, vals) = data.sample(i as usize);
             for (&p, &v) in idx.iter().zip(vals) {
-                let at = &mut next[p as usize];
+                let at = &mut self.next[p as usize];
                 self.rows[*at] = r as u32;
                 self.vals[*at] = v;
                 *at += 1;
