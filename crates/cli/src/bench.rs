@@ -1,10 +1,13 @@
-//! `mlp bench`: single-thread step speed against measured streaming bandwidth.
+//! `mlp bench`: single-thread online step speed against measured streaming
+//! bandwidth, or a recipe's minibatch steps in samples per second.
 
 use crate::exit::UsageError;
 use crate::shared::{deferred_steps, load_data};
 use clap::Args as ClapArgs;
-use mlp_engine::bench::{bench_steps, StepBench};
-use mlp_engine::{Case, InputPath, StepOptions, W1Update};
+use mlp_engine::bench::{bench_minibatch, bench_steps, MinibatchBench, MinibatchCase, StepBench};
+use mlp_engine::minibatch::FirstLayer;
+use mlp_engine::recipe::{recipe, unknown_recipe};
+use mlp_engine::{Case, InputPath, StepOptions, TrainConfig, W1Update};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -39,9 +42,41 @@ pub struct Args {
     /// to compare block sizes in one run.
     #[arg(long, value_delimiter = ',', default_values_t = [mlp_engine::DEFERRED_SAMPLES])]
     block_samples: Vec<usize>,
+    /// Time a recipe's steps (see `mlp train --list-recipes`) instead of the
+    /// online study grid; comma-separated to compare recipes in one run.
+    #[arg(long, value_delimiter = ',')]
+    recipe: Vec<String>,
+    /// Samples per batch with --recipe (default: the recipe's), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    batch: Vec<usize>,
+    /// Threads per run with --recipe, comma-separated (results are the same for any count).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    threads: Vec<usize>,
+    /// First layer with --recipe: by batch density (auto), always over the
+    /// non-zero inputs (sparse) or always sgemm (dense); comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "auto")]
+    first_layer: Vec<FirstLayerArg>,
     /// Print a JSON list instead of the table.
     #[arg(long)]
     json: bool,
+}
+
+/// The `--first-layer` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FirstLayerArg {
+    Auto,
+    Sparse,
+    Dense,
+}
+
+impl From<FirstLayerArg> for FirstLayer {
+    fn from(f: FirstLayerArg) -> FirstLayer {
+        match f {
+            FirstLayerArg::Auto => FirstLayer::Auto,
+            FirstLayerArg::Sparse => FirstLayer::Sparse,
+            FirstLayerArg::Dense => FirstLayer::Dense,
+        }
+    }
 }
 
 /// The `--w1-update` values.
@@ -65,6 +100,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     for &b in &args.block_samples {
         deferred_steps(b)?;
+    }
+    if !args.recipe.is_empty() {
+        return run_recipes(&args);
     }
     let data = load_data(&args.data)?;
     let input = if args.dense {
@@ -148,6 +186,110 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.rounds,
         print_row,
     );
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    }
+    Ok(())
+}
+
+/// The cases `--recipe`, `--batch`, `--threads` and `--first-layer` name, outermost first.
+fn recipe_cases(args: &Args) -> anyhow::Result<Vec<MinibatchCase>> {
+    if args.threads.contains(&0) {
+        return Err(UsageError("invalid --threads: must be at least 1".into()).into());
+    }
+    if args.batch.contains(&0) {
+        return Err(UsageError("invalid --batch: must be at least 1".into()).into());
+    }
+    let mut cases = Vec::new();
+    for name in &args.recipe {
+        let base = recipe(name)
+            .ok_or_else(|| UsageError(format!("invalid --recipe: {}", unknown_recipe(name))))?
+            .config();
+        let batches = if args.batch.is_empty() {
+            vec![base.batch]
+        } else {
+            args.batch.clone()
+        };
+        for &batch in &batches {
+            let config = TrainConfig {
+                batch,
+                ..base.clone()
+            };
+            if config.is_online_study() {
+                return Err(UsageError(format!(
+                    "invalid --recipe: {name} at batch 1 trains online; time it with `mlp bench --case {} --hidden {}`",
+                    config.case.name(),
+                    config.hidden
+                ))
+                .into());
+            }
+            for &threads in &args.threads {
+                for &f in &args.first_layer {
+                    cases.push(MinibatchCase {
+                        name: name.clone(),
+                        config: config.clone(),
+                        threads,
+                        first_layer: f.into(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(cases)
+}
+
+/// Runs `mlp bench --recipe ...`: samples per second of each case in interleaved rounds.
+fn run_recipes(args: &Args) -> anyhow::Result<()> {
+    let cases = recipe_cases(args)?;
+    let data = load_data(&args.data)?;
+    if !args.json {
+        println!(
+            "{} SIMD; {} round(s) of {} s per configuration, each over the first 10,000 training images reshuffled (samples/s: the median round)",
+            mlp_engine::simd_name(),
+            args.rounds,
+            args.seconds
+        );
+        println!(
+            "{:<16} {:<12} {:>5} {:>7} {:<7} {:>6} {:>11} {:>17} {:>9}",
+            "recipe",
+            "layers",
+            "batch",
+            "threads",
+            "first",
+            "dense",
+            "samples/s",
+            "min-max",
+            "us/batch"
+        );
+    }
+    let print_row = |r: &MinibatchBench| {
+        if !args.json {
+            let layers: Vec<String> = r.sizes.iter().map(usize::to_string).collect();
+            println!(
+                "{:<16} {:<12} {:>5} {:>7} {:<7} {:>5.0}% {:>11.0} {:>17} {:>9.1}",
+                r.name,
+                layers.join("-"),
+                r.batch,
+                r.threads,
+                r.first_layer,
+                100.0 * r.dense_fraction,
+                r.samples_per_second,
+                format!(
+                    "{:.0}-{:.0}",
+                    r.samples_per_second_min, r.samples_per_second_max
+                ),
+                r.us_per_batch
+            );
+        }
+    };
+    let results = bench_minibatch(
+        &cases,
+        &data.train,
+        Duration::from_secs_f64(args.seconds),
+        args.rounds,
+        print_row,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
     }

@@ -133,6 +133,12 @@ impl Dataset {
         self.samples.get(i)
     }
 
+    /// Every sample's non-zero pixels, as the sparse kernels take them.
+    #[inline]
+    pub(crate) fn samples(&self) -> &mlp_kernels::SparseSet {
+        &self.samples
+    }
+
     /// Sample `i` as the block pass takes it.
     #[inline]
     pub(crate) fn tiled(&self, i: usize) -> mlp_kernels::TiledSparse<'_> {

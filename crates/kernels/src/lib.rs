@@ -65,12 +65,14 @@ pub mod reference;
 mod simd;
 mod sparse;
 mod sparse_set;
+mod update;
 
 pub use deferred::MAX_SLOTS;
 use dispatch::Path;
 pub use gemm::{gemm, MatRef};
 pub use loss::{softmax, softmax_cross_entropy};
 pub use sparse_set::{SparseSet, TiledSparse};
+pub use update::{Moment, ParamUpdate};
 
 /// Name of the path kernels on this thread use: `"avx512f"`, `"avx2+fma"`, `"portable"` or `"portable16"`.
 pub fn simd_name() -> &'static str {
@@ -263,6 +265,62 @@ pub fn sparse_gemv_t(a: &[f32], cols: usize, idx: &[u32], vals: &[f32], y: &mut 
             vals.as_ptr(),
             idx.len(),
             y.as_mut_ptr(),
+        )
+    }
+}
+
+/// One optimiser step `u` over the parameters `w` with gradients `g`, in one
+/// pass; `state` holds the moment's slots, slot-major (`u.moment.slots() *
+/// w.len()` floats). Bit-identical to [`reference::update_params`] on every path.
+///
+/// # Panics
+/// If `g.len() != w.len()` or `state.len() != u.moment.slots() * w.len()`.
+pub fn update_params(u: &ParamUpdate, w: &mut [f32], g: &[f32], state: &mut [f32]) {
+    assert_eq!(g.len(), w.len(), "update_params: g.len() != w.len()");
+    assert_eq!(
+        state.len(),
+        u.moment.slots() * w.len(),
+        "update_params: state.len() != slots * w.len()"
+    );
+    // SAFETY: every length is checked above; the slices are distinct borrows.
+    unsafe { update::update_params(u, w.as_mut_ptr(), g.as_ptr(), state.as_mut_ptr(), w.len()) }
+}
+
+/// Sparse times dense: `Z[r, :] = sum_k vals[k] * A[idx[k], :]` for row `r`
+/// of `Z` and the vector `ids[r]` of `set` (`A` has `set.dim()` rows of `cols`).
+///
+/// Row `r` of `Z` is bit-identical to [`sparse_gemv_t`] of vector `ids[r]`;
+/// the product goes panel by panel of columns, so a panel of `A` stays in
+/// cache while every row reads it.
+///
+/// # Panics
+/// If an id is not below `set.len()`, `a.len() != set.dim() * cols`, or
+/// `z.len() != ids.len() * cols`.
+pub fn sparse_gemm(set: &SparseSet, ids: &[u32], a: &[f32], cols: usize, z: &mut [f32]) {
+    assert_eq!(
+        a.len(),
+        set.dim() * cols,
+        "sparse_gemm: a.len() != set.dim() * cols"
+    );
+    assert_eq!(
+        z.len(),
+        ids.len() * cols,
+        "sparse_gemm: z.len() != ids.len() * cols"
+    );
+    if let Some(&bad) = ids.iter().find(|&&i| i as usize >= set.len()) {
+        panic!("sparse_gemm: id {bad} out of range ({} vectors)", set.len());
+    }
+    // SAFETY: every id names a vector of `set`, whose indices are below
+    // `set.dim()` (checked when it was pushed), the rows `a` holds; `z` has
+    // `ids.len()` rows of `cols` and is exclusive.
+    unsafe {
+        sparse::sparse_gemm(
+            set,
+            ids.as_ptr(),
+            ids.len(),
+            a.as_ptr(),
+            cols,
+            z.as_mut_ptr(),
         )
     }
 }

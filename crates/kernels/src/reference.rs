@@ -79,6 +79,55 @@ pub fn sparse_gemv_t(a: &[f32], cols: usize, idx: &[u32], vals: &[f32], y: &mut 
     }
 }
 
+/// Reference `sparse_gemm`: row `r` of `z` is `sparse_gemv_t` of vector `ids[r]` of `set`.
+pub fn sparse_gemm(set: &crate::SparseSet, ids: &[u32], a: &[f32], cols: usize, z: &mut [f32]) {
+    assert_eq!(z.len(), ids.len() * cols);
+    for (row, &i) in z.chunks_exact_mut(cols.max(1)).zip(ids) {
+        let (idx, vals) = set.get(i as usize);
+        sparse_gemv_t(a, cols, idx, vals, row);
+    }
+}
+
+/// Reference `update_params`: the step of [`crate::ParamUpdate`] one parameter at a time.
+pub fn update_params(u: &crate::ParamUpdate, w: &mut [f32], g: &[f32], state: &mut [f32]) {
+    use crate::Moment;
+    let n = w.len();
+    assert_eq!(g.len(), n);
+    assert_eq!(state.len(), u.moment.slots() * n);
+    for i in 0..n {
+        let mut x = g[i];
+        if u.l2 != 0.0 {
+            x += u.l2 * w[i];
+        }
+        match u.moment {
+            Moment::None => {}
+            Moment::Trace { mu, nesterov } => {
+                state[i] = mu * state[i] + x;
+                x = if nesterov {
+                    x + mu * state[i]
+                } else {
+                    state[i]
+                };
+            }
+            Moment::Adam {
+                b1,
+                b2,
+                eps,
+                c1,
+                c2,
+            } => {
+                state[i] = b1 * state[i] + (1.0 - b1) * x;
+                state[n + i] = b2 * state[n + i] + (1.0 - b2) * x * x;
+                x = (state[i] * c1) / ((state[n + i] * c2).sqrt() + eps);
+            }
+        }
+        if u.decay != 0.0 {
+            x += u.decay * w[i];
+        }
+        w[i] += x * -u.lr;
+    }
+}
+
 /// Reference `add_scaled_rows`: `y[c] += vals[k] * A[idx[k], c]` for each `k` in order.
 pub fn add_scaled_rows(a: &[f32], stride: usize, idx: &[u32], vals: &[f32], y: &mut [f32]) {
     assert_eq!(idx.len(), vals.len());

@@ -10,6 +10,7 @@ use crate::blocked::{
 use crate::dense::axpy_body;
 use crate::dispatch::kernel;
 use crate::simd::Simd;
+use crate::SparseSet;
 
 /// `y[..cols] = sum_k vals[k] * A[idx[k], :]`.
 ///
@@ -29,6 +30,49 @@ unsafe fn sparse_gemv_t_body<S: Simd>(
     // SAFETY: every listed row is inside `a` (the module's contract), which
     // is what `GemvT` needs over all `cols` columns.
     unsafe { b.run(s, cols) };
+}
+
+/// Columns per panel of [`sparse_gemm_body`]: a panel of a 784-row `A` is
+/// 392 KiB, which stays in a 1 MiB L2 while every row of the batch reads it.
+pub(crate) const GEMM_PANEL: usize = 128;
+
+/// `Z[r, :] = sum_k X_r.vals[k] * A[X_r.idx[k], :]` for the rows `X_r` of
+/// `set` named by `ids`, panel by panel of columns, so that each panel of
+/// `A` comes from memory once per call rather than once per row.
+///
+/// # Safety
+/// `ids[..n]` are readable and each `< set.len()`; `A` holds `set.dim() *
+/// cols` floats; `z` holds `n * cols` floats and overlaps neither.
+#[inline(always)]
+unsafe fn sparse_gemm_body<S: Simd>(
+    s: S,
+    set: &SparseSet,
+    ids: *const u32,
+    n: usize,
+    a: *const f32,
+    cols: usize,
+    z: *mut f32,
+) {
+    let mut c0 = 0;
+    while c0 < cols {
+        let width = GEMM_PANEL.min(cols - c0);
+        for r in 0..n {
+            // SAFETY: `r < n`, and every id is below `set.len()`.
+            let (idx, vals) = set.get(unsafe { *ids.add(r) } as usize);
+            let b = GemvT::new(
+                a.wrapping_add(c0),
+                cols,
+                IdxRows(idx.as_ptr(), idx.len()),
+                vals.as_ptr(),
+                z.wrapping_add(r * cols + c0),
+            );
+            // SAFETY: a set's indices are below `set.dim()`, so every listed
+            // row of `A` is readable over columns `c0..c0 + width <= cols`;
+            // row `r < n` of `z` is writable over the same columns.
+            unsafe { b.run(s, width) };
+        }
+        c0 += width;
+    }
 }
 
 /// `y[..cols] += sum_k vals[k] * A[idx[k], ..cols]`, `A` with row stride `stride >= cols`.
@@ -288,6 +332,10 @@ unsafe fn fused_body<S: Simd>(
     unsafe { flush_updates(s, &mut only, delta, a, cols) };
 }
 
+kernel! {
+    /// See [`sparse_gemm_body`].
+    pub(crate) unsafe fn sparse_gemm(set: &SparseSet, ids: *const u32, n: usize, a: *const f32, cols: usize, z: *mut f32) = sparse_gemm_body;
+}
 kernel! {
     /// `y[..cols] = sum_k vals[k] * A[idx[k], :]`.
     pub(crate) unsafe fn sparse_gemv_t(a: *const f32, cols: usize, idx: *const u32, vals: *const f32, n: usize, y: *mut f32) = sparse_gemv_t_body;

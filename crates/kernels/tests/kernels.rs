@@ -294,6 +294,81 @@ proptest! {
         });
     }
 
+    /// The fused optimiser step equals the reference bit for bit on every
+    /// path, for each moment, with and without L2 and decoupled decay, over
+    /// three steps (state carried) and lengths with every tail.
+    #[test]
+    fn update_params_is_the_reference((n, kind, l2, decay, nesterov, seed) in (0usize..=40, 0usize..3, any::<bool>(), any::<bool>(), any::<bool>(), 0u64..1000)) {
+        let moment = |t: i32| match kind {
+            0 => k::Moment::None,
+            1 => k::Moment::Trace { mu: 0.9, nesterov },
+            _ => k::Moment::Adam {
+                b1: 0.9,
+                b2: 0.999,
+                eps: 1e-8,
+                c1: (1.0 / (1.0 - 0.9f64.powi(t))) as f32,
+                c2: (1.0 / (1.0 - 0.999f64.powi(t))) as f32,
+            },
+        };
+        let vals = |n: usize, salt: u64| -> Vec<f32> {
+            (0..n).map(|i| {
+                let h = (i as u64 * 2654435761 + seed * 97 + salt) % 2001;
+                // Some exact zeros: dead ReLU units give them.
+                if h.is_multiple_of(7) { 0.0 } else { (h as f32 - 1000.0) / 700.0 }
+            }).collect()
+        };
+        let w0 = vals(n, 1);
+        let slots = moment(1).slots();
+        for_each_path(|p| {
+            let (mut w, mut want) = (w0.clone(), w0.clone());
+            let (mut st, mut st_want) = (vec![0.0; slots * n], vec![0.0; slots * n]);
+            for t in 1..=3 {
+                let u = k::ParamUpdate {
+                    l2: if l2 { 1e-3 } else { 0.0 },
+                    moment: moment(t),
+                    decay: if decay { 5e-4 } else { 0.0 },
+                    lr: 0.05,
+                };
+                let g = vals(n, 10 + t as u64);
+                k::update_params(&u, &mut w, &g, &mut st);
+                r::update_params(&u, &mut want, &g, &mut st_want);
+                assert_eq!(bits(&w), bits(&want), "{p}: step {t}");
+                assert_eq!(bits(&st), bits(&st_want), "{p}: state at step {t}");
+            }
+        });
+    }
+
+    /// Rows of `sparse_gemm` are `sparse_gemv_t` of their vectors, bit for
+    /// bit, over widths that cross a column panel (128) with any remainder,
+    /// ids repeated and out of order; with small integers, exactly the reference.
+    #[test]
+    fn sparse_gemm_rows_are_sparse_gemv_t((rows, cols, masks, ids, ints_a, seed) in (1usize..40, 0usize..=300)
+        .prop_flat_map(|(m, n)| (Just(m), Just(n), vec(vec(any::<bool>(), m), 1..5), vec(0u32..8, 0..7), any::<bool>(), 0u64..1000))) {
+        let mut set = k::SparseSet::new(rows);
+        for (v, mask) in masks.iter().enumerate() {
+            let idx: Vec<u32> = (0..rows as u32).filter(|&i| mask[i as usize]).collect();
+            let vals: Vec<f32> = idx.iter().map(|&i| ((i as u64 * 7 + v as u64 + seed) % 9) as f32 - 4.0 + if ints_a { 0.0 } else { 0.37 }).collect();
+            set.push(&idx, &vals);
+        }
+        let ids: Vec<u32> = ids.iter().map(|&i| i % set.len() as u32).collect();
+        let a: Vec<f32> = (0..rows * cols).map(|i| ((i as u64 * 13 + seed) % 9) as f32 - 4.0 + if ints_a { 0.0 } else { 0.21 }).collect();
+        let mut want = vec![0.0; ids.len() * cols];
+        r::sparse_gemm(&set, &ids, &a, cols, &mut want);
+        for_each_path(|p| {
+            let mut z = vec![f32::NAN; ids.len() * cols];
+            k::sparse_gemm(&set, &ids, &a, cols, &mut z);
+            for (r, &i) in ids.iter().enumerate() {
+                let (idx, vals) = set.get(i as usize);
+                let mut y = vec![f32::NAN; cols];
+                k::sparse_gemv_t(&a, cols, idx, vals, &mut y);
+                assert_eq!(bits(&z[r * cols..(r + 1) * cols]), bits(&y), "{p}: row {r}");
+            }
+            if ints_a {
+                assert_eq!(z, want, "{p}");
+            }
+        });
+    }
+
     #[test]
     fn sparse_gemv_t_float((cols, a, idx, vals) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(n), floats(m * n), subset(m), floats(m)))) {
         let vals = &vals[..idx.len()];

@@ -17,14 +17,27 @@ pub(crate) struct RowBuffers {
 impl RowBuffers {
     /// Buffers for a network of `sizes` and up to `capacity` rows.
     pub fn new(sizes: &[usize], capacity: usize) -> RowBuffers {
+        RowBuffers::from_layer(sizes, capacity, 0)
+    }
+
+    /// Buffers for layers `first..` only (the lower ones' stay empty).
+    pub fn from_layer(sizes: &[usize], capacity: usize, first: usize) -> RowBuffers {
         let layers = sizes.len() - 1;
-        let z = sizes[1..]
-            .iter()
-            .map(|&w| vec![0.0; w * capacity])
+        let z = (0..layers)
+            .map(|l| {
+                vec![
+                    0.0;
+                    if l >= first {
+                        sizes[l + 1] * capacity
+                    } else {
+                        0
+                    }
+                ]
+            })
             .collect();
         let a = (0..layers)
             .map(|l| {
-                if l + 1 < layers {
+                if l >= first && l + 1 < layers {
                     vec![0.0; sizes[l + 1] * capacity]
                 } else {
                     Vec::new()
@@ -53,6 +66,79 @@ fn add_bias(z: &mut [f32], bias: Option<&[f32]>) {
     }
 }
 
+/// The first layer for `rows` inputs: `z0 = X W1 + b1` and, when it is
+/// hidden, `a0 = f(z0)` (`a0` is empty otherwise). A row's values do not
+/// depend on which other rows share the call, so any split of a batch gives
+/// the same bits.
+///
+/// # Panics
+/// If the buffers do not hold `rows` rows or the inputs do not match the network.
+pub(crate) fn first_layer(
+    net: &Network,
+    spec: &NetSpec,
+    inputs: Inputs<'_>,
+    rows: usize,
+    z0: &mut [f32],
+    a0: &mut [f32],
+) {
+    let sizes = net.sizes();
+    let (d0, d1) = (sizes[0], sizes[1]);
+    let z0 = &mut z0[..rows * d1];
+    match inputs {
+        Inputs::Sparse { data, ids } => {
+            assert_eq!(ids.len(), rows, "forward: ids and rows differ");
+            k::sparse_gemm(data.samples(), ids, net.w1(), d1, z0);
+        }
+        Inputs::Dense { x } => {
+            k::gemm(
+                MatRef::new(&x[..rows * d0], rows, d0),
+                MatRef::new(net.w1(), d0, d1),
+                0.0,
+                z0,
+            );
+        }
+    }
+    add_bias(z0, net.bias(0));
+    if net.layers() > 1 {
+        spec.activate(z0, &mut a0[..rows * d1]);
+    }
+}
+
+/// Layers above the first for `rows` rows whose first-layer activations are
+/// `a0`, into `buf` (its `z[0]` and `a[0]` are not touched; logits in the last `z`).
+///
+/// # Panics
+/// If `rows` exceeds the buffers' capacity or `a0` holds fewer rows.
+pub(crate) fn upper_layers(
+    net: &Network,
+    spec: &NetSpec,
+    a0: &[f32],
+    rows: usize,
+    buf: &mut RowBuffers,
+) {
+    assert!(
+        rows <= buf.capacity,
+        "forward: more rows than the buffers hold"
+    );
+    let sizes = net.sizes();
+    let layers = net.layers();
+    for l in 1..layers {
+        let (width, fan_in) = (sizes[l + 1], sizes[l]);
+        let (before, _) = buf.a.split_at(l);
+        let input = if l == 1 { a0 } else { &before[l - 1][..] };
+        k::gemm(
+            MatRef::new(&input[..rows * fan_in], rows, fan_in),
+            MatRef::new(net.weight(l), width, fan_in).t(),
+            0.0,
+            &mut buf.z[l][..rows * width],
+        );
+        add_bias(&mut buf.z[l][..rows * width], net.bias(l));
+        if l + 1 < layers {
+            spec.activate(&buf.z[l][..rows * width], &mut buf.a[l][..rows * width]);
+        }
+    }
+}
+
 /// Runs `rows` inputs through every layer of `net` into `buf` (logits in the last `z`).
 ///
 /// # Panics
@@ -68,43 +154,9 @@ pub(crate) fn forward(
         rows <= buf.capacity,
         "forward: more rows than the buffers hold"
     );
-    let sizes = net.sizes();
-    let (d0, d1) = (sizes[0], sizes[1]);
-    let z0 = &mut buf.z[0][..rows * d1];
-    match inputs {
-        Inputs::Sparse { data, ids } => {
-            assert_eq!(ids.len(), rows, "forward: ids and rows differ");
-            for (zr, &i) in z0.chunks_exact_mut(d1).zip(ids) {
-                let (idx, vals) = data.sample(i as usize);
-                k::sparse_gemv_t(net.w1(), d1, idx, vals, zr);
-            }
-        }
-        Inputs::Dense { x } => {
-            k::gemm(
-                MatRef::new(x, rows, d0),
-                MatRef::new(net.w1(), d0, d1),
-                0.0,
-                z0,
-            );
-        }
-    }
-    let layers = net.layers();
-    for l in 0..layers {
-        let (width, fan_in) = (sizes[l + 1], sizes[l]);
-        if l > 0 {
-            let (before, after) = buf.a.split_at(l);
-            let _ = after;
-            let input = &before[l - 1][..rows * fan_in];
-            k::gemm(
-                MatRef::new(input, rows, fan_in),
-                MatRef::new(net.weight(l), width, fan_in).t(),
-                0.0,
-                &mut buf.z[l][..rows * width],
-            );
-        }
-        add_bias(&mut buf.z[l][..rows * width], net.bias(l));
-        if l + 1 < layers {
-            spec.activate(&buf.z[l][..rows * width], &mut buf.a[l][..rows * width]);
-        }
-    }
+    // Taken out for the call and put back: moving a Vec allocates nothing.
+    let mut a0 = std::mem::take(&mut buf.a[0]);
+    first_layer(net, spec, inputs, rows, &mut buf.z[0], &mut a0);
+    upper_layers(net, spec, &a0, rows, buf);
+    buf.a[0] = a0;
 }

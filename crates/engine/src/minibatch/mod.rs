@@ -22,7 +22,7 @@ mod tests;
 mod trainer;
 
 pub use evaluate::{evaluate_network, scores};
-pub(crate) use forward::{forward, Inputs, RowBuffers};
+pub(crate) use forward::{first_layer, forward, upper_layers, Inputs, RowBuffers};
 pub use spec::{NetSpec, Output};
 pub(crate) use trainer::MinibatchTrainer;
 pub use trainer::{FirstLayer, DENSE_FROM, PART_ROWS};

@@ -1,6 +1,6 @@
 //! The minibatch step: forward, deltas, then each layer's gradient and update.
 
-use super::{forward, Inputs, NetSpec, RowBuffers};
+use super::{first_layer, upper_layers, Inputs, NetSpec, RowBuffers};
 use crate::optim::{chain_for, Chain, Schedule, StepContext};
 use crate::{Dataset, Network, TrainConfig};
 use mlp_kernels::{self as k, MatRef};
@@ -98,6 +98,17 @@ fn delta_of<'a>(p: &'a Part, l: usize, sizes: &[usize], layers: usize) -> &'a [f
     }
 }
 
+/// Floats of weight state per update block of `block` parameters: `slots`
+/// per parameter, or one unused float when the chain keeps none (so that
+/// every block still has a state chunk to zip with).
+fn weight_state_block(slots: usize, block: usize) -> usize {
+    if slots == 0 {
+        1
+    } else {
+        slots * block
+    }
+}
+
 /// Rayon splits tasks over threads only when the run may use several.
 fn min_len(parallel: bool) -> usize {
     if parallel {
@@ -120,6 +131,10 @@ pub(crate) struct MinibatchTrainer {
     /// Rows of each layer's weights per update task.
     block_rows: Vec<usize>,
     parts: Vec<Part>,
+    /// The first layer's pre-activations and activations, `batch x width`:
+    /// contiguous, so one product covers a thread's share of the batch.
+    z0: Vec<f32>,
+    a0: Vec<f32>,
     /// The first layer's deltas, `batch x width`, contiguous for the sparse gradient.
     delta0: Vec<f32>,
     /// Dense inputs of the batch (dense first layer only).
@@ -135,6 +150,8 @@ pub(crate) struct MinibatchTrainer {
 pub(crate) struct BatchOutcome {
     pub loss: f64,
     pub correct: usize,
+    /// Whether the first layer ran dense.
+    pub dense: bool,
 }
 
 impl MinibatchTrainer {
@@ -147,6 +164,7 @@ impl MinibatchTrainer {
     ) -> Self {
         let sizes = net.sizes().to_vec();
         let layers = net.layers();
+        assert!(layers >= 2, "a trained network has a hidden layer");
         let batch = config.batch;
         let weight_chain = chain_for(config, true);
         let bias_chain = chain_for(config, false);
@@ -158,7 +176,7 @@ impl MinibatchTrainer {
         let rows = PART_ROWS.min(batch);
         let parts = (0..part_count)
             .map(|_| Part {
-                buf: RowBuffers::new(&sizes, rows),
+                buf: RowBuffers::from_layer(&sizes, rows, 1),
                 d: (0..layers)
                     .map(|l| {
                         if l >= 1 && l + 1 < layers {
@@ -176,7 +194,11 @@ impl MinibatchTrainer {
         MinibatchTrainer {
             spec: NetSpec::of(config),
             weight_state: (0..layers)
-                .map(|l| weight_chain.init(net.weight(l).len()))
+                .map(|l| {
+                    let (n, block) = (net.weight(l).len(), block_rows[l] * row_len(l));
+                    let per_block = weight_state_block(weight_chain.slots(), block);
+                    vec![0.0; n.div_ceil(block) * per_block]
+                })
                 .collect(),
             bias_state: (0..layers)
                 .map(|l| net.bias(l).map_or(Vec::new(), |b| bias_chain.init(b.len())))
@@ -191,6 +213,8 @@ impl MinibatchTrainer {
             bias_chain,
             block_rows,
             parts,
+            z0: vec![0.0; batch * sizes[1]],
+            a0: vec![0.0; batch * sizes[1]],
             delta0: vec![0.0; batch * sizes[1]],
             x: vec![0.0; batch * sizes[0]],
             columns: Columns::default(),
@@ -226,7 +250,8 @@ impl MinibatchTrainer {
         if !dense {
             self.columns.fill(data, ids, self.net.inputs());
         }
-        self.deltas(data, ids, dense);
+        self.first_layer(data, ids, dense);
+        self.deltas(data, ids);
         self.step += 1;
         let ctx = StepContext {
             step: self.step,
@@ -237,26 +262,30 @@ impl MinibatchTrainer {
         BatchOutcome {
             loss: self.parts[..used].iter().map(|p| p.loss).sum(),
             correct: self.parts[..used].iter().map(|p| p.correct).sum(),
+            dense,
         }
     }
 
-    /// Forward passes, losses and every layer's deltas, part by part.
-    fn deltas(&mut self, data: &Dataset, ids: &[u32], dense: bool) {
+    /// The first layer over the whole batch, one share of rows per thread
+    /// (a row's values do not depend on the split): each panel of W1 comes
+    /// from memory once per share instead of once per row.
+    fn first_layer(&mut self, data: &Dataset, ids: &[u32], dense: bool) {
         let (net, spec) = (&self.net, &self.spec);
-        let sizes = net.sizes();
-        let (d0, d1, layers) = (sizes[0], sizes[1], net.layers());
-        let scale = 1.0 / ids.len() as f32;
-        let used = ids.len().div_ceil(PART_ROWS);
-        self.parts[..used]
-            .par_iter_mut()
-            .zip(self.delta0.par_chunks_mut(PART_ROWS * d1))
-            .zip(self.x.par_chunks_mut(PART_ROWS * d0))
-            .enumerate()
-            .with_min_len(min_len(self.parallel))
-            .for_each(|(p, ((part, delta0), x))| {
-                let ids = &ids[p * PART_ROWS..((p + 1) * PART_ROWS).min(ids.len())];
+        let (d0, d1) = (net.inputs(), net.hidden());
+        let shares = if self.parallel {
+            rayon::current_num_threads().max(1)
+        } else {
+            1
+        };
+        let share = ids.len().div_ceil(shares);
+        self.z0[..ids.len() * d1]
+            .par_chunks_mut(share * d1)
+            .zip(self.a0.par_chunks_mut(share * d1))
+            .zip(self.x.par_chunks_mut(share * d0))
+            .zip(ids.par_chunks(share))
+            .with_min_len(1)
+            .for_each(|(((z0, a0), x), ids)| {
                 let rows = ids.len();
-                part.rows = rows;
                 let inputs = if dense {
                     for (row, &i) in x.chunks_exact_mut(d0).zip(ids) {
                         data.dense_into(i as usize, row);
@@ -265,10 +294,36 @@ impl MinibatchTrainer {
                 } else {
                     Inputs::Sparse { data, ids }
                 };
-                forward(net, spec, inputs, rows, &mut part.buf);
+                first_layer(net, spec, inputs, rows, z0, a0);
+            });
+    }
+
+    /// Upper layers' forward passes, losses and every layer's deltas, part by part.
+    fn deltas(&mut self, data: &Dataset, ids: &[u32]) {
+        let (net, spec) = (&self.net, &self.spec);
+        let sizes = net.sizes();
+        let (d1, layers) = (sizes[1], net.layers());
+        let scale = 1.0 / ids.len() as f32;
+        let used = ids.len().div_ceil(PART_ROWS);
+        let (z0, a0) = (&self.z0, &self.a0);
+        self.parts[..used]
+            .par_iter_mut()
+            .zip(self.delta0.par_chunks_mut(PART_ROWS * d1))
+            .enumerate()
+            .with_min_len(min_len(self.parallel))
+            .for_each(|(p, (part, delta0))| {
+                let (r0, r1) = (p * PART_ROWS, ((p + 1) * PART_ROWS).min(ids.len()));
+                let ids = &ids[r0..r1];
+                let rows = ids.len();
+                part.rows = rows;
+                let (z0, a0) = (&z0[r0 * d1..r1 * d1], &a0[r0 * d1..r1 * d1]);
+                upper_layers(net, spec, a0, rows, &mut part.buf);
                 let out = sizes[layers];
                 let (mut loss, mut correct) = (0.0, 0);
-                for (zr, &i) in part.buf.z[layers - 1].chunks_exact_mut(out).zip(ids) {
+                for (zr, &i) in part.buf.z[layers - 1][..rows * out]
+                    .chunks_exact_mut(out)
+                    .zip(ids)
+                {
                     let label = data.label(i as usize) as usize;
                     let (l, predicted) = spec.loss_gradient(zr, label, scale);
                     loss += l;
@@ -296,15 +351,15 @@ impl MinibatchTrainer {
                         0.0,
                         dst,
                     );
-                    spec.mul_derivative(
-                        &part.buf.z[l - 1][..rows * fan_in],
-                        if part.buf.a[l - 1].is_empty() {
-                            &[]
-                        } else {
-                            &part.buf.a[l - 1][..rows * fan_in]
-                        },
-                        dst,
-                    );
+                    let (z, a) = if l == 1 {
+                        (z0, a0)
+                    } else {
+                        (
+                            &part.buf.z[l - 1][..rows * fan_in],
+                            &part.buf.a[l - 1][..rows * fan_in],
+                        )
+                    };
+                    spec.mul_derivative(z, a, dst);
                 }
             });
     }
@@ -322,9 +377,10 @@ impl MinibatchTrainer {
             let block = self.block_rows[l] * row_len;
             let delta_of = |p, l| delta_of(p, l, &sizes, layers);
             let (delta0, x, columns) = (&self.delta0[..b * d1], &self.x[..b * d0], &self.columns);
+            let a0 = &self.a0[..b * d1];
             let block_rows = self.block_rows[l];
-            let gradient = |blk: usize, g: &mut [f32]| {
-                let r0 = blk * block_rows;
+            // The gradient of weight rows `r0..r0 + g.len() / row_len` into `g`.
+            let gradient = |r0: usize, g: &mut [f32]| {
                 let r1 = r0 + g.len() / row_len;
                 if l == 0 {
                     if dense {
@@ -344,7 +400,12 @@ impl MinibatchTrainer {
                     let width = sizes[l + 1];
                     for (i, part) in parts.iter().enumerate() {
                         let delta = delta_of(part, l);
-                        let a = &part.buf.a[l - 1][..part.rows * row_len];
+                        let a = if l == 1 {
+                            let r0 = i * PART_ROWS;
+                            &a0[r0 * row_len..(r0 + part.rows) * row_len]
+                        } else {
+                            &part.buf.a[l - 1][..part.rows * row_len]
+                        };
                         k::gemm(
                             MatRef::strided(&delta[r0..], part.rows, r1 - r0, width, 1).t(),
                             MatRef::new(a, part.rows, row_len),
@@ -354,31 +415,40 @@ impl MinibatchTrainer {
                     }
                 }
             };
+            // A sparse first layer's rows each get their gradient just before
+            // their update, so it never leaves L1; other layers' come per block.
+            let row_by_row = l == 0 && !dense;
             let (w, bias) = self.net.layer_mut(l);
             let chain = &self.weight_chain;
-            let g = &mut self.grads[l];
-            let state = &mut self.weight_state[l];
+            let fused = chain.fused(ctx);
+            let fused = fused.as_ref();
             let slots = chain.slots();
-            if slots == 0 {
-                w.par_chunks_mut(block)
-                    .zip(g.par_chunks_mut(block))
-                    .enumerate()
-                    .with_min_len(min_len(parallel))
-                    .for_each(|(i, (w, g))| {
-                        gradient(i, g);
-                        chain.apply(ctx, w, g, &mut []);
-                    });
-            } else {
-                w.par_chunks_mut(block)
-                    .zip(g.par_chunks_mut(block))
-                    .zip(state.par_chunks_mut(slots * block))
-                    .enumerate()
-                    .with_min_len(min_len(parallel))
-                    .for_each(|(i, ((w, g), s))| {
-                        gradient(i, g);
-                        chain.apply(ctx, w, g, s);
-                    });
-            }
+            let state_block = weight_state_block(slots, block);
+            w.par_chunks_mut(block)
+                .zip(self.grads[l].par_chunks_mut(block))
+                .zip(self.weight_state[l].par_chunks_mut(state_block))
+                .enumerate()
+                .with_min_len(min_len(parallel))
+                .for_each(|(i, ((w, g), s))| {
+                    let r0 = i * block_rows;
+                    if !row_by_row {
+                        gradient(r0, g);
+                    }
+                    // The state goes row by row (see `Chain::update`), laid out
+                    // the same whichever way the gradient came.
+                    for (r, (w, g)) in w.chunks_mut(row_len).zip(g.chunks_mut(row_len)).enumerate()
+                    {
+                        if row_by_row {
+                            gradient(r0 + r, g);
+                        }
+                        let s = if slots == 0 {
+                            &mut []
+                        } else {
+                            &mut s[r * slots * row_len..(r + 1) * slots * row_len]
+                        };
+                        chain.apply_fused(fused, ctx, w, g, s);
+                    }
+                });
             if !bias.is_empty() {
                 let gb = &mut self.bias_grads[l];
                 gb.fill(0.0);

@@ -32,6 +32,36 @@ pub struct StepContext {
     pub lr: f32,
 }
 
+/// A transformation a chain can fuse into [`mlp_kernels::update_params`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fusable {
+    /// `g += c w`.
+    Decay(f32),
+    /// The moment of momentum or Adam.
+    Moment(MomentKind),
+    /// `g *= -lr`.
+    LearningRate,
+}
+
+/// A moment a fused step can keep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MomentKind {
+    /// [`Trace`].
+    Trace(Trace),
+    /// [`ScaleByAdam`].
+    Adam(ScaleByAdam),
+}
+
+/// Adam's bias corrections `1 / (1 - beta^t)` at step `t`, in f64 (`1 - beta^t`
+/// loses digits in f32 for small `t`).
+fn adam_corrections(b1: f32, b2: f32, step: u64) -> (f32, f32) {
+    let t = step.min(i32::MAX as u64) as i32;
+    (
+        (1.0 / (1.0 - (b1 as f64).powi(t))) as f32,
+        (1.0 / (1.0 - (b2 as f64).powi(t))) as f32,
+    )
+}
+
 /// One gradient transformation: pure apart from its state, which the caller keeps.
 ///
 /// `state` holds `slots()` floats per parameter, slot-major over this call's
@@ -40,6 +70,11 @@ pub struct StepContext {
 pub trait Transform: Send + Sync + fmt::Debug {
     /// State floats per parameter.
     fn slots(&self) -> usize;
+    /// What this transformation is, so that a chain of known parts can run
+    /// as one fused kernel pass; `None` keeps the chain on its parts.
+    fn fusable(&self) -> Option<Fusable> {
+        None
+    }
     /// Turns `grads` into this transform's output in place.
     fn update(&self, ctx: &StepContext, grads: &mut [f32], state: &mut [f32], params: &[f32]);
 }
@@ -51,6 +86,11 @@ pub struct AddDecayedWeights(pub f32);
 impl Transform for AddDecayedWeights {
     fn slots(&self) -> usize {
         0
+    }
+    fn fusable(&self) -> Option<Fusable> {
+        // A zero decay adds `0 w`, which can turn a -0 gradient into +0: not
+        // what a fused step (which skips a zero decay) does.
+        (self.0 != 0.0).then_some(Fusable::Decay(self.0))
     }
     fn update(&self, _: &StepContext, grads: &mut [f32], _: &mut [f32], params: &[f32]) {
         for (g, &w) in grads.iter_mut().zip(params) {
@@ -71,6 +111,9 @@ pub struct Trace {
 impl Transform for Trace {
     fn slots(&self) -> usize {
         1
+    }
+    fn fusable(&self) -> Option<Fusable> {
+        Some(Fusable::Moment(MomentKind::Trace(*self)))
     }
     fn update(&self, _: &StepContext, grads: &mut [f32], state: &mut [f32], _: &[f32]) {
         let mu = self.decay;
@@ -96,14 +139,14 @@ impl Transform for ScaleByAdam {
     fn slots(&self) -> usize {
         2
     }
+    fn fusable(&self) -> Option<Fusable> {
+        Some(Fusable::Moment(MomentKind::Adam(*self)))
+    }
     fn update(&self, ctx: &StepContext, grads: &mut [f32], state: &mut [f32], _: &[f32]) {
         let n = grads.len();
         let (m, v) = state.split_at_mut(n);
         let (b1, b2) = (self.beta1, self.beta2);
-        let t = ctx.step.min(i32::MAX as u64) as i32;
-        // The corrections in f64: 1 - beta^t loses digits in f32 for small t.
-        let c1 = (1.0 / (1.0 - (b1 as f64).powi(t))) as f32;
-        let c2 = (1.0 / (1.0 - (b2 as f64).powi(t))) as f32;
+        let (c1, c2) = adam_corrections(b1, b2, ctx.step);
         for ((g, m), v) in grads.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()) {
             *m = b1 * *m + (1.0 - b1) * *g;
             *v = b2 * *v + (1.0 - b2) * *g * *g;
@@ -119,6 +162,9 @@ pub struct ScaleByLearningRate;
 impl Transform for ScaleByLearningRate {
     fn slots(&self) -> usize {
         0
+    }
+    fn fusable(&self) -> Option<Fusable> {
+        Some(Fusable::LearningRate)
     }
     fn update(&self, ctx: &StepContext, grads: &mut [f32], _: &mut [f32], _: &[f32]) {
         let s = -ctx.lr;
@@ -180,8 +226,87 @@ impl Chain {
         }
     }
 
-    /// One step: `update`, then `params += grads` (the gradient buffer is consumed).
+    /// The chain as one fused step at `ctx`, when it is (decay) (moment)
+    /// (decay) learning rate, each part optional but the last, as every
+    /// chain of [`chain_for`] is. Allocates nothing.
+    pub fn fused(&self, ctx: &StepContext) -> Option<mlp_kernels::ParamUpdate> {
+        use mlp_kernels::{Moment, ParamUpdate};
+        let (last, rest) = self.parts.split_last()?;
+        if last.fusable()? != Fusable::LearningRate {
+            return None;
+        }
+        let mut u = ParamUpdate {
+            l2: 0.0,
+            moment: Moment::None,
+            decay: 0.0,
+            lr: ctx.lr,
+        };
+        // Before the moment: at most one decay (L2); after it, at most one
+        // (decoupled). Without a moment, two decays run in the same order.
+        let mut seen_moment = false;
+        for p in rest {
+            match p.fusable()? {
+                Fusable::Decay(c) if !seen_moment && u.l2 == 0.0 => u.l2 = c,
+                Fusable::Decay(c) if u.decay == 0.0 => {
+                    u.decay = c;
+                    seen_moment = true;
+                }
+                Fusable::Moment(m) if !seen_moment => {
+                    seen_moment = true;
+                    u.moment = match m {
+                        MomentKind::Trace(t) => Moment::Trace {
+                            mu: t.decay,
+                            nesterov: t.nesterov,
+                        },
+                        MomentKind::Adam(a) => {
+                            let (c1, c2) = adam_corrections(a.beta1, a.beta2, ctx.step);
+                            Moment::Adam {
+                                b1: a.beta1,
+                                b2: a.beta2,
+                                eps: a.eps,
+                                c1,
+                                c2,
+                            }
+                        }
+                    };
+                }
+                _ => return None,
+            }
+        }
+        Some(u)
+    }
+
+    /// One step: `update`, then `params += grads` (the gradient buffer is
+    /// consumed); a chain that [`Chain::fused`] describes runs as one
+    /// kernel pass, with the same bits.
     pub fn apply(
+        &self,
+        ctx: &StepContext,
+        params: &mut [f32],
+        grads: &mut [f32],
+        state: &mut [f32],
+    ) {
+        self.apply_fused(self.fused(ctx).as_ref(), ctx, params, grads, state);
+    }
+
+    /// [`Chain::apply`] with the chain's [`Chain::fused`] form at `ctx`
+    /// already found (a caller stepping many slices finds it once).
+    pub fn apply_fused(
+        &self,
+        fused: Option<&mlp_kernels::ParamUpdate>,
+        ctx: &StepContext,
+        params: &mut [f32],
+        grads: &mut [f32],
+        state: &mut [f32],
+    ) {
+        match fused {
+            Some(u) => mlp_kernels::update_params(u, params, grads, state),
+            None => self.apply_parts(ctx, params, grads, state),
+        }
+    }
+
+    /// [`Chain::apply`] part by part, never fused.
+    pub fn apply_parts(
         &self,
         ctx: &StepContext,
         params: &mut [f32],
@@ -367,5 +492,85 @@ mod tests {
         assert_eq!(w.slots(), 2);
         assert_eq!(w.parts.len(), 4, "{w:?}");
         assert_eq!(chain_for(&c, false).parts.len(), 2, "biases take no decay");
+    }
+
+    /// Every chain a configuration names runs fused, with the bits its
+    /// parts give one at a time (three steps, exact zeros among the gradients).
+    #[test]
+    fn fused_chains_give_the_parts_bits() {
+        let vals = |n: usize, salt: u64| -> Vec<f32> {
+            (0..n)
+                .map(|i| {
+                    let h = (i as u64 * 2654435761 + salt * 7919) % 1999;
+                    if h.is_multiple_of(5) {
+                        0.0
+                    } else {
+                        (h as f32 - 999.0) / 500.0
+                    }
+                })
+                .collect()
+        };
+        let n = 37;
+        for optimizer in [
+            Optimizer::Sgd,
+            Optimizer::Momentum,
+            Optimizer::Nesterov,
+            Optimizer::Adam,
+            Optimizer::AdamW,
+        ] {
+            for (l2, weight_decay) in [(0.0, 0.0), (1e-3, 0.0), (0.0, 5e-4), (1e-3, 5e-4)] {
+                let config = TrainConfig {
+                    optimizer,
+                    l2,
+                    weight_decay,
+                    ..TrainConfig::new(crate::Case::ReluSigmoid)
+                };
+                for decayed in [true, false] {
+                    let chain = chain_for(&config, decayed);
+                    let (mut w, mut want) = (vals(n, 1), vals(n, 1));
+                    let (mut s, mut s_want) = (chain.init(n), chain.init(n));
+                    for step in 1..=3 {
+                        let ctx = ctx(step, 0.05);
+                        assert!(chain.fused(&ctx).is_some(), "{chain:?}");
+                        let g = vals(n, 10 + step);
+                        chain.apply(&ctx, &mut w, &mut g.clone(), &mut s);
+                        chain.apply_parts(&ctx, &mut want, &mut g.clone(), &mut s_want);
+                        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(&w), bits(&want), "{chain:?} step {step}");
+                        assert_eq!(bits(&s), bits(&s_want), "{chain:?} step {step}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chains_of_other_shapes_run_part_by_part() {
+        let c = ctx(1, 0.1);
+        let no_rate = Chain::new().then(Trace {
+            decay: 0.9,
+            nesterov: false,
+        });
+        assert!(no_rate.fused(&c).is_none());
+        let two_moments = Chain::new()
+            .then(Trace {
+                decay: 0.9,
+                nesterov: false,
+            })
+            .then(Trace {
+                decay: 0.5,
+                nesterov: false,
+            })
+            .then(ScaleByLearningRate);
+        assert!(two_moments.fused(&c).is_none());
+        let zero_decay = Chain::new()
+            .then(AddDecayedWeights(0.0))
+            .then(ScaleByLearningRate);
+        assert!(zero_decay.fused(&c).is_none());
+        // Two moments still step, part by part.
+        let mut w = [1.0f32];
+        let mut st = two_moments.init(1);
+        two_moments.apply(&c, &mut w, &mut [1.0], &mut st);
+        assert!((w[0] - 0.9).abs() < 1e-6, "{w:?}");
     }
 }

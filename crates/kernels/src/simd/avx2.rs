@@ -124,6 +124,11 @@ impl Simd for Avx2 {
         unsafe { _mm256_div_ps(a, b) }
     }
     #[inline(always)]
+    fn sqrt(self, a: __m256) -> __m256 {
+        // SAFETY: registers only; the token proves AVX.
+        unsafe { _mm256_sqrt_ps(a) }
+    }
+    #[inline(always)]
     fn fma(self, a: __m256, b: __m256, c: __m256) -> __m256 {
         // SAFETY: registers only; the token proves FMA.
         unsafe { _mm256_fmadd_ps(a, b, c) }

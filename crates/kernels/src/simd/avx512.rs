@@ -98,6 +98,11 @@ impl Simd for Avx512 {
         unsafe { _mm512_div_ps(a, b) }
     }
     #[inline(always)]
+    fn sqrt(self, a: __m512) -> __m512 {
+        // SAFETY: registers only; the token proves AVX-512F.
+        unsafe { _mm512_sqrt_ps(a) }
+    }
+    #[inline(always)]
     fn fma(self, a: __m512, b: __m512, c: __m512) -> __m512 {
         // SAFETY: registers only; the token proves AVX-512F.
         unsafe { _mm512_fmadd_ps(a, b, c) }

@@ -68,6 +68,8 @@ pub(crate) trait Simd: Copy {
     fn mul(self, a: Self::V, b: Self::V) -> Self::V;
     /// `a / b`.
     fn div(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Lane-wise square root (correctly rounded, as IEEE 754 requires).
+    fn sqrt(self, a: Self::V) -> Self::V;
     /// `a * b + c`: fused (one rounding) on FMA paths, `mul` then `add` on the
     /// portable path. Each path always uses the same form, which is what makes
     /// fused and unfused sparse kernels bit-identical.

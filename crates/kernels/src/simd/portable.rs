@@ -81,6 +81,10 @@ impl<const L: usize> Simd for Portable<L> {
         map2(a, b, |x, y| x / y)
     }
     #[inline(always)]
+    fn sqrt(self, a: Self::V) -> Self::V {
+        map2(a, a, |x, _| x.sqrt())
+    }
+    #[inline(always)]
     fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
         // Hardware FMA only when the compile-time target guarantees it
         // (aarch64, or x86_64 built with `-C target-feature=+fma`); otherwise

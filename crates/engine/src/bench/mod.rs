@@ -1,4 +1,9 @@
-//! Measuring one online step against the machine's own streaming bandwidth.
+//! Measuring steps: the online step against the machine's own streaming
+//! bandwidth, minibatch steps in samples per second.
+
+mod minibatch;
+
+pub use minibatch::{bench_minibatch, first_layer_name, MinibatchBench, MinibatchCase};
 
 use crate::{Case, Dataset, InputPath, Network, StepOptions, TrainConfig, Trainer, W1Update};
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,209 @@
+//! Measuring minibatch training steps: samples per second of a configuration
+//! at each batch size, thread count and first-layer choice, in interleaved rounds.
+
+use super::median;
+use crate::minibatch::{FirstLayer, MinibatchTrainer};
+use crate::{initial_network, Dataset, TrainConfig};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// Samples stepped over: the first this many training images, reshuffled each pass.
+const BENCH_SAMPLES: usize = 10_000;
+
+/// Batches run before timing: caches warm and the weights off their initial values.
+const WARM_BATCHES: usize = 30;
+
+/// One minibatch configuration to time.
+#[derive(Debug, Clone)]
+pub struct MinibatchCase {
+    /// What the table calls it (the recipe's name).
+    pub name: String,
+    /// The configuration, batch size included.
+    pub config: TrainConfig,
+    /// Threads of the run (1: everything on the calling thread).
+    pub threads: usize,
+    /// How the first layer multiplies by the inputs.
+    pub first_layer: FirstLayer,
+}
+
+/// Speed of minibatch steps for one configuration, batch size, thread count and first layer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MinibatchBench {
+    /// The configuration's name (the recipe).
+    pub name: String,
+    /// Layer widths, inputs to classes, e.g. `[784, 800, 10]`.
+    pub sizes: Vec<usize>,
+    /// Samples per batch.
+    pub batch: usize,
+    /// Threads the steps ran on.
+    pub threads: usize,
+    /// First layer asked for: `auto`, `sparse` or `dense`.
+    pub first_layer: String,
+    /// Fraction of the timed batches that went through the dense first layer.
+    pub dense_fraction: f64,
+    /// Samples per second: the median over the rounds.
+    pub samples_per_second: f64,
+    /// Slowest round's samples per second.
+    pub samples_per_second_min: f64,
+    /// Fastest round's samples per second.
+    pub samples_per_second_max: f64,
+    /// Timed rounds behind the median.
+    pub rounds: usize,
+    /// Microseconds per batch (of the median).
+    pub us_per_batch: f64,
+    /// Mean non-zero inputs per sample of the data stepped over.
+    pub mean_nonzeros: f64,
+    /// The SIMD path the kernels ran on.
+    pub simd: String,
+}
+
+/// The `FirstLayer` value as a bench table names it.
+pub fn first_layer_name(f: FirstLayer) -> &'static str {
+    match f {
+        FirstLayer::Auto => "auto",
+        FirstLayer::Sparse => "sparse",
+        FirstLayer::Dense => "dense",
+    }
+}
+
+/// One case's trainer and thread pool, kept between rounds.
+struct BatchTimer {
+    case: MinibatchCase,
+    trainer: MinibatchTrainer,
+    pool: rayon::ThreadPool,
+    order: Vec<u32>,
+    rng: ChaCha8Rng,
+    rates: Vec<f64>,
+    dense: (u64, u64),
+}
+
+impl BatchTimer {
+    fn new(case: MinibatchCase, data: &Dataset) -> Result<BatchTimer, String> {
+        let config = &case.config;
+        let net = initial_network(config, data.inputs(), data.classes());
+        let trainer = MinibatchTrainer::new(config, net, case.first_layer, case.threads > 1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(case.threads.max(1))
+            .build()
+            .map_err(|e| format!("cannot start {} threads: {e}", case.threads))?;
+        let mut t = BatchTimer {
+            order: (0..data.len().min(BENCH_SAMPLES) as u32).collect(),
+            rng: ChaCha8Rng::seed_from_u64(config.seed),
+            case,
+            trainer,
+            pool,
+            rates: Vec::new(),
+            dense: (0, 0),
+        };
+        t.order.shuffle(&mut t.rng);
+        t.batches(data, WARM_BATCHES);
+        t.dense = (0, 0);
+        Ok(t)
+    }
+
+    /// Runs `count` batches; returns the samples stepped.
+    fn batches(&mut self, data: &Dataset, count: usize) -> usize {
+        let batch = self.case.config.batch;
+        let (trainer, order, rng, dense) = (
+            &mut self.trainer,
+            &mut self.order,
+            &mut self.rng,
+            &mut self.dense,
+        );
+        self.pool.install(|| {
+            let mut samples = 0;
+            let mut at = 0;
+            for _ in 0..count {
+                if at + batch > order.len() {
+                    order.shuffle(rng);
+                    at = 0;
+                }
+                let ids = &order[at..at + batch];
+                at += batch;
+                let out = trainer.step(data, ids, 1.0);
+                dense.0 += out.dense as u64;
+                dense.1 += 1;
+                samples += ids.len();
+            }
+            samples
+        })
+    }
+
+    /// Times batches for about `budget` and records the rate.
+    fn round(&mut self, data: &Dataset, budget: Duration) {
+        let mut samples = 0usize;
+        let mut chunk = 8usize;
+        let start = Instant::now();
+        while start.elapsed() < budget {
+            samples += self.batches(data, chunk);
+            chunk = (chunk * 2).min(256);
+        }
+        self.rates
+            .push(samples as f64 / start.elapsed().as_secs_f64());
+    }
+
+    fn summary(&self, data: &Dataset) -> MinibatchBench {
+        let c = &self.case;
+        let samples_per_second = median(&self.rates);
+        MinibatchBench {
+            name: c.name.clone(),
+            sizes: self.trainer.net.sizes().to_vec(),
+            batch: c.config.batch,
+            threads: c.threads,
+            first_layer: first_layer_name(c.first_layer).to_string(),
+            dense_fraction: self.dense.0 as f64 / self.dense.1.max(1) as f64,
+            samples_per_second,
+            samples_per_second_min: self.rates.iter().copied().fold(f64::INFINITY, f64::min),
+            samples_per_second_max: self.rates.iter().copied().fold(0.0, f64::max),
+            rounds: self.rates.len(),
+            us_per_batch: 1e6 * c.config.batch as f64 / samples_per_second,
+            mean_nonzeros: data.mean_nonzeros(),
+            simd: crate::simd_name().to_string(),
+        }
+    }
+}
+
+/// Times minibatch steps of every case over the first 10,000 samples of
+/// `data` (reshuffled from each configuration's seed), `budget` per round, in
+/// `rounds` rounds (at least one) that each visit every case in turn, so a
+/// slow spell of a shared machine spreads over all of them. `done` sees each
+/// result as its last round ends; results come back in the cases' order.
+///
+/// # Errors
+/// When a case's configuration does not fit `data` or its threads cannot start.
+pub fn bench_minibatch(
+    cases: &[MinibatchCase],
+    data: &Dataset,
+    budget: Duration,
+    rounds: usize,
+    mut done: impl FnMut(&MinibatchBench),
+) -> Result<Vec<MinibatchBench>, String> {
+    let mut timers = Vec::with_capacity(cases.len());
+    for case in cases {
+        if case.config.batch == 0 || case.config.batch > data.len().min(BENCH_SAMPLES) {
+            return Err(format!(
+                "batch {} does not fit the {} samples a bench steps over",
+                case.config.batch,
+                data.len().min(BENCH_SAMPLES)
+            ));
+        }
+        timers.push(BatchTimer::new(case.clone(), data)?);
+    }
+    let rounds = rounds.max(1);
+    for _ in 1..rounds {
+        for t in &mut timers {
+            t.round(data, budget);
+        }
+    }
+    let mut results = Vec::with_capacity(timers.len());
+    for t in &mut timers {
+        t.round(data, budget);
+        let r = t.summary(data);
+        done(&r);
+        results.push(r);
+    }
+    Ok(results)
+}
