@@ -4,7 +4,9 @@
 use crate::exit::UsageError;
 use crate::shared::{deferred_steps, load_data};
 use clap::Args as ClapArgs;
-use mlp_engine::bench::{bench_minibatch, bench_steps, MinibatchBench, MinibatchCase, StepBench};
+use mlp_engine::bench::{
+    bench_minibatch, bench_steps, with_density, MinibatchBench, MinibatchCase, StepBench,
+};
 use mlp_engine::minibatch::FirstLayer;
 use mlp_engine::recipe::{recipe, unknown_recipe};
 use mlp_engine::{Case, InputPath, StepOptions, TrainConfig, W1Update};
@@ -56,6 +58,11 @@ pub struct Args {
     /// non-zero inputs (sparse) or always sgemm (dense); comma-separated.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "auto")]
     first_layer: Vec<FirstLayerArg>,
+    /// With --recipe, also time the training images with faint pixels lit
+    /// until this fraction of inputs is non-zero (comma-separated, each in
+    /// (0, 1]): where the dense first layer starts to win.
+    #[arg(long, value_delimiter = ',')]
+    density: Vec<f64>,
     /// Print a JSON list instead of the table.
     #[arg(long)]
     json: bool,
@@ -241,6 +248,9 @@ fn recipe_cases(args: &Args) -> anyhow::Result<Vec<MinibatchCase>> {
 /// Runs `mlp bench --recipe ...`: samples per second of each case in interleaved rounds.
 fn run_recipes(args: &Args) -> anyhow::Result<()> {
     let cases = recipe_cases(args)?;
+    if let Some(d) = args.density.iter().find(|d| !(**d > 0.0 && **d <= 1.0)) {
+        return Err(UsageError(format!("invalid --density {d}: must be in (0, 1]")).into());
+    }
     let data = load_data(&args.data)?;
     if !args.json {
         println!(
@@ -250,12 +260,13 @@ fn run_recipes(args: &Args) -> anyhow::Result<()> {
             args.seconds
         );
         println!(
-            "{:<16} {:<12} {:>5} {:>7} {:<7} {:>6} {:>11} {:>17} {:>9}",
+            "{:<16} {:<12} {:>5} {:>7} {:<7} {:>7} {:>6} {:>11} {:>17} {:>9}",
             "recipe",
             "layers",
             "batch",
             "threads",
             "first",
+            "density",
             "dense",
             "samples/s",
             "min-max",
@@ -266,12 +277,13 @@ fn run_recipes(args: &Args) -> anyhow::Result<()> {
         if !args.json {
             let layers: Vec<String> = r.sizes.iter().map(usize::to_string).collect();
             println!(
-                "{:<16} {:<12} {:>5} {:>7} {:<7} {:>5.0}% {:>11.0} {:>17} {:>9.1}",
+                "{:<16} {:<12} {:>5} {:>7} {:<7} {:>6.0}% {:>5.0}% {:>11.0} {:>17} {:>9.1}",
                 r.name,
                 layers.join("-"),
                 r.batch,
                 r.threads,
                 r.first_layer,
+                100.0 * r.mean_nonzeros / r.sizes[0] as f64,
                 100.0 * r.dense_fraction,
                 r.samples_per_second,
                 format!(
@@ -282,14 +294,29 @@ fn run_recipes(args: &Args) -> anyhow::Result<()> {
             );
         }
     };
-    let results = bench_minibatch(
-        &cases,
-        &data.train,
-        Duration::from_secs_f64(args.seconds),
-        args.rounds,
-        print_row,
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The data as it is, then each asked density (cases interleaved within each).
+    let mut sets = vec![None];
+    sets.extend(args.density.iter().copied().map(Some));
+    let mut results = Vec::new();
+    for density in sets {
+        let densified;
+        let data = match density {
+            None => &data.train,
+            Some(d) => {
+                densified = with_density(&data.train, 10_000, d, 1);
+                &densified
+            }
+        };
+        let timed = bench_minibatch(
+            &cases,
+            data,
+            Duration::from_secs_f64(args.seconds),
+            args.rounds,
+            print_row,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        results.extend(timed);
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
     }

@@ -148,3 +148,78 @@ fn bad_bench_flags_are_usage_errors() {
     common::usage_error("bench", &["--hidden", "0"], "--hidden");
     common::usage_error("bench", &["--w1-update", "later"], "--w1-update");
 }
+
+#[test]
+fn recipe_bench_lists_every_batch_thread_count_first_layer_and_density() {
+    let v = json_on_data(&[
+        "bench",
+        "--json",
+        "--recipe",
+        "simard-ce",
+        "--batch",
+        "8,16",
+        "--threads",
+        "1,2",
+        "--first-layer",
+        "sparse,dense",
+        "--density",
+        "0.9",
+        "--seconds",
+        "0.02",
+        "--rounds",
+        "1",
+    ]);
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 2 * 2 * 2 * 2, "{v}");
+    let mut seen = Vec::new();
+    for r in list {
+        assert_eq!(r["name"].as_str(), Some("simard-ce"));
+        assert_eq!(r["sizes"], serde_json::json!([64, 800, 10]));
+        assert!(r["samples_per_second"].as_f64().unwrap() > 0.0, "{r}");
+        let first = r["first_layer"].as_str().unwrap().to_string();
+        let dense = r["dense_fraction"].as_f64().unwrap();
+        assert_eq!(dense, if first == "dense" { 1.0 } else { 0.0 }, "{r}");
+        seen.push((
+            r["batch"].as_u64().unwrap(),
+            r["threads"].as_u64().unwrap(),
+            first,
+            r["mean_nonzeros"].as_f64().unwrap(),
+        ));
+    }
+    // Batches outermost, then threads, then the first layer; the densified
+    // data after the data as it is, and denser.
+    assert_eq!((seen[0].0, seen[0].1, seen[0].2.as_str()), (8, 1, "sparse"));
+    assert_eq!((seen[3].0, seen[3].1, seen[3].2.as_str()), (8, 2, "dense"));
+    assert_eq!(seen[4].0, 16);
+    let (own, densified) = (seen[0].3, seen[8].3);
+    assert!(
+        densified > 0.85 * 64.0 && densified > own,
+        "{own} -> {densified}"
+    );
+}
+
+#[test]
+fn bad_recipe_bench_flags_are_usage_errors() {
+    common::usage_error("bench", &["--recipe", "no-such"], "--recipe");
+    common::usage_error("bench", &["--recipe", "study-tanh"], "--recipe");
+    common::usage_error(
+        "bench",
+        &["--recipe", "simard-ce", "--batch", "0"],
+        "--batch",
+    );
+    common::usage_error(
+        "bench",
+        &["--recipe", "simard-ce", "--threads", "0"],
+        "--threads",
+    );
+    common::usage_error(
+        "bench",
+        &["--recipe", "simard-ce", "--density", "0"],
+        "--density",
+    );
+    common::usage_error(
+        "bench",
+        &["--recipe", "simard-ce", "--density", "1.5"],
+        "--density",
+    );
+}

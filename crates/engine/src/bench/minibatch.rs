@@ -60,6 +60,32 @@ pub struct MinibatchBench {
     pub simd: String,
 }
 
+/// The first `samples` images of `data` with faint pixels (value 0.1) lit at
+/// random (seeded) among the unlit ones until about `density` of all inputs
+/// are non-zero: the digits unchanged, the batches as dense as augmented or
+/// non-MNIST data may be. What `mlp bench --density` steps over, to find the
+/// density from which the dense first layer wins. A `density` at or below the
+/// data's own returns the images as they are.
+pub fn with_density(data: &Dataset, samples: usize, density: f64, seed: u64) -> Dataset {
+    let (inputs, n) = (data.inputs(), data.len().min(samples));
+    let own = data.mean_nonzeros() / inputs as f64;
+    // Each unlit pixel lights with this probability.
+    let p = ((density - own) / (1.0 - own)).clamp(0.0, 1.0);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut x = vec![0.0f32; n * inputs];
+    for (i, row) in x.chunks_exact_mut(inputs).enumerate() {
+        data.dense_into(i, row);
+        for v in row.iter_mut() {
+            if *v == 0.0 && rand::Rng::random_bool(&mut rng, p) {
+                *v = 0.1;
+            }
+        }
+    }
+    let labels: Vec<u8> = (0..n).map(|i| data.label(i)).collect();
+    Dataset::from_dense(inputs, data.classes(), &x, &labels)
+        .expect("rows of a dataset make a dataset")
+}
+
 /// The `FirstLayer` value as a bench table names it.
 pub fn first_layer_name(f: FirstLayer) -> &'static str {
     match f {

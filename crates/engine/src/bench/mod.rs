@@ -3,7 +3,9 @@
 
 mod minibatch;
 
-pub use minibatch::{bench_minibatch, first_layer_name, MinibatchBench, MinibatchCase};
+pub use minibatch::{
+    bench_minibatch, first_layer_name, with_density, MinibatchBench, MinibatchCase,
+};
 
 use crate::{Case, Dataset, InputPath, Network, StepOptions, TrainConfig, Trainer, W1Update};
 use serde::{Deserialize, Serialize};
