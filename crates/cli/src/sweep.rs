@@ -7,7 +7,7 @@ use crate::shared::{deferred_steps, load_data};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use mlp_engine::sweep::{self, Grid, Preset, Shard, SweepFile, SweepOptions};
-use mlp_engine::{Backprop, Case, Layers, TrainConfig};
+use mlp_engine::{recipe, Backprop, Case, Layers, TrainConfig};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -27,6 +27,11 @@ pub struct Args {
     /// A TOML sweep file: a list of [[grid]] tables.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Recipes the configurations start from, comma-separated (see `mlp
+    /// train --list-recipes`); the other lists cross them, and a list left
+    /// out keeps each recipe's value.
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]
+    recipe: Vec<String>,
     /// Cases, comma-separated.
     #[arg(long, value_delimiter = ',', conflicts_with_all = ["preset", "config"])]
     case: Vec<Case>,
@@ -51,9 +56,13 @@ pub struct Args {
     /// Seeds, comma-separated (also applies to a preset).
     #[arg(long, value_delimiter = ',', conflicts_with = "config")]
     seed: Vec<u64>,
-    /// Visit samples in a fresh seeded order each epoch.
-    #[arg(long, conflicts_with_all = ["preset", "config"])]
+    /// Visit samples in a fresh seeded order each epoch (default: as the
+    /// recipe does; the study's keep file order).
+    #[arg(long, overrides_with = "no_shuffle", conflicts_with_all = ["preset", "config"])]
     shuffle: bool,
+    /// Visit samples in file order every epoch.
+    #[arg(long, conflicts_with_all = ["preset", "config"])]
+    no_shuffle: bool,
     /// Evaluate the test set every E epochs (learning curves of test error).
     #[arg(long, value_name = "E", conflicts_with = "config")]
     eval_every: Option<usize>,
@@ -98,20 +107,31 @@ impl Args {
         } else if let Some(path) = &self.config {
             SweepFile::load(path).map_err(from_engine)?.expand()
         } else {
-            let d = Grid::default();
             let grid = Grid {
-                case: or_list(&self.case, d.case),
-                hidden: or_list(&self.hidden, d.hidden),
-                lr: or_list(&self.lr, d.lr),
-                train_samples: or_list(&self.train_samples, d.train_samples),
-                l2: or_list(&self.l2, d.l2),
-                epochs: or_list(&self.epochs, d.epochs),
-                backprop: or_list(&self.backprop, d.backprop),
-                seed: or_list(&self.seed, d.seed),
-                shuffle: self.shuffle,
-                eval_every: self.eval_every.unwrap_or(0),
+                recipe: self.recipe.clone(),
+                case: given(&self.case),
+                hidden: given(&self.hidden),
+                lr: given(&self.lr),
+                train_samples: given(&self.train_samples),
+                l2: given(&self.l2),
+                epochs: given(&self.epochs),
+                backprop: given(&self.backprop),
+                seed: given(&self.seed),
+                shuffle: match (self.shuffle, self.no_shuffle) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                },
+                eval_every: self.eval_every,
                 general: self.general.axes(),
             };
+            if let Some(name) = self.recipe.iter().find(|n| recipe::recipe(n).is_none()) {
+                return Err(UsageError(format!(
+                    "invalid --recipe: {}",
+                    recipe::unknown_recipe(name)
+                ))
+                .into());
+            }
             grid.expand()
         };
         // Range checks that need no data, so usage errors come before loading.
@@ -131,12 +151,9 @@ fn or<T: Clone>(list: &[T], default: T) -> Vec<T> {
     }
 }
 
-fn or_list<T: Clone>(list: &[T], default: Vec<T>) -> Vec<T> {
-    if list.is_empty() {
-        default
-    } else {
-        list.to_vec()
-    }
+/// A flag's list when it was given.
+fn given<T: Clone>(list: &[T]) -> Option<Vec<T>> {
+    (!list.is_empty()).then(|| list.to_vec())
 }
 
 /// Runs `mlp sweep`.

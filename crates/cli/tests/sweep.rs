@@ -174,6 +174,11 @@ fn sweep_usage_errors() {
         (vec!["--hidden", "0"], "--hidden"),
         (vec!["--preset", "study", "--hidden", "5"], "--hidden"),
         (vec!["--block-samples", "0"], "--block-samples"),
+        (vec!["--recipe", "nope"], "--recipe"),
+        (
+            vec!["--preset", "study", "--recipe", "simard-ce"],
+            "--recipe",
+        ),
     ] {
         let o = mlp()
             .arg("sweep")
@@ -278,4 +283,71 @@ fn results_without_block_sizes_are_not_resumed() {
         err.contains("results.jsonl") && err.contains("block size"),
         "{err}"
     );
+}
+
+/// `--recipe` starts each configuration from the recipe: its loss, biases,
+/// optimiser and shuffling, with the given lists crossing it; `--no-shuffle`
+/// overrides the recipe's shuffling.
+#[test]
+fn recipe_sweeps_start_from_the_recipe() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let records = |out: &Path, extra: &[&str]| -> Vec<serde_json::Value> {
+        let o = mlp()
+            .args([
+                "sweep",
+                "--recipe",
+                "simard-ce",
+                "--hidden",
+                "8",
+                "--epochs",
+                "2",
+            ])
+            .args([
+                "--train-samples",
+                "200",
+                "--validation",
+                "50",
+                "--batch",
+                "16,32",
+            ])
+            .args(["--quiet", "--no-report", "--data"])
+            .arg(dir.path())
+            .arg("--out")
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        std::fs::read_to_string(out.join("results.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let rs = records(&dir.path().join("a"), &[]);
+    assert_eq!(rs.len(), 2);
+    let mut batches: Vec<u64> = rs
+        .iter()
+        .map(|r| r["config"]["batch"].as_u64().unwrap())
+        .collect();
+    batches.sort_unstable();
+    assert_eq!(batches, [16, 32]);
+    for r in &rs {
+        let c = &r["config"];
+        assert_eq!(c["loss"], "cross-entropy", "{r}");
+        assert_eq!(
+            (c["bias"].as_bool(), c["shuffle"].as_bool()),
+            (Some(true), Some(true))
+        );
+        assert_eq!(c["optimizer"], "nesterov");
+        assert!(
+            r["metrics"]["validation_error_pct"].as_f64().is_some(),
+            "{r}"
+        );
+    }
+    let rs = records(&dir.path().join("b"), &["--no-shuffle"]);
+    assert!(rs
+        .iter()
+        .all(|r| r["config"]["shuffle"].as_bool() == Some(false)));
 }

@@ -1,5 +1,6 @@
 //! A grid is the cross product of value lists; a sweep file is a list of grids.
 
+use crate::recipe::{recipe, unknown_recipe};
 use crate::{
     Activation, Backprop, Case, EngineError, Init, Layers, Loss, Optimizer, ScheduleKind,
     TrainConfig,
@@ -8,39 +9,47 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Lists of values whose cross product is a set of configurations.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Each configuration starts from a recipe (`recipe`, crossed with the
+/// rest) or, without one, from the study's case; a study field's list left
+/// out keeps the recipe's value, or the study grid's default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grid {
-    /// Network cases.
-    #[serde(default = "default_cases")]
-    pub case: Vec<Case>,
+    /// Recipes the configurations start from (see `mlp train --list-recipes`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipe: Vec<String>,
+    /// Network cases (default: both, without a recipe).
+    #[serde(default)]
+    pub case: Option<Vec<Case>>,
     /// Hidden widths (`300`, or `"500-300"` for two layers).
-    #[serde(default = "default_hidden")]
-    pub hidden: Vec<Layers>,
+    #[serde(default)]
+    pub hidden: Option<Vec<Layers>>,
     /// Learning rates eta.
-    #[serde(default = "default_lr")]
-    pub lr: Vec<f64>,
+    #[serde(default)]
+    pub lr: Option<Vec<f64>>,
     /// Training-set sizes K (first K images).
-    #[serde(default = "default_samples")]
-    pub train_samples: Vec<usize>,
+    #[serde(default)]
+    pub train_samples: Option<Vec<usize>>,
     /// L2 coefficients lambda.
-    #[serde(default = "default_l2")]
-    pub l2: Vec<f64>,
+    #[serde(default)]
+    pub l2: Option<Vec<f64>>,
     /// Epoch counts.
-    #[serde(default = "default_epochs")]
-    pub epochs: Vec<usize>,
+    #[serde(default)]
+    pub epochs: Option<Vec<usize>>,
     /// Backprop modes.
-    #[serde(default = "default_backprop")]
-    pub backprop: Vec<Backprop>,
+    #[serde(default)]
+    pub backprop: Option<Vec<Backprop>>,
     /// Seeds.
-    #[serde(default = "default_seed")]
-    pub seed: Vec<u64>,
-    /// Shuffle each epoch.
     #[serde(default)]
-    pub shuffle: bool,
-    /// Evaluate the test set every this many epochs (0: only at the end).
+    pub seed: Option<Vec<u64>>,
+    /// Shuffle each epoch (default: the recipe's; without one, file order).
     #[serde(default)]
-    pub eval_every: usize,
+    pub shuffle: Option<bool>,
+    /// Evaluate the test set every this many epochs (0: only at the end;
+    /// default: the recipe's, or 0).
+    #[serde(default)]
+    pub eval_every: Option<usize>,
     /// The axes beyond the study's: absent keeps the field at its default.
     #[serde(flatten)]
     pub general: GeneralAxes,
@@ -135,38 +144,89 @@ fn default_seed() -> Vec<u64> {
     vec![1]
 }
 
-impl Default for Grid {
-    fn default() -> Self {
-        Grid {
-            case: default_cases(),
-            hidden: default_hidden(),
-            lr: default_lr(),
-            train_samples: default_samples(),
-            l2: default_l2(),
-            epochs: default_epochs(),
-            backprop: default_backprop(),
-            seed: default_seed(),
-            shuffle: false,
-            eval_every: 0,
-            general: GeneralAxes::default(),
-        }
-    }
-}
-
 impl Grid {
     /// Every configuration of the cross product, in a fixed nested order.
+    ///
+    /// # Panics
+    /// If a recipe is unknown (which [`Grid::validate`] reports as an error).
     pub fn expand(&self) -> Vec<TrainConfig> {
+        // The bases: each recipe (crossed with the given cases), or the study's cases.
+        let bases: Vec<(TrainConfig, bool)> = if self.recipe.is_empty() {
+            self.case
+                .clone()
+                .unwrap_or_else(default_cases)
+                .into_iter()
+                .map(|case| (TrainConfig::new(case), false))
+                .collect()
+        } else {
+            let mut out = Vec::new();
+            for name in &self.recipe {
+                let base = recipe(name).expect("recipes checked by validate").config();
+                match &self.case {
+                    None => out.push((base, true)),
+                    Some(cases) => out.extend(cases.iter().map(|&case| {
+                        (
+                            TrainConfig {
+                                case,
+                                ..base.clone()
+                            },
+                            true,
+                        )
+                    })),
+                }
+            }
+            out
+        };
         let mut out = Vec::new();
-        for &backprop in &self.backprop {
-            for &case in &self.case {
-                for &train_samples in &self.train_samples {
-                    for hidden in &self.hidden {
-                        for &lr in &self.lr {
-                            for &l2 in &self.l2 {
-                                for &epochs in &self.epochs {
-                                    for &seed in &self.seed {
+        // A list given, or the recipe's value, or the study grid's default.
+        fn list<T: Clone>(
+            given: &Option<Vec<T>>,
+            from_recipe: bool,
+            base: T,
+            default: Vec<T>,
+        ) -> Vec<T> {
+            match given {
+                Some(list) => list.clone(),
+                None if from_recipe => vec![base],
+                None => default,
+            }
+        }
+        let backprop_default = default_backprop();
+        for (base, from_recipe) in &bases {
+            let backprops = list(
+                &self.backprop,
+                *from_recipe,
+                base.backprop,
+                backprop_default.clone(),
+            );
+            let samples = list(
+                &self.train_samples,
+                *from_recipe,
+                base.train_samples,
+                default_samples(),
+            );
+            let hiddens = list(
+                &self.hidden,
+                *from_recipe,
+                base.hidden.clone(),
+                default_hidden(),
+            );
+            let lrs = list(&self.lr, *from_recipe, base.lr, default_lr());
+            let l2s = list(&self.l2, *from_recipe, base.l2, default_l2());
+            let epochs_list = list(&self.epochs, *from_recipe, base.epochs, default_epochs());
+            let seeds = list(&self.seed, *from_recipe, base.seed, default_seed());
+            let shuffle = self.shuffle.unwrap_or(*from_recipe && base.shuffle);
+            let eval_every =
+                self.eval_every
+                    .unwrap_or(if *from_recipe { base.eval_every } else { 0 });
+            for &backprop in &backprops {
+                for &train_samples in &samples {
+                    for hidden in &hiddens {
+                        for &lr in &lrs {
+                            for &l2 in &l2s {
+                                for &epochs in &epochs_list {
+                                    for &seed in &seeds {
                                         out.push(TrainConfig {
-                                            case,
                                             hidden: hidden.clone(),
                                             lr,
                                             epochs,
@@ -174,9 +234,9 @@ impl Grid {
                                             l2,
                                             backprop,
                                             seed,
-                                            shuffle: self.shuffle,
-                                            eval_every: self.eval_every,
-                                            ..TrainConfig::new(case)
+                                            shuffle,
+                                            eval_every,
+                                            ..base.clone()
                                         });
                                     }
                                 }
@@ -186,20 +246,33 @@ impl Grid {
                 }
             }
         }
+        // Backprop modes outermost (a stable sort keeps the rest in order).
+        if let Some(modes) = &self.backprop {
+            out.sort_by_key(|c| modes.iter().position(|&m| m == c.backprop));
+        }
         self.general.cross(out)
     }
 
-    /// Checks that no list is empty.
+    /// Checks that every recipe is known and no given list is empty.
     pub fn validate(&self) -> Result<(), EngineError> {
+        if let Some(name) = self.recipe.iter().find(|n| recipe(n).is_none()) {
+            return Err(EngineError::config("recipe", unknown_recipe(name)));
+        }
         let lists = [
-            ("case", self.case.is_empty()),
-            ("hidden", self.hidden.is_empty()),
-            ("lr", self.lr.is_empty()),
-            ("train_samples", self.train_samples.is_empty()),
-            ("l2", self.l2.is_empty()),
-            ("epochs", self.epochs.is_empty()),
-            ("backprop", self.backprop.is_empty()),
-            ("seed", self.seed.is_empty()),
+            ("case", self.case.as_ref().is_some_and(Vec::is_empty)),
+            ("hidden", self.hidden.as_ref().is_some_and(Vec::is_empty)),
+            ("lr", self.lr.as_ref().is_some_and(Vec::is_empty)),
+            (
+                "train_samples",
+                self.train_samples.as_ref().is_some_and(Vec::is_empty),
+            ),
+            ("l2", self.l2.as_ref().is_some_and(Vec::is_empty)),
+            ("epochs", self.epochs.as_ref().is_some_and(Vec::is_empty)),
+            (
+                "backprop",
+                self.backprop.as_ref().is_some_and(Vec::is_empty),
+            ),
+            ("seed", self.seed.as_ref().is_some_and(Vec::is_empty)),
         ];
         for (field, empty) in lists {
             if empty {
@@ -274,13 +347,13 @@ mod tests {
     #[test]
     fn expansion_is_the_cross_product_in_order() {
         let g = Grid {
-            case: vec![Case::Tanh, Case::ReluSigmoid],
-            hidden: vec![300.into(), 500.into(), 1000.into()],
-            lr: vec![0.01, 0.05, 0.09],
-            train_samples: vec![1250, 60000],
-            l2: vec![0.0, 0.001],
-            backprop: vec![Backprop::Exact, Backprop::AsPublished],
-            seed: vec![1, 2, 3],
+            case: Some(vec![Case::Tanh, Case::ReluSigmoid]),
+            hidden: Some(vec![300.into(), 500.into(), 1000.into()]),
+            lr: Some(vec![0.01, 0.05, 0.09]),
+            train_samples: Some(vec![1250, 60000]),
+            l2: Some(vec![0.0, 0.001]),
+            backprop: Some(vec![Backprop::Exact, Backprop::AsPublished]),
+            seed: Some(vec![1, 2, 3]),
             ..Grid::default()
         };
         let all = g.expand();
@@ -326,5 +399,45 @@ mod tests {
             empty,
             "s.toml: [[grid]] table 1: invalid hidden: the list is empty"
         );
+    }
+
+    /// A recipe grid starts from the recipe: lists left out keep its values
+    /// (not the study grid's defaults), given ones cross it, and unknown
+    /// recipes are refused by name.
+    #[test]
+    fn recipe_grids_start_from_the_recipe() {
+        let text = r#"
+            [[grid]]
+            recipe = ["simard-ce", "hinton-softmax"]
+            lr = [0.05, 0.1]
+            batch = [64]
+        "#;
+        let all = SweepFile::parse(text, Path::new("s.toml"))
+            .unwrap()
+            .expand();
+        assert_eq!(all.len(), 4);
+        let simard = crate::recipe::recipe("simard-ce").unwrap().config();
+        for c in &all[..2] {
+            assert_eq!(c.hidden, simard.hidden);
+            assert_eq!(
+                (c.epochs, c.train_samples, c.validation),
+                (30, 50_000, 10_000)
+            );
+            assert!(c.shuffle && c.bias, "{c:?}");
+            assert_eq!(c.batch, 64);
+        }
+        assert_eq!((all[0].lr, all[1].lr), (0.05, 0.1));
+        assert_eq!(all[2].hidden.to_string(), "500-300");
+        assert_eq!(all[2].optimizer, Optimizer::AdamW);
+        // Without a recipe, the study grid's defaults and file order, as before.
+        let study = Grid::default().expand();
+        assert_eq!(study.len(), 2);
+        assert!(study
+            .iter()
+            .all(|c| !c.shuffle && c.epochs == 50 && c.is_online_study()));
+        let bad = SweepFile::parse("[[grid]]\nrecipe = [\"nope\"]\n", Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("unknown recipe 'nope'"), "{bad}");
     }
 }

@@ -31,11 +31,11 @@ const RATES: [f64; 3] = [0.01, 0.05, 0.09];
 
 fn grid(case: Case, hidden: &[usize], lr: &[f64], k: &[usize], l2: &[f64]) -> Grid {
     Grid {
-        case: vec![case],
-        hidden: hidden.iter().map(|&h| h.into()).collect(),
-        lr: lr.to_vec(),
-        train_samples: k.to_vec(),
-        l2: l2.to_vec(),
+        case: Some(vec![case]),
+        hidden: Some(hidden.iter().map(|&h| h.into()).collect()),
+        lr: Some(lr.to_vec()),
+        train_samples: Some(k.to_vec()),
+        l2: Some(l2.to_vec()),
         ..Grid::default()
     }
 }
@@ -83,8 +83,8 @@ impl Preset {
             .into_iter()
             .flat_map(|g| {
                 Grid {
-                    backprop: backprop.to_vec(),
-                    seed: seeds.to_vec(),
+                    backprop: Some(backprop.to_vec()),
+                    seed: Some(seeds.to_vec()),
                     ..g
                 }
                 .expand()
