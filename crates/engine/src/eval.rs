@@ -150,10 +150,7 @@ pub(crate) fn evaluate_scaled(w: &ScaledWeights<'_>, case: Case, data: &Dataset)
     let mut z = vec![0.0f32; BLOCK * n];
     let mut h = vec![0.0f32; BLOCK * n];
     let mut o = vec![0.0f32; BLOCK * c];
-    let mut confusion = vec![vec![0u64; classes]; classes];
-    let mut predictions = Vec::with_capacity(data.len());
-    let mut loss = 0.0f64;
-    let mut misclassified = 0;
+    let mut tally = Tally::new(classes, data.len());
 
     for start in (0..data.len()).step_by(BLOCK) {
         let rows = BLOCK.min(data.len() - start);
@@ -167,28 +164,62 @@ pub(crate) fn evaluate_scaled(w: &ScaledWeights<'_>, case: Case, data: &Dataset)
             for (k, &v) in out.iter().enumerate() {
                 let target = if k == label { hi } else { lo };
                 let e = (target - v) as f64;
-                loss += 0.5 * e * e;
+                tally.loss += 0.5 * e * e;
             }
-            let best = argmax(out);
-            if best != label {
-                misclassified += 1;
-            }
-            if label < classes && best < classes {
-                confusion[label][best] += 1;
-            }
-            predictions.push(best as u8);
+            tally.count(out, label);
         }
     }
-    Evaluation {
-        samples: data.len(),
-        mse: if data.is_empty() {
-            0.0
-        } else {
-            loss / data.len() as f64
-        },
-        misclassified,
-        confusion,
-        predictions,
+    tally.finish()
+}
+
+/// An evaluation's figures gathered sample by sample.
+pub(crate) struct Tally {
+    /// Summed per-sample loss (each caller adds in its own order).
+    pub loss: f64,
+    samples: usize,
+    misclassified: usize,
+    confusion: Vec<Vec<u64>>,
+    predictions: Vec<u8>,
+}
+
+impl Tally {
+    /// Nothing counted yet, for `classes` classes and about `samples` samples.
+    pub(crate) fn new(classes: usize, samples: usize) -> Tally {
+        Tally {
+            loss: 0.0,
+            samples: 0,
+            misclassified: 0,
+            confusion: vec![vec![0u64; classes]; classes],
+            predictions: Vec::with_capacity(samples),
+        }
+    }
+
+    /// Counts one sample of class `label` with outputs `out`: its prediction
+    /// (the first best output on ties), error and confusion cell.
+    pub(crate) fn count(&mut self, out: &[f32], label: usize) {
+        let best = argmax(out);
+        self.misclassified += (best != label) as usize;
+        let classes = self.confusion.len();
+        if label < classes && best < classes {
+            self.confusion[label][best] += 1;
+        }
+        self.predictions.push(best as u8);
+        self.samples += 1;
+    }
+
+    /// The evaluation of the samples counted (mean loss over them).
+    pub(crate) fn finish(self) -> Evaluation {
+        Evaluation {
+            samples: self.samples,
+            mse: if self.samples == 0 {
+                0.0
+            } else {
+                self.loss / self.samples as f64
+            },
+            misclassified: self.misclassified,
+            confusion: self.confusion,
+            predictions: self.predictions,
+        }
     }
 }
 

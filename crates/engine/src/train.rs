@@ -144,6 +144,38 @@ fn figures(e: &Evaluation) -> (Option<f64>, Option<f64>) {
     (Some(e.error_pct()), Some(e.mse))
 }
 
+/// The record of finished epoch `epoch` from its summed loss and correct
+/// count, with test (and validation) figures from `evaluate` when the
+/// configuration evaluates at this epoch (every `eval_every`, and the last).
+fn epoch_record(
+    config: &TrainConfig,
+    epoch: usize,
+    (loss, correct): (f64, usize),
+    train_seconds: f64,
+    (test, validation): (&Dataset, Option<&Dataset>),
+    evaluate: impl Fn(&Dataset) -> Evaluation,
+) -> EpochRecord {
+    let k = config.train_samples as f64;
+    let mut record = EpochRecord {
+        epoch,
+        train_loss: loss / k,
+        train_accuracy: correct as f64 / k,
+        train_seconds,
+        test_error_pct: None,
+        test_mse: None,
+        validation_error_pct: None,
+        validation_loss: None,
+    };
+    let every = config.eval_every;
+    if every > 0 && (epoch % every == 0 || epoch == config.epochs) {
+        (record.test_error_pct, record.test_mse) = figures(&evaluate(test));
+        if let Some(v) = validation {
+            (record.validation_error_pct, record.validation_loss) = figures(&evaluate(v));
+        }
+    }
+    record
+}
+
 /// A minibatch run: the trainer, the epoch order and the clock.
 struct MinibatchRun {
     config: TrainConfig,
@@ -206,25 +238,14 @@ impl MinibatchRun {
             }
             observer.steps_done(steps_done);
             self.train_seconds += start.elapsed().as_secs_f64();
-            let mut record = EpochRecord {
+            let record = epoch_record(
+                &self.config,
                 epoch,
-                train_loss: loss / k as f64,
-                train_accuracy: correct as f64 / k as f64,
-                train_seconds: self.train_seconds,
-                test_error_pct: None,
-                test_mse: None,
-                validation_error_pct: None,
-                validation_loss: None,
-            };
-            let every = self.config.eval_every;
-            if every > 0 && (epoch % every == 0 || epoch == epochs) {
-                (record.test_error_pct, record.test_mse) =
-                    figures(&evaluate_network(&self.inner.net, &self.spec, test));
-                if let Some(v) = validation {
-                    (record.validation_error_pct, record.validation_loss) =
-                        figures(&evaluate_network(&self.inner.net, &self.spec, v));
-                }
-            }
+                (loss, correct),
+                self.train_seconds,
+                (test, validation),
+                |d| evaluate_network(&self.inner.net, &self.spec, d),
+            );
             observer.epoch_done(&record);
             if observer.should_stop() {
                 return Err(EngineError::Interrupted);
@@ -353,24 +374,14 @@ impl Trainer {
             }
             self.state.flush(train);
             self.train_seconds += start.elapsed().as_secs_f64();
-            let mut record = EpochRecord {
+            let record = epoch_record(
+                &self.config,
                 epoch,
-                train_loss: loss / k as f64,
-                train_accuracy: correct as f64 / k as f64,
-                train_seconds: self.train_seconds,
-                test_error_pct: None,
-                test_mse: None,
-                validation_error_pct: None,
-                validation_loss: None,
-            };
-            let every = self.config.eval_every;
-            if every > 0 && (epoch % every == 0 || epoch == epochs) {
-                (record.test_error_pct, record.test_mse) = figures(&self.evaluate(test));
-                if let Some(v) = validation {
-                    (record.validation_error_pct, record.validation_loss) =
-                        figures(&self.evaluate(v));
-                }
-            }
+                (loss, correct),
+                self.train_seconds,
+                (test, validation),
+                |d| self.evaluate(d),
+            );
             observer.epoch_done(&record);
             history.push(record);
         }

@@ -81,8 +81,11 @@ fn relu_v<S: Simd>(s: S, x: S::V) -> S::V {
     s.max(x, s.zero())
 }
 
+#[derive(Clone, Copy)]
 struct Tanh;
+#[derive(Clone, Copy)]
 struct Sigmoid;
+#[derive(Clone, Copy)]
 struct Relu;
 struct TanhDeriv(f32);
 struct SigmoidDeriv;
@@ -204,3 +207,77 @@ kernel! {
     /// `g[i] = if z[i] > 0 { g[i] } else { 0 }`.
     pub(crate) unsafe fn mul_relu_deriv(z: *const f32, g: *mut f32, n: usize) = mul_relu_deriv_body;
 }
+
+/// `z[r] += b` and `a[r] = f(z[r])` for each row `r` of `rows` rows of `b.len()`, in one pass.
+///
+/// # Safety
+/// `z` and `a` hold `rows * width` floats each and do not overlap; `b` holds `width`.
+#[inline(always)]
+unsafe fn bias_map<S: Simd, O: Unary<S> + Copy>(
+    s: S,
+    op: O,
+    b: *const f32,
+    width: usize,
+    rows: usize,
+    z: *mut f32,
+    a: *mut f32,
+) {
+    let l = S::LANES;
+    for r in 0..rows {
+        let (z, a) = (z.wrapping_add(r * width), a.wrapping_add(r * width));
+        let mut i = 0;
+        while i + l <= width {
+            // SAFETY: `i + l <= width`: a full vector of the row and of `b`.
+            unsafe {
+                let v = s.add(s.load(z.add(i)), s.load(b.add(i)));
+                s.store(z.add(i), v);
+                s.store(a.add(i), op.apply(s, v));
+            }
+            i += l;
+        }
+        if i < width {
+            let t = width - i;
+            // SAFETY: the row's last `t < l` floats, and `b`'s.
+            unsafe {
+                let v = s.add(s.load_part(z.add(i), t), s.load_part(b.add(i), t));
+                s.store_part(z.add(i), t, v);
+                s.store_part(a.add(i), t, op.apply(s, v));
+            }
+        }
+    }
+}
+
+macro_rules! bias_kernel {
+    ($body:ident, $name:ident, $op:expr, $doc:literal) => {
+        /// # Safety
+        /// As [`bias_map`].
+        #[inline(always)]
+        unsafe fn $body<S: Simd>(s: S, b: *const f32, width: usize, rows: usize, z: *mut f32, a: *mut f32) {
+            // SAFETY: passed on from the caller.
+            unsafe { bias_map(s, $op, b, width, rows, z, a) };
+        }
+        kernel! {
+            #[doc = $doc]
+            pub(crate) unsafe fn $name(b: *const f32, width: usize, rows: usize, z: *mut f32, a: *mut f32) = $body;
+        }
+    };
+}
+
+bias_kernel!(
+    bias_relu_body,
+    bias_relu,
+    Relu,
+    "`z += b` per row, then `a = max(z, 0)`."
+);
+bias_kernel!(
+    bias_tanh_body,
+    bias_tanh,
+    Tanh,
+    "`z += b` per row, then `a = tanh(z)`."
+);
+bias_kernel!(
+    bias_sigmoid_body,
+    bias_sigmoid,
+    Sigmoid,
+    "`z += b` per row, then `a = sigmoid(z)`."
+);

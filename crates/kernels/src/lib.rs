@@ -476,6 +476,44 @@ pub fn relu(x: &[f32], y: &mut [f32]) {
     unsafe { activation::relu(x.as_ptr(), y.as_mut_ptr(), x.len()) }
 }
 
+/// A hidden layer's activation, for [`bias_activate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// `max(x, 0)`.
+    Relu,
+    /// `tanh(x)`.
+    Tanh,
+    /// `1 / (1 + exp(-x))`.
+    Sigmoid,
+}
+
+/// Adds `bias` to every row of `z` (rows of `bias.len()`) and writes `a = f(z)`,
+/// in one pass: bit-identical to an [`axpy`] of the bias per row followed by
+/// [`relu`], [`tanh`] or [`sigmoid`].
+///
+/// # Panics
+/// If `z.len() != a.len()` or `z.len()` is not a multiple of a non-empty `bias`.
+pub fn bias_activate(f: Activation, bias: &[f32], z: &mut [f32], a: &mut [f32]) {
+    assert_eq!(z.len(), a.len(), "bias_activate: z and a differ in length");
+    let width = bias.len();
+    let rows = if width == 0 { 0 } else { z.len() / width };
+    assert_eq!(
+        rows * width,
+        z.len(),
+        "bias_activate: z.len() is not a multiple of bias.len()"
+    );
+    let (b, zp, ap) = (bias.as_ptr(), z.as_mut_ptr(), a.as_mut_ptr());
+    // SAFETY: `z` and `a` hold `rows * width` floats and are distinct borrows;
+    // `bias` holds `width`.
+    unsafe {
+        match f {
+            Activation::Relu => activation::bias_relu(b, width, rows, zp, ap),
+            Activation::Tanh => activation::bias_tanh(b, width, rows, zp, ap),
+            Activation::Sigmoid => activation::bias_sigmoid(b, width, rows, zp, ap),
+        }
+    }
+}
+
 /// `x = max(x, 0)` element-wise, in place.
 pub fn relu_inplace(x: &mut [f32]) {
     let p = x.as_mut_ptr();

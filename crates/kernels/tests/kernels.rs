@@ -294,6 +294,32 @@ proptest! {
         });
     }
 
+    /// Bias and activation in one pass give the bits of a bias `axpy` per row
+    /// then the activation, for each activation, width (every tail) and row count.
+    #[test]
+    fn bias_activate_is_axpy_then_the_activation((width, _rows, z, b) in (0usize..=40, 1usize..4).prop_flat_map(|(w, r)| (Just(w), Just(r), floats(w * r), floats(w)))) {
+        for_each_path(|p| {
+            for f in [k::Activation::Relu, k::Activation::Tanh, k::Activation::Sigmoid] {
+                let (mut got_z, mut got_a) = (z.clone(), vec![f32::NAN; z.len()]);
+                k::bias_activate(f, &b, &mut got_z, &mut got_a);
+                let mut want_z = z.clone();
+                if width > 0 {
+                    for row in want_z.chunks_exact_mut(width) {
+                        k::axpy(1.0, &b, row);
+                    }
+                }
+                let mut want_a = vec![0.0; z.len()];
+                match f {
+                    k::Activation::Relu => k::relu(&want_z, &mut want_a),
+                    k::Activation::Tanh => k::tanh(&want_z, &mut want_a),
+                    k::Activation::Sigmoid => k::sigmoid(&want_z, &mut want_a),
+                }
+                assert_eq!(bits(&got_z), bits(&want_z), "{p} {f:?}");
+                assert_eq!(bits(&got_a), bits(&want_a), "{p} {f:?}");
+            }
+        });
+    }
+
     /// The fused optimiser step equals the reference bit for bit on every
     /// path, for each moment, with and without L2 and decoupled decay, over
     /// three steps (state carried) and lengths with every tail.

@@ -1,7 +1,8 @@
 //! Evaluation of any network: blocks of rows through the shared forward pass.
 
 use super::{forward, Inputs, NetSpec, RowBuffers};
-use crate::{argmax, Dataset, Evaluation, Network};
+use crate::eval::Tally;
+use crate::{Dataset, Evaluation, Network};
 
 /// Rows per evaluation block.
 const BLOCK: usize = 256;
@@ -12,9 +13,7 @@ pub fn evaluate_network(net: &Network, spec: &NetSpec, data: &Dataset) -> Evalua
     let out = net.outputs();
     let mut buf = RowBuffers::new(net.sizes(), BLOCK.min(data.len().max(1)));
     let ids: Vec<u32> = (0..data.len() as u32).collect();
-    let mut confusion = vec![vec![0u64; classes]; classes];
-    let mut predictions = Vec::with_capacity(data.len());
-    let (mut loss, mut misclassified) = (0.0f64, 0usize);
+    let mut tally = Tally::new(classes, data.len());
     for block in ids.chunks(BLOCK) {
         forward(
             net,
@@ -27,26 +26,11 @@ pub fn evaluate_network(net: &Network, spec: &NetSpec, data: &Dataset) -> Evalua
         for (o, &i) in logits.chunks_exact_mut(out).zip(block) {
             spec.outputs(o);
             let label = data.label(i as usize) as usize;
-            loss += spec.loss_of_outputs(o, label);
-            let best = argmax(o);
-            misclassified += (best != label) as usize;
-            if label < classes && best < classes {
-                confusion[label][best] += 1;
-            }
-            predictions.push(best as u8);
+            tally.loss += spec.loss_of_outputs(o, label);
+            tally.count(o, label);
         }
     }
-    Evaluation {
-        samples: data.len(),
-        mse: if data.is_empty() {
-            0.0
-        } else {
-            loss / data.len() as f64
-        },
-        misclassified,
-        confusion,
-        predictions,
-    }
+    tally.finish()
 }
 
 /// The outputs (probabilities for softmax) of `net` for one dense input `x`.

@@ -98,9 +98,10 @@ pub(crate) fn first_layer(
             );
         }
     }
-    add_bias(z0, net.bias(0));
     if net.layers() > 1 {
-        spec.activate(z0, &mut a0[..rows * d1]);
+        spec.bias_activate(net.bias(0), z0, &mut a0[..rows * d1]);
+    } else {
+        add_bias(z0, net.bias(0));
     }
 }
 
@@ -132,9 +133,11 @@ pub(crate) fn upper_layers(
             0.0,
             &mut buf.z[l][..rows * width],
         );
-        add_bias(&mut buf.z[l][..rows * width], net.bias(l));
+        let z = &mut buf.z[l][..rows * width];
         if l + 1 < layers {
-            spec.activate(&buf.z[l][..rows * width], &mut buf.a[l][..rows * width]);
+            spec.bias_activate(net.bias(l), z, &mut buf.a[l][..rows * width]);
+        } else {
+            add_bias(z, net.bias(l));
         }
     }
 }

@@ -55,6 +55,23 @@ impl NetSpec {
         }
     }
 
+    /// `z += bias` per row (when there is one) and `a = f(z)` for a hidden
+    /// layer, in one pass when there is a bias.
+    #[inline]
+    pub(crate) fn bias_activate(&self, bias: Option<&[f32]>, z: &mut [f32], a: &mut [f32]) {
+        match bias {
+            Some(b) => {
+                let f = match self.activation {
+                    Activation::Relu => k::Activation::Relu,
+                    Activation::Tanh => k::Activation::Tanh,
+                    Activation::Sigmoid => k::Activation::Sigmoid,
+                };
+                k::bias_activate(f, b, z, a);
+            }
+            None => self.activate(z, a),
+        }
+    }
+
     /// `g *= f'(z)` for a hidden layer, from its pre-activation `z` or activation `a`.
     #[inline]
     pub(crate) fn mul_derivative(&self, z: &[f32], a: &[f32], g: &mut [f32]) {
