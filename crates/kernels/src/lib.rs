@@ -496,7 +496,7 @@ pub enum Activation {
 pub fn bias_activate(f: Activation, bias: &[f32], z: &mut [f32], a: &mut [f32]) {
     assert_eq!(z.len(), a.len(), "bias_activate: z and a differ in length");
     let width = bias.len();
-    let rows = if width == 0 { 0 } else { z.len() / width };
+    let rows = z.len().checked_div(width).unwrap_or(0);
     assert_eq!(
         rows * width,
         z.len(),
