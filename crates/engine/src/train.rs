@@ -167,7 +167,7 @@ fn epoch_record(
         validation_loss: None,
     };
     let every = config.eval_every;
-    if every > 0 && (epoch % every == 0 || epoch == config.epochs) {
+    if every > 0 && (epoch.is_multiple_of(every) || epoch == config.epochs) {
         (record.test_error_pct, record.test_mse) = figures(&evaluate(test));
         if let Some(v) = validation {
             (record.validation_error_pct, record.validation_loss) = figures(&evaluate(v));
