@@ -421,7 +421,7 @@ mod tests {
             assert_eq!(c.hidden, simard.hidden);
             assert_eq!(
                 (c.epochs, c.train_samples, c.validation),
-                (30, 50_000, 10_000)
+                (simard.epochs, 50_000, 10_000)
             );
             assert!(c.shuffle && c.bias, "{c:?}");
             assert_eq!(c.batch, 64);
