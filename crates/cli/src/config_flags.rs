@@ -59,6 +59,15 @@ pub struct GeneralFlags {
     /// Hold out the last K training images as a validation split, evaluated beside the test set.
     #[arg(long, value_name = "K")]
     validation: Option<usize>,
+    /// Drop each input pixel with probability P in training (inverted dropout).
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    dropout_input: Option<f64>,
+    /// Drop each hidden unit's output with probability P in training.
+    #[arg(long, value_name = "P", allow_negative_numbers = true)]
+    dropout: Option<f64>,
+    /// After each update, rescale hidden units' incoming weight vectors longer than C to C.
+    #[arg(long, value_name = "C", allow_negative_numbers = true)]
+    max_norm: Option<f64>,
 }
 
 impl GeneralFlags {
@@ -81,7 +90,10 @@ impl GeneralFlags {
             step_epochs,
             warmup_epochs,
             init,
-            validation
+            validation,
+            dropout_input,
+            dropout,
+            max_norm
         );
         if let Some(a) = self.activation {
             c.activation = Some(a);
@@ -146,6 +158,15 @@ pub struct GeneralAxisFlags {
     /// Validation split sizes, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "K")]
     validation: Vec<usize>,
+    /// Input dropout probabilities, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "P")]
+    dropout_input: Vec<f64>,
+    /// Hidden dropout probabilities, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "P")]
+    dropout: Vec<f64>,
+    /// Max-norm constraints, comma-separated (0: none).
+    #[arg(long, value_delimiter = ',', value_name = "C")]
+    max_norm: Vec<f64>,
 }
 
 impl GeneralAxisFlags {
@@ -171,6 +192,9 @@ impl GeneralAxisFlags {
             warmup_epochs: some(&self.warmup_epochs),
             init: some(&self.init),
             validation: some(&self.validation),
+            dropout_input: some(&self.dropout_input),
+            dropout: some(&self.dropout),
+            max_norm: some(&self.max_norm),
         }
     }
 

@@ -22,6 +22,62 @@ fn bad_flags_are_usage_errors_naming_the_flag() {
     usage_error(&["--l2", "-1"], "--l2");
     usage_error(&["--block-samples", "0"], "--block-samples");
     usage_error(&["--block-samples", "33"], "--block-samples");
+    usage_error(&["--dropout", "1"], "--dropout");
+    usage_error(&["--dropout-input", "-0.1"], "--dropout-input");
+    usage_error(&["--max-norm", "-1"], "--max-norm");
+}
+
+/// Dropout and max-norm are recorded in the report and change the run; the
+/// same flags give the same figures again.
+#[test]
+fn dropout_and_max_norm_train_and_are_recorded() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "--json",
+            "--quiet",
+            "--recipe",
+            "simard-ce",
+            "--hidden",
+            "16-8",
+            "--epochs",
+            "3",
+            "--train-samples",
+            "200",
+            "--validation",
+            "50",
+            "--batch",
+            "20",
+        ];
+        args.extend_from_slice(extra);
+        json_on_data(&args)
+    };
+    let plain = run(&[]);
+    let flags = [
+        "--dropout-input",
+        "0.2",
+        "--dropout",
+        "0.5",
+        "--max-norm",
+        "2",
+    ];
+    let dropped = run(&flags);
+    let c = &dropped["config"];
+    assert_eq!(
+        (
+            c["dropout_input"].as_f64(),
+            c["dropout"].as_f64(),
+            c["max_norm"].as_f64()
+        ),
+        (Some(0.2), Some(0.5), Some(2.0))
+    );
+    assert!(
+        plain["config"].get("dropout").is_none(),
+        "defaults are not written"
+    );
+    let loss = |v: &serde_json::Value| v["metrics"]["final_train_loss"].as_f64().unwrap();
+    assert_ne!(loss(&plain), loss(&dropped));
+    assert_eq!(loss(&run(&flags)), loss(&dropped));
 }
 
 #[test]

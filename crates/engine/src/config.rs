@@ -198,6 +198,16 @@ pub struct TrainConfig {
     /// Hold out the last this many training images as a validation split (0: none).
     #[serde(default, skip_serializing_if = "is_default")]
     pub validation: usize,
+    /// Probability of dropping each input pixel in training (inverted dropout; 0: none).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub dropout_input: f64,
+    /// Probability of dropping each hidden unit's output in training (0: none).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub dropout: f64,
+    /// After each update, rescale every hidden unit's incoming weight vector
+    /// whose norm exceeds this to it (0: no constraint).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub max_norm: f64,
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -256,6 +266,9 @@ impl TrainConfig {
             warmup_epochs: 0,
             init: Init::default(),
             validation: 0,
+            dropout_input: 0.0,
+            dropout: 0.0,
+            max_norm: 0.0,
         }
     }
 
@@ -281,6 +294,9 @@ impl TrainConfig {
             && self.schedule == ScheduleKind::Constant
             && self.warmup_epochs == 0
             && self.init == Init::default()
+            && self.dropout_input == 0.0
+            && self.dropout == 0.0
+            && self.max_norm == 0.0
             && self
                 .activation
                 .is_none_or(|a| a == TrainConfig::new(self.case).hidden_activation())
@@ -388,6 +404,23 @@ impl TrainConfig {
         if self.step_epochs == 0 {
             return Err(E::config("step_epochs", "must be at least 1"));
         }
+        for (field, p) in [
+            ("dropout_input", self.dropout_input),
+            ("dropout", self.dropout),
+        ] {
+            if !(p.is_finite() && (0.0..1.0).contains(&p)) {
+                return Err(E::config(field, format!("must be in [0, 1), got {p}")));
+            }
+        }
+        if !(self.max_norm.is_finite() && self.max_norm >= 0.0) {
+            return Err(E::config(
+                "max_norm",
+                format!(
+                    "must be a finite number >= 0 (0: none), got {}",
+                    self.max_norm
+                ),
+            ));
+        }
         if self.warmup_epochs >= self.epochs && self.warmup_epochs > 0 {
             return Err(E::config(
                 "warmup_epochs",
@@ -477,6 +510,15 @@ impl TrainConfig {
         put(
             self.validation != d.validation,
             format!("val={}", self.validation),
+        );
+        put(
+            self.dropout_input != d.dropout_input,
+            format!("drop_in={}", self.dropout_input),
+        );
+        put(self.dropout != d.dropout, format!("drop={}", self.dropout));
+        put(
+            self.max_norm != d.max_norm,
+            format!("max_norm={}", self.max_norm),
         );
         out
     }

@@ -90,6 +90,15 @@ impl SparseSet {
         set
     }
 
+    /// Removes every vector, keeping the buffers (refilling allocates nothing
+    /// once they have grown to a batch's size).
+    pub fn clear(&mut self) {
+        self.offsets.truncate(1);
+        self.idx.clear();
+        self.vals.clear();
+        self.tile_starts.clear();
+    }
+
     /// Length of every vector.
     pub fn dim(&self) -> usize {
         self.dim

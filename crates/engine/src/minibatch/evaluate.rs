@@ -18,7 +18,10 @@ pub fn evaluate_network(net: &Network, spec: &NetSpec, data: &Dataset) -> Evalua
         forward(
             net,
             spec,
-            Inputs::Sparse { data, ids: block },
+            Inputs::Sparse {
+                set: data.samples(),
+                ids: block,
+            },
             block.len(),
             &mut buf,
         );

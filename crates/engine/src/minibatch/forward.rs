@@ -1,7 +1,7 @@
 //! The forward pass over a block of rows, shared by training and evaluation.
 
-use super::NetSpec;
-use crate::{Dataset, Network};
+use super::{Dropout, NetSpec};
+use crate::Network;
 use mlp_kernels::{self as k, MatRef};
 
 /// Pre-activations and activations of every layer for up to `capacity` rows.
@@ -11,6 +11,10 @@ pub(crate) struct RowBuffers {
     pub z: Vec<Vec<f32>>,
     /// `a[l] = f(z[l])` for the hidden layers (the last entry stays empty).
     pub a: Vec<Vec<f32>>,
+    /// With dropout, the masks `m[l]` (0 or the keep scale) of the hidden layers.
+    pub m: Vec<Vec<f32>>,
+    /// With dropout, `ad[l] = a[l] * m[l]`: what the next layer reads.
+    pub ad: Vec<Vec<f32>>,
     capacity: usize,
 }
 
@@ -44,15 +48,34 @@ impl RowBuffers {
                 }
             })
             .collect();
-        RowBuffers { z, a, capacity }
+        RowBuffers {
+            z,
+            a,
+            m: vec![Vec::new(); layers],
+            ad: vec![Vec::new(); layers],
+            capacity,
+        }
+    }
+
+    /// These buffers with room for dropout masks of the hidden layers they hold.
+    pub fn with_masks(mut self) -> RowBuffers {
+        for l in 0..self.a.len() {
+            let n = self.a[l].len();
+            self.m[l] = vec![0.0; n];
+            self.ad[l] = vec![0.0; n];
+        }
+        self
     }
 }
 
 /// Where the first layer's inputs come from.
 #[derive(Clone, Copy)]
 pub(crate) enum Inputs<'a> {
-    /// Sparse samples `ids` of `data`: only their non-zero pixels' rows of W1 are read.
-    Sparse { data: &'a Dataset, ids: &'a [u32] },
+    /// Sparse vectors `ids` of `set`: only their non-zero inputs' rows of W1 are read.
+    Sparse {
+        set: &'a mlp_kernels::SparseSet,
+        ids: &'a [u32],
+    },
     /// Dense rows, `rows x inputs`.
     Dense { x: &'a [f32] },
 }
@@ -85,9 +108,9 @@ pub(crate) fn first_layer(
     let (d0, d1) = (sizes[0], sizes[1]);
     let z0 = &mut z0[..rows * d1];
     match inputs {
-        Inputs::Sparse { data, ids } => {
+        Inputs::Sparse { set, ids } => {
             assert_eq!(ids.len(), rows, "forward: ids and rows differ");
-            k::sparse_gemm(data.samples(), ids, net.w1(), d1, z0);
+            k::sparse_gemm(set, ids, net.w1(), d1, z0);
         }
         Inputs::Dense { x } => {
             k::gemm(
@@ -105,17 +128,30 @@ pub(crate) fn first_layer(
     }
 }
 
+/// Dropout over a block of rows in training: the masks of `step`, the
+/// block's first row being row `row0` of the batch.
+#[derive(Clone, Copy)]
+pub(crate) struct RowMasks<'a> {
+    pub dropout: &'a Dropout,
+    pub step: u64,
+    pub row0: usize,
+}
+
 /// Layers above the first for `rows` rows whose first-layer activations are
-/// `a0`, into `buf` (its `z[0]` and `a[0]` are not touched; logits in the last `z`).
+/// `a0` (already dropped, in training with dropout), into `buf` (its `z[0]`
+/// and `a[0]` are not touched; logits in the last `z`). With `drop`, each
+/// hidden layer's outputs are dropped into `buf.ad` by masks kept in `buf.m`.
 ///
 /// # Panics
-/// If `rows` exceeds the buffers' capacity or `a0` holds fewer rows.
+/// If `rows` exceeds the buffers' capacity, `a0` holds fewer rows, or `drop`
+/// is given to buffers made without masks.
 pub(crate) fn upper_layers(
     net: &Network,
     spec: &NetSpec,
     a0: &[f32],
     rows: usize,
     buf: &mut RowBuffers,
+    drop: Option<RowMasks<'_>>,
 ) {
     assert!(
         rows <= buf.capacity,
@@ -125,8 +161,13 @@ pub(crate) fn upper_layers(
     let layers = net.layers();
     for l in 1..layers {
         let (width, fan_in) = (sizes[l + 1], sizes[l]);
-        let (before, _) = buf.a.split_at(l);
-        let input = if l == 1 { a0 } else { &before[l - 1][..] };
+        let input = if l == 1 {
+            a0
+        } else if drop.is_some() {
+            &buf.ad[l - 1][..]
+        } else {
+            &buf.a[l - 1][..]
+        };
         k::gemm(
             MatRef::new(&input[..rows * fan_in], rows, fan_in),
             MatRef::new(net.weight(l), width, fan_in).t(),
@@ -136,8 +177,36 @@ pub(crate) fn upper_layers(
         let z = &mut buf.z[l][..rows * width];
         if l + 1 < layers {
             spec.bias_activate(net.bias(l), z, &mut buf.a[l][..rows * width]);
+            if let Some(d) = drop {
+                let (a, m, ad) = (&buf.a[l], &mut buf.m[l], &mut buf.ad[l]);
+                let n = rows * width;
+                apply_masks(d, l + 1, width, &a[..n], &mut m[..n], &mut ad[..n]);
+            }
         } else {
             add_bias(z, net.bias(l));
+        }
+    }
+}
+
+/// Fills the masks `m` of layer `layer` for the rows (of `width`) of `a`,
+/// block row `r` being batch row `d.row0 + r`, and sets `ad = a * m`.
+pub(crate) fn apply_masks(
+    d: RowMasks<'_>,
+    layer: usize,
+    width: usize,
+    a: &[f32],
+    m: &mut [f32],
+    ad: &mut [f32],
+) {
+    for (r, ((a, m), ad)) in a
+        .chunks_exact(width)
+        .zip(m.chunks_exact_mut(width))
+        .zip(ad.chunks_exact_mut(width))
+        .enumerate()
+    {
+        d.dropout.fill(d.step, layer, d.row0 + r, m);
+        for ((o, &x), &k) in ad.iter_mut().zip(a).zip(m.iter()) {
+            *o = x * k;
         }
     }
 }
@@ -160,6 +229,6 @@ pub(crate) fn forward(
     // Taken out for the call and put back: moving a Vec allocates nothing.
     let mut a0 = std::mem::take(&mut buf.a[0]);
     first_layer(net, spec, inputs, rows, &mut buf.z[0], &mut a0);
-    upper_layers(net, spec, &a0, rows, buf);
+    upper_layers(net, spec, &a0, rows, buf, None);
     buf.a[0] = a0;
 }

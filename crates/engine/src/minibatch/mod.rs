@@ -14,6 +14,7 @@
 //! over the samples that light it); a batch denser than [`DENSE_FROM`] goes
 //! through sgemm instead.
 
+mod dropout;
 mod evaluate;
 mod forward;
 mod spec;
@@ -21,8 +22,11 @@ mod spec;
 mod tests;
 mod trainer;
 
+pub(crate) use dropout::Dropout;
 pub use evaluate::{evaluate_network, scores};
-pub(crate) use forward::{first_layer, forward, upper_layers, Inputs, RowBuffers};
+pub(crate) use forward::{
+    apply_masks, first_layer, forward, upper_layers, Inputs, RowBuffers, RowMasks,
+};
 pub use spec::{NetSpec, Output};
 pub(crate) use trainer::MinibatchTrainer;
 pub use trainer::{FirstLayer, DENSE_FROM, PART_ROWS};

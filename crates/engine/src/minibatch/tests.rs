@@ -23,14 +23,27 @@ fn data(inputs: usize, classes: usize, rows: usize, seed: u64) -> Dataset {
     Dataset::from_dense(inputs, classes, &x, &labels).unwrap()
 }
 
-/// The mean loss of `net` on samples `ids`, in f64 straight from the definitions.
-fn loss_f64(net: &Network, spec: &NetSpec, data: &Dataset, ids: &[u32]) -> f64 {
+/// The mean loss of `net` on samples `ids`, in f64 straight from the
+/// definitions; with dropout, `mask(layer, row, unit)` multiplies the inputs
+/// (layer 0) and each hidden layer's outputs (layers 1..), row `row` being
+/// the sample's position in `ids`.
+fn loss_f64_masked(
+    net: &Network,
+    spec: &NetSpec,
+    data: &Dataset,
+    ids: &[u32],
+    mask: &dyn Fn(usize, usize, usize) -> f64,
+) -> f64 {
     let sizes = net.sizes();
     let mut total = 0.0;
-    for &i in ids {
+    for (row, &i) in ids.iter().enumerate() {
         let mut x = vec![0.0f32; sizes[0]];
         data.dense_into(i as usize, &mut x);
-        let mut a: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let mut a: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(p, &v)| v as f64 * mask(0, row, p))
+            .collect();
         for l in 0..net.layers() {
             let (n_in, n_out) = (sizes[l], sizes[l + 1]);
             let w = net.weight(l);
@@ -51,10 +64,14 @@ fn loss_f64(net: &Network, spec: &NetSpec, data: &Dataset, ids: &[u32]) -> f64 {
             }
             a = if l + 1 < net.layers() {
                 z.iter()
-                    .map(|&v| match spec.activation {
-                        Activation::Relu => v.max(0.0),
-                        Activation::Tanh => v.tanh(),
-                        Activation::Sigmoid => 1.0 / (1.0 + (-v).exp()),
+                    .enumerate()
+                    .map(|(j, &v)| {
+                        let f = match spec.activation {
+                            Activation::Relu => v.max(0.0),
+                            Activation::Tanh => v.tanh(),
+                            Activation::Sigmoid => 1.0 / (1.0 + (-v).exp()),
+                        };
+                        f * mask(l + 1, row, j)
                     })
                     .collect()
             } else {
@@ -154,7 +171,12 @@ fn check_gradients(
     case: Case,
     first: FirstLayer,
 ) {
-    let cfg = config(sizes, activation, loss, bias, case);
+    check_gradients_with(config(sizes, activation, loss, bias, case), sizes, first);
+}
+
+/// [`check_gradients`] of any configuration (dropout's masks those of step 1).
+fn check_gradients_with(cfg: TrainConfig, sizes: &[usize], first: FirstLayer) {
+    let (activation, loss, bias) = (cfg.hidden_activation(), cfg.loss, cfg.bias);
     let data = data(sizes[0], sizes[sizes.len() - 1], 13, 5);
     let mut net = Network::init_layers(sizes, cfg.init, bias, 3);
     if bias {
@@ -172,7 +194,17 @@ fn check_gradients(
     let mut t = MinibatchTrainer::new(&cfg, net.clone(), first, false);
     let out = t.step(&data, &ids, 0.0);
     let after = params(&t.net);
-    let want_loss = loss_f64(&net, &spec, &data, &ids);
+    let input = super::Dropout::new(cfg.seed, 0, cfg.dropout_input);
+    let hidden = super::Dropout::new(cfg.seed, 1, cfg.dropout);
+    let mask = |layer: usize, row: usize, unit: usize| -> f64 {
+        let d = if layer == 0 { input } else { hidden };
+        d.map_or(1.0, |d| {
+            let mut m = vec![0.0f32; unit + 1];
+            d.fill(1, layer, row, &mut m);
+            m[unit] as f64
+        })
+    };
+    let want_loss = loss_f64_masked(&net, &spec, &data, &ids, &mask);
     assert!(
         (out.loss / 13.0 - want_loss).abs() < 1e-5 * (1.0 + want_loss),
         "loss {} vs {want_loss}",
@@ -185,14 +217,15 @@ fn check_gradients(
         // The step actually taken in f32, not the nominal h.
         let (hi, lo) = (before[k] + h, before[k] - h);
         set_param(&mut net, k, hi);
-        let up = loss_f64(&net, &spec, &data, &ids);
+        let up = loss_f64_masked(&net, &spec, &data, &ids, &mask);
         set_param(&mut net, k, lo);
-        let down = loss_f64(&net, &spec, &data, &ids);
+        let down = loss_f64_masked(&net, &spec, &data, &ids, &mask);
         set_param(&mut net, k, before[k]);
         let numeric = (up - down) / (hi as f64 - lo as f64);
         assert!(
             (analytic - numeric).abs() <= 2e-5 + 2e-4 * numeric.abs(),
-            "{sizes:?} {activation} {loss} bias={bias} {first:?}: parameter {k}: analytic {analytic}, numeric {numeric}"
+            "{sizes:?} {activation} {loss} bias={bias} drop={}/{} {first:?}: parameter {k}: analytic {analytic}, numeric {numeric}",
+            cfg.dropout_input, cfg.dropout
         );
     }
 }
@@ -355,4 +388,147 @@ fn one_thread_and_two_give_bit_identical_networks() {
             assert_eq!(bits(&one), bits(&two), "{optimizer} {hidden} {first:?}");
         }
     }
+}
+
+/// With dropout, the step's gradient is that of the loss under the step's
+/// masks (input and hidden, drawn from the seed), for every activation, a
+/// deep and a shallow net, sparse and dense first layers.
+#[test]
+fn dropout_gradients_match_finite_differences_with_the_steps_masks() {
+    for sizes in [&[7usize, 6, 3][..], &[7, 6, 5, 3][..]] {
+        for &activation in Activation::ALL {
+            for first in [FirstLayer::Sparse, FirstLayer::Dense] {
+                let cfg = TrainConfig {
+                    dropout_input: 0.2,
+                    dropout: 0.5,
+                    ..config(
+                        sizes,
+                        activation,
+                        Loss::CrossEntropy,
+                        true,
+                        Case::ReluSigmoid,
+                    )
+                };
+                check_gradients_with(cfg, sizes, first);
+            }
+        }
+    }
+}
+
+/// A dropout probability too small to drop anything (the masks are all
+/// ones) runs the dropout path and gives exactly the network without it:
+/// dropped copies, masks and the scale are wired where the plain values were.
+#[test]
+fn dropout_that_drops_nothing_is_no_dropout_bit_for_bit() {
+    let data = data(30, 4, 120, 12);
+    let base = TrainConfig {
+        optimizer: Optimizer::Momentum,
+        batch: 24,
+        train_samples: 120,
+        lr: 0.05,
+        hidden: "12-7".parse().unwrap(),
+        ..config(
+            &[30, 12, 7, 4],
+            Activation::Tanh,
+            Loss::CrossEntropy,
+            true,
+            Case::ReluSigmoid,
+        )
+    };
+    let net = Network::init_layers(&[30, 12, 7, 4], crate::Init::Glorot, true, 5);
+    let plain = run(&base, net.clone(), &data, FirstLayer::Sparse, false, 2);
+    let tiny = TrainConfig {
+        dropout_input: 1e-12,
+        dropout: 1e-12,
+        ..base.clone()
+    };
+    assert!(super::Dropout::new(1, 1, 1e-12).is_some());
+    let masked = run(&tiny, net.clone(), &data, FirstLayer::Sparse, false, 2);
+    assert!(max_diff(&net, &plain) > 1e-3);
+    assert_eq!(bits(&plain), bits(&masked));
+    // A real probability changes the run, and 2 threads give the same bits as 1.
+    let real = TrainConfig {
+        dropout_input: 0.2,
+        dropout: 0.5,
+        ..base
+    };
+    let one = run(&real, net.clone(), &data, FirstLayer::Sparse, false, 2);
+    assert!(max_diff(&one, &plain) > 1e-3);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let two = pool.install(|| run(&real, net.clone(), &data, FirstLayer::Sparse, true, 2));
+    assert_eq!(bits(&one), bits(&two));
+}
+
+/// Max-norm leaves no hidden unit's incoming weight vector above C, after
+/// a run in which some would have grown past it.
+#[test]
+fn max_norm_leaves_no_incoming_vector_above_c() {
+    let data = data(30, 4, 120, 13);
+    let sizes = [30usize, 12, 7, 4];
+    let base = TrainConfig {
+        optimizer: Optimizer::Momentum,
+        batch: 8,
+        train_samples: 120,
+        lr: 0.5,
+        hidden: "12-7".parse().unwrap(),
+        ..config(
+            &sizes,
+            Activation::Relu,
+            Loss::CrossEntropy,
+            true,
+            Case::ReluSigmoid,
+        )
+    };
+    let net = Network::init_layers(&sizes, crate::Init::He, true, 6);
+    // Incoming vectors: W1's columns, then the rows of each hidden layer above.
+    let norms = |n: &Network| -> Vec<f64> {
+        let mut out = Vec::new();
+        let w1 = n.weight(0);
+        for j in 0..sizes[1] {
+            out.push(
+                w1.iter()
+                    .skip(j)
+                    .step_by(sizes[1])
+                    .map(|&x| x as f64 * x as f64)
+                    .sum::<f64>()
+                    .sqrt(),
+            );
+        }
+        for row in n.weight(1).chunks_exact(sizes[1]) {
+            out.push(row.iter().map(|&x| x as f64 * x as f64).sum::<f64>().sqrt());
+        }
+        out
+    };
+    let free = norms(&run(
+        &base,
+        net.clone(),
+        &data,
+        FirstLayer::Sparse,
+        false,
+        3,
+    ));
+    let c = 1.5;
+    assert!(free.iter().filter(|&&n| n > c).count() >= 3, "{free:?}");
+    let capped = TrainConfig {
+        max_norm: c,
+        ..base
+    };
+    let got = norms(&run(
+        &capped,
+        net.clone(),
+        &data,
+        FirstLayer::Sparse,
+        false,
+        3,
+    ));
+    for (u, &n) in got.iter().enumerate() {
+        assert!(n <= c * (1.0 + 1e-6), "unit {u}: norm {n} > {c}");
+    }
+    assert!(
+        got.iter().any(|&n| n > 0.99 * c),
+        "the constraint binds: {got:?}"
+    );
 }

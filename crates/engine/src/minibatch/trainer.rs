@@ -1,9 +1,11 @@
 //! The minibatch step: forward, deltas, then each layer's gradient and update.
 
-use super::{first_layer, upper_layers, Inputs, NetSpec, RowBuffers};
+use super::{
+    apply_masks, first_layer, upper_layers, Dropout, Inputs, NetSpec, RowBuffers, RowMasks,
+};
 use crate::optim::{chain_for, Chain, Schedule, StepContext};
 use crate::{Dataset, Network, TrainConfig};
-use mlp_kernels::{self as k, MatRef};
+use mlp_kernels::{self as k, MatRef, SparseSet};
 use rayon::prelude::*;
 
 /// Rows per part of a batch: the unit of the forward and delta tasks.
@@ -56,11 +58,11 @@ struct Columns {
 }
 
 impl Columns {
-    fn fill(&mut self, data: &Dataset, ids: &[u32], inputs: usize) {
+    fn fill(&mut self, set: &SparseSet, ids: &[u32], inputs: usize) {
         self.start.clear();
         self.start.resize(inputs + 1, 0);
         for &i in ids {
-            for &p in data.sample(i as usize).0 {
+            for &p in set.get(i as usize).0 {
                 self.start[p as usize + 1] += 1;
             }
         }
@@ -75,7 +77,7 @@ impl Columns {
         self.next.clear();
         self.next.extend_from_slice(&self.start[..inputs]);
         for (r, &i) in ids.iter().enumerate() {
-            let (idx, vals) = data.sample(i as usize);
+            let (idx, vals) = set.get(i as usize);
             for (&p, &v) in idx.iter().zip(vals) {
                 let at = &mut self.next[p as usize];
                 self.rows[*at] = r as u32;
@@ -147,6 +149,23 @@ pub(crate) struct MinibatchTrainer {
     step: u64,
     first_layer: FirstLayer,
     parallel: bool,
+    /// Dropout of the inputs and of the hidden layers' outputs (training only).
+    input_drop: Option<Dropout>,
+    hidden_drop: Option<Dropout>,
+    /// With input dropout: this step's inputs, dropped (taken out while a step runs).
+    masked: Option<SparseSet>,
+    /// Scratch of one dropped input, and the ids `0..batch` of the masked set.
+    masked_row: (Vec<u32>, Vec<f32>),
+    batch_ids: Vec<u32>,
+    /// With hidden dropout: the first layer's masks and dropped outputs, `batch x width`.
+    m0: Vec<f32>,
+    ad0: Vec<f32>,
+    /// The max-norm constraint on hidden units' incoming weights (0: none).
+    max_norm: f32,
+    /// Per-unit squared norms of W1's columns (max-norm scratch).
+    norms: Vec<f64>,
+    /// Every layer's width, inputs to classes (the network's).
+    sizes: Vec<usize>,
 }
 
 /// What one batch observed before its update.
@@ -177,9 +196,19 @@ impl MinibatchTrainer {
             .collect();
         let part_count = batch.div_ceil(PART_ROWS);
         let rows = PART_ROWS.min(batch);
+        let input_drop = Dropout::new(config.seed, 0, config.dropout_input);
+        let hidden_drop = Dropout::new(config.seed, 1, config.dropout);
+        let dropped = hidden_drop.is_some();
         let parts = (0..part_count)
             .map(|_| Part {
-                buf: RowBuffers::from_layer(&sizes, rows, 1),
+                buf: {
+                    let b = RowBuffers::from_layer(&sizes, rows, 1);
+                    if dropped {
+                        b.with_masks()
+                    } else {
+                        b
+                    }
+                },
                 d: (0..layers)
                     .map(|l| {
                         if l >= 1 && l + 1 < layers {
@@ -225,19 +254,42 @@ impl MinibatchTrainer {
             step: 0,
             first_layer,
             parallel,
+            input_drop,
+            hidden_drop,
+            masked: input_drop.map(|_| SparseSet::with_capacity(sizes[0], batch, batch * sizes[0])),
+            masked_row: (Vec::with_capacity(sizes[0]), Vec::with_capacity(sizes[0])),
+            batch_ids: (0..batch as u32).collect(),
+            // Always allocated, so the first layer's tasks can zip over them.
+            m0: vec![0.0; batch * sizes[1]],
+            ad0: vec![0.0; batch * sizes[1]],
+            max_norm: config.max_norm as f32,
+            norms: vec![0.0; if config.max_norm > 0.0 { sizes[1] } else { 0 }],
+            sizes: sizes.clone(),
             net,
         }
     }
 
-    /// Whether the batch `ids` goes through the dense first layer.
-    fn dense_batch(&self, data: &Dataset, ids: &[u32]) -> bool {
+    /// Whether the batch `ids` of `set` goes through the dense first layer.
+    fn dense_batch(&self, set: &SparseSet, ids: &[u32]) -> bool {
         match self.first_layer {
             FirstLayer::Sparse => false,
             FirstLayer::Dense => true,
             FirstLayer::Auto => {
-                let nnz: usize = ids.iter().map(|&i| data.sample(i as usize).0.len()).sum();
-                nnz as f64 >= DENSE_FROM * (ids.len() * data.inputs()) as f64
+                let nnz: usize = ids.iter().map(|&i| set.get(i as usize).0.len()).sum();
+                nnz as f64 >= DENSE_FROM * (ids.len() * set.dim()) as f64
             }
+        }
+    }
+
+    /// The batch `ids` of `data` with its inputs dropped, into `masked`.
+    fn drop_inputs(&mut self, d: Dropout, data: &Dataset, ids: &[u32], masked: &mut SparseSet) {
+        masked.clear();
+        let (idx, vals) = &mut self.masked_row;
+        for (r, &i) in ids.iter().enumerate() {
+            idx.clear();
+            vals.clear();
+            d.sparse(self.step, r, data.sample(i as usize), idx, vals);
+            masked.push(idx, vals);
         }
     }
 
@@ -249,18 +301,32 @@ impl MinibatchTrainer {
             b >= 1 && b <= self.delta0.len() / self.net.hidden(),
             "batch size out of range"
         );
-        let dense = self.dense_batch(data, ids);
-        if !dense {
-            self.columns.fill(data, ids, self.net.inputs());
-        }
-        self.first_layer(data, ids, dense);
-        self.deltas(data, ids);
         self.step += 1;
+        // With input dropout, the first layer reads this step's dropped copy
+        // of the batch (taken out of `self` for the step: moving allocates nothing).
+        let mut masked = self.masked.take();
+        let batch_ids = std::mem::take(&mut self.batch_ids);
+        if let (Some(d), Some(m)) = (self.input_drop, masked.as_mut()) {
+            self.drop_inputs(d, data, ids, m);
+        }
+        let (set, set_ids): (&SparseSet, &[u32]) = match &masked {
+            Some(m) => (m, &batch_ids[..b]),
+            None => (data.samples(), ids),
+        };
+        let dense = self.dense_batch(set, set_ids);
+        if !dense {
+            self.columns.fill(set, set_ids, self.net.inputs());
+        }
+        self.first_layer(set, set_ids, dense);
+        self.deltas(data, ids);
+        self.masked = masked;
+        self.batch_ids = batch_ids;
         let ctx = StepContext {
             step: self.step,
             lr: self.schedule.rate(position) as f32,
         };
         self.update(b, dense, &ctx);
+        self.apply_max_norm();
         let used = b.div_ceil(PART_ROWS);
         BatchOutcome {
             loss: self.parts[..used].iter().map(|p| p.loss).sum(),
@@ -272,8 +338,9 @@ impl MinibatchTrainer {
     /// The first layer over the whole batch, one share of rows per thread
     /// (a row's values do not depend on the split): each panel of W1 comes
     /// from memory once per share instead of once per row.
-    fn first_layer(&mut self, data: &Dataset, ids: &[u32], dense: bool) {
+    fn first_layer(&mut self, set: &SparseSet, ids: &[u32], dense: bool) {
         let (net, spec) = (&self.net, &self.spec);
+        let (hd, step) = (self.hidden_drop, self.step);
         let (d0, d1) = (net.inputs(), net.hidden());
         let shares = if self.parallel {
             rayon::current_num_threads().max(1)
@@ -284,20 +351,36 @@ impl MinibatchTrainer {
         self.z0[..ids.len() * d1]
             .par_chunks_mut(share * d1)
             .zip(self.a0.par_chunks_mut(share * d1))
+            .zip(self.m0.par_chunks_mut(share * d1))
+            .zip(self.ad0.par_chunks_mut(share * d1))
             .zip(self.x.par_chunks_mut(share * d0))
             .zip(ids.par_chunks(share))
+            .enumerate()
             .with_min_len(1)
-            .for_each(|(((z0, a0), x), ids)| {
+            .for_each(|(t, (((((z0, a0), m0), ad0), x), ids))| {
                 let rows = ids.len();
                 let inputs = if dense {
                     for (row, &i) in x.chunks_exact_mut(d0).zip(ids) {
-                        data.dense_into(i as usize, row);
+                        row.fill(0.0);
+                        let (idx, vals) = set.get(i as usize);
+                        for (&p, &v) in idx.iter().zip(vals) {
+                            row[p as usize] = v;
+                        }
                     }
                     Inputs::Dense { x: &x[..rows * d0] }
                 } else {
-                    Inputs::Sparse { data, ids }
+                    Inputs::Sparse { set, ids }
                 };
                 first_layer(net, spec, inputs, rows, z0, a0);
+                if let Some(d) = &hd {
+                    let n = rows * d1;
+                    let masks = RowMasks {
+                        dropout: d,
+                        step,
+                        row0: t * share,
+                    };
+                    apply_masks(masks, 1, d1, &a0[..n], &mut m0[..n], &mut ad0[..n]);
+                }
             });
     }
 
@@ -308,7 +391,8 @@ impl MinibatchTrainer {
         let (d1, layers) = (sizes[1], net.layers());
         let scale = 1.0 / ids.len() as f32;
         let used = ids.len().div_ceil(PART_ROWS);
-        let (z0, a0) = (&self.z0, &self.a0);
+        let (z0, a0, m0, ad0) = (&self.z0, &self.a0, &self.m0, &self.ad0);
+        let (hd, step) = (self.hidden_drop, self.step);
         self.parts[..used]
             .par_iter_mut()
             .zip(self.delta0.par_chunks_mut(PART_ROWS * d1))
@@ -320,7 +404,18 @@ impl MinibatchTrainer {
                 let rows = ids.len();
                 part.rows = rows;
                 let (z0, a0) = (&z0[r0 * d1..r1 * d1], &a0[r0 * d1..r1 * d1]);
-                upper_layers(net, spec, a0, rows, &mut part.buf);
+                let masks = hd.as_ref().map(|d| RowMasks {
+                    dropout: d,
+                    step,
+                    row0: r0,
+                });
+                // With dropout the next layer reads the dropped outputs.
+                let input = if hd.is_some() {
+                    &ad0[r0 * d1..r1 * d1]
+                } else {
+                    a0
+                };
+                upper_layers(net, spec, input, rows, &mut part.buf, masks);
                 let out = sizes[layers];
                 let (mut loss, mut correct) = (0.0, 0);
                 for (zr, &i) in part.buf.z[layers - 1][..rows * out]
@@ -363,13 +458,75 @@ impl MinibatchTrainer {
                         )
                     };
                     spec.mul_derivative(z, a, dst);
+                    if hd.is_some() {
+                        // A dropped unit passes no gradient; a kept one its scale.
+                        let m = if l == 1 {
+                            &m0[r0 * d1..r1 * d1]
+                        } else {
+                            &part.buf.m[l - 1][..rows * fan_in]
+                        };
+                        for (g, &k) in dst.iter_mut().zip(m) {
+                            *g *= k;
+                        }
+                    }
                 }
             });
     }
 
+    /// Rescales every hidden unit's incoming weight vector longer than the
+    /// max-norm constraint back to it (Srivastava et al. 2014); biases are
+    /// not part of it. W1 is input-major, so its units' vectors are columns.
+    fn apply_max_norm(&mut self) {
+        if self.max_norm <= 0.0 {
+            return;
+        }
+        let c = self.max_norm as f64;
+        for l in 0..self.net.layers() - 1 {
+            let (width, fan_in) = (self.net.hidden(), self.net.sizes()[l]);
+            let (w, _) = self.net.layer_mut(l);
+            if l == 0 {
+                let norms = &mut self.norms;
+                norms.fill(0.0);
+                for row in w.chunks_exact(width) {
+                    for (s, &x) in norms.iter_mut().zip(row) {
+                        *s += x as f64 * x as f64;
+                    }
+                }
+                // Each column's factor in place of its squared norm.
+                let mut any = false;
+                for s in norms.iter_mut() {
+                    let norm = s.sqrt();
+                    *s = if norm > c { c / norm } else { 1.0 };
+                    any |= *s != 1.0;
+                }
+                if any {
+                    for row in w.chunks_exact_mut(width) {
+                        for (x, &f) in row.iter_mut().zip(norms.iter()) {
+                            if f != 1.0 {
+                                *x = (*x as f64 * f) as f32;
+                            }
+                        }
+                    }
+                }
+            } else {
+                for row in w.chunks_exact_mut(fan_in) {
+                    let norm = row.iter().map(|&x| x as f64 * x as f64).sum::<f64>().sqrt();
+                    if norm > c {
+                        let f = c / norm;
+                        for x in row {
+                            *x = (*x as f64 * f) as f32;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Each layer's weight and bias gradient, applied by the optimiser chain.
     fn update(&mut self, b: usize, dense: bool, ctx: &StepContext) {
-        let sizes = self.net.sizes().to_vec();
+        // The network's sizes, kept by the trainer: the weights below are
+        // borrowed mutably while the sizes are read.
+        let sizes = &self.sizes;
         let layers = self.net.layers();
         let used = b.div_ceil(PART_ROWS);
         let parts = &self.parts[..used];
@@ -378,9 +535,15 @@ impl MinibatchTrainer {
         for l in 0..layers {
             let row_len = if l == 0 { d1 } else { sizes[l] };
             let block = self.block_rows[l] * row_len;
-            let delta_of = |p, l| delta_of(p, l, &sizes, layers);
+            let delta_of = |p, l| delta_of(p, l, sizes, layers);
             let (delta0, x, columns) = (&self.delta0[..b * d1], &self.x[..b * d0], &self.columns);
-            let a0 = &self.a0[..b * d1];
+            // With dropout, a layer's weights see the dropped outputs below.
+            let dropped = self.hidden_drop.is_some();
+            let a0 = if dropped {
+                &self.ad0[..b * d1]
+            } else {
+                &self.a0[..b * d1]
+            };
             let block_rows = self.block_rows[l];
             // The gradient of weight rows `r0..r0 + g.len() / row_len` into `g`.
             let gradient = |r0: usize, g: &mut [f32]| {
@@ -406,6 +569,8 @@ impl MinibatchTrainer {
                         let a = if l == 1 {
                             let r0 = i * PART_ROWS;
                             &a0[r0 * row_len..(r0 + part.rows) * row_len]
+                        } else if dropped {
+                            &part.buf.ad[l - 1][..part.rows * row_len]
                         } else {
                             &part.buf.a[l - 1][..part.rows * row_len]
                         };

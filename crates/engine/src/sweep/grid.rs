@@ -117,6 +117,9 @@ general_axes! {
     warmup_epochs: usize => |c, v| c.warmup_epochs = *v,
     init: Init => |c, v| c.init = *v,
     validation: usize => |c, v| c.validation = *v,
+    dropout_input: f64 => |c, v| c.dropout_input = *v,
+    dropout: f64 => |c, v| c.dropout = *v,
+    max_norm: f64 => |c, v| c.max_norm = *v,
 }
 
 fn default_cases() -> Vec<Case> {
