@@ -2,6 +2,7 @@
 //! (one value each) and `mlp sweep` (comma-separated lists).
 
 use clap::Args as ClapArgs;
+use mlp_engine::augment::Augment;
 use mlp_engine::sweep::GeneralAxes;
 use mlp_engine::{Activation, Init, Loss, Optimizer, ScheduleKind, TrainConfig};
 
@@ -68,6 +69,27 @@ pub struct GeneralFlags {
     /// After each update, rescale hidden units' incoming weight vectors longer than C to C.
     #[arg(long, value_name = "C", allow_negative_numbers = true)]
     max_norm: Option<f64>,
+    /// Distort the training images: none, affine, elastic or affine+elastic.
+    #[arg(long)]
+    augment: Option<Augment>,
+    /// Affine rotation range, +- degrees (default 10).
+    #[arg(long, value_name = "DEG", allow_negative_numbers = true)]
+    rotate: Option<f64>,
+    /// Affine scale range, 1 +- S (default 0.1).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    scale: Option<f64>,
+    /// Affine shear range, +- S (default 0.1).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    shear: Option<f64>,
+    /// Affine shift range, +- pixels per axis (default 2).
+    #[arg(long, value_name = "PX", allow_negative_numbers = true)]
+    translate: Option<f64>,
+    /// Width of the Gaussian smoothing the elastic field, pixels (default 4, as Simard's).
+    #[arg(long, value_name = "PX", allow_negative_numbers = true)]
+    elastic_sigma: Option<f64>,
+    /// Scale of the smoothed elastic field, pixels (default 34, as Simard's).
+    #[arg(long, value_name = "PX", allow_negative_numbers = true)]
+    elastic_alpha: Option<f64>,
 }
 
 impl GeneralFlags {
@@ -93,7 +115,14 @@ impl GeneralFlags {
             validation,
             dropout_input,
             dropout,
-            max_norm
+            max_norm,
+            augment,
+            rotate,
+            scale,
+            shear,
+            translate,
+            elastic_sigma,
+            elastic_alpha
         );
         if let Some(a) = self.activation {
             c.activation = Some(a);
@@ -167,6 +196,27 @@ pub struct GeneralAxisFlags {
     /// Max-norm constraints, comma-separated (0: none).
     #[arg(long, value_delimiter = ',', value_name = "C")]
     max_norm: Vec<f64>,
+    /// Distortions, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    augment: Vec<Augment>,
+    /// Rotation ranges (degrees), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "DEG")]
+    rotate: Vec<f64>,
+    /// Scale ranges, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "S")]
+    scale: Vec<f64>,
+    /// Shear ranges, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "S")]
+    shear: Vec<f64>,
+    /// Shift ranges (pixels), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "PX")]
+    translate: Vec<f64>,
+    /// Elastic smoothing widths, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "PX")]
+    elastic_sigma: Vec<f64>,
+    /// Elastic scales, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "PX")]
+    elastic_alpha: Vec<f64>,
 }
 
 impl GeneralAxisFlags {
@@ -195,6 +245,13 @@ impl GeneralAxisFlags {
             dropout_input: some(&self.dropout_input),
             dropout: some(&self.dropout),
             max_norm: some(&self.max_norm),
+            augment: some(&self.augment),
+            rotate: some(&self.rotate),
+            scale: some(&self.scale),
+            shear: some(&self.shear),
+            translate: some(&self.translate),
+            elastic_sigma: some(&self.elastic_sigma),
+            elastic_alpha: some(&self.elastic_alpha),
         }
     }
 

@@ -25,6 +25,13 @@ fn bad_flags_are_usage_errors_naming_the_flag() {
     usage_error(&["--dropout", "1"], "--dropout");
     usage_error(&["--dropout-input", "-0.1"], "--dropout-input");
     usage_error(&["--max-norm", "-1"], "--max-norm");
+    usage_error(&["--augment", "twist"], "--augment");
+    usage_error(&["--augment", "affine", "--scale", "1"], "--scale");
+    usage_error(
+        &["--augment", "elastic", "--elastic-sigma", "0"],
+        "--elastic-sigma",
+    );
+    usage_error(&["--rotate", "-5"], "--rotate");
 }
 
 /// Dropout and max-norm are recorded in the report and change the run; the
@@ -78,6 +85,10 @@ fn dropout_and_max_norm_train_and_are_recorded() {
     let loss = |v: &serde_json::Value| v["metrics"]["final_train_loss"].as_f64().unwrap();
     assert_ne!(loss(&plain), loss(&dropped));
     assert_eq!(loss(&run(&flags)), loss(&dropped));
+    let elastic = run(&["--augment", "affine+elastic", "--elastic-sigma", "2"]);
+    assert_eq!(elastic["config"]["augment"], "affine+elastic");
+    assert_eq!(elastic["config"]["elastic_sigma"].as_f64(), Some(2.0));
+    assert_ne!(loss(&elastic), loss(&plain));
 }
 
 #[test]

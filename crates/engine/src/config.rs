@@ -1,6 +1,7 @@
 //! What one training run is: the study's cases, backprop modes and knobs.
 
 use crate::arch::{Activation, Init, Layers, Loss};
+use crate::augment::{Augment, Distortion};
 use crate::optim::{Optimizer, ScheduleKind};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -208,6 +209,36 @@ pub struct TrainConfig {
     /// whose norm exceeds this to it (0: no constraint).
     #[serde(default, skip_serializing_if = "is_default")]
     pub max_norm: f64,
+    /// Distortions of the training images, drawn afresh for every sample and step.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub augment: Augment,
+    /// Affine rotation range, +- degrees.
+    #[serde(default = "default_rotate", skip_serializing_if = "is_default_rotate")]
+    pub rotate: f64,
+    /// Affine scale range, 1 +- this.
+    #[serde(default = "default_scale", skip_serializing_if = "is_default_scale")]
+    pub scale: f64,
+    /// Affine shear range, +- this.
+    #[serde(default = "default_shear", skip_serializing_if = "is_default_shear")]
+    pub shear: f64,
+    /// Affine shift range, +- pixels per axis.
+    #[serde(
+        default = "default_translate",
+        skip_serializing_if = "is_default_translate"
+    )]
+    pub translate: f64,
+    /// Width in pixels of the Gaussian smoothing the elastic field.
+    #[serde(
+        default = "default_elastic_sigma",
+        skip_serializing_if = "is_default_elastic_sigma"
+    )]
+    pub elastic_sigma: f64,
+    /// Scale in pixels of the smoothed elastic field.
+    #[serde(
+        default = "default_elastic_alpha",
+        skip_serializing_if = "is_default_elastic_alpha"
+    )]
+    pub elastic_alpha: f64,
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -235,6 +266,13 @@ default_value!(default_beta2, is_default_beta2, f64, 0.999);
 default_value!(default_eps, is_default_eps, f64, 1e-8);
 default_value!(default_lr_decay, is_default_lr_decay, f64, 0.1);
 default_value!(default_step_epochs, is_default_step_epochs, usize, 10);
+default_value!(default_rotate, is_default_rotate, f64, 10.0);
+default_value!(default_scale, is_default_scale, f64, 0.1);
+default_value!(default_shear, is_default_shear, f64, 0.1);
+default_value!(default_translate, is_default_translate, f64, 2.0);
+// Simard et al. 2003's elastic distortion: sigma 4, alpha 34.
+default_value!(default_elastic_sigma, is_default_elastic_sigma, f64, 4.0);
+default_value!(default_elastic_alpha, is_default_elastic_alpha, f64, 34.0);
 
 impl TrainConfig {
     /// The study's defaults for `case`: N = 300, eta = 0.01, 50 epochs, 60,000 samples, exact.
@@ -269,6 +307,26 @@ impl TrainConfig {
             dropout_input: 0.0,
             dropout: 0.0,
             max_norm: 0.0,
+            augment: Augment::None,
+            rotate: default_rotate(),
+            scale: default_scale(),
+            shear: default_shear(),
+            translate: default_translate(),
+            elastic_sigma: default_elastic_sigma(),
+            elastic_alpha: default_elastic_alpha(),
+        }
+    }
+
+    /// The distortions of the training images this configuration asks for.
+    pub fn distortion(&self) -> Distortion {
+        Distortion {
+            kind: self.augment,
+            rotate: self.rotate,
+            scale: self.scale,
+            shear: self.shear,
+            translate: self.translate,
+            elastic_sigma: self.elastic_sigma,
+            elastic_alpha: self.elastic_alpha,
         }
     }
 
@@ -297,6 +355,7 @@ impl TrainConfig {
             && self.dropout_input == 0.0
             && self.dropout == 0.0
             && self.max_norm == 0.0
+            && self.augment == Augment::None
             && self
                 .activation
                 .is_none_or(|a| a == TrainConfig::new(self.case).hidden_activation())
@@ -412,6 +471,35 @@ impl TrainConfig {
                 return Err(E::config(field, format!("must be in [0, 1), got {p}")));
             }
         }
+        for (field, v) in [
+            ("rotate", self.rotate),
+            ("scale", self.scale),
+            ("shear", self.shear),
+            ("translate", self.translate),
+            ("elastic_alpha", self.elastic_alpha),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(E::config(
+                    field,
+                    format!("must be a finite number >= 0, got {v}"),
+                ));
+            }
+        }
+        if self.scale >= 1.0 {
+            return Err(E::config(
+                "scale",
+                format!("must be below 1 (a factor of 1 +- it), got {}", self.scale),
+            ));
+        }
+        if !(self.elastic_sigma.is_finite()
+            && self.elastic_sigma > 0.0
+            && self.elastic_sigma <= 100.0)
+        {
+            return Err(E::config(
+                "elastic_sigma",
+                format!("must be in (0, 100] pixels, got {}", self.elastic_sigma),
+            ));
+        }
         if !(self.max_norm.is_finite() && self.max_norm >= 0.0) {
             return Err(E::config(
                 "max_norm",
@@ -519,6 +607,22 @@ impl TrainConfig {
         put(
             self.max_norm != d.max_norm,
             format!("max_norm={}", self.max_norm),
+        );
+        put(self.augment != d.augment, format!("aug={}", self.augment));
+        put(self.rotate != d.rotate, format!("rot={}", self.rotate));
+        put(self.scale != d.scale, format!("scale={}", self.scale));
+        put(self.shear != d.shear, format!("shear={}", self.shear));
+        put(
+            self.translate != d.translate,
+            format!("shift={}", self.translate),
+        );
+        put(
+            self.elastic_sigma != d.elastic_sigma,
+            format!("sigma={}", self.elastic_sigma),
+        );
+        put(
+            self.elastic_alpha != d.elastic_alpha,
+            format!("alpha={}", self.elastic_alpha),
         );
         out
     }

@@ -14,6 +14,7 @@
 
 mod activation;
 mod arch;
+pub mod augment;
 pub mod bench;
 mod config;
 mod dataset;

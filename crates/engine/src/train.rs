@@ -98,6 +98,13 @@ pub fn train_run(
         )));
     }
     let (inputs, classes) = (train.inputs(), train.classes());
+    let side = (inputs as f64).sqrt().round() as usize;
+    if config.augment != crate::augment::Augment::None && side * side != inputs {
+        return Err(EngineError::config(
+            "augment",
+            format!("distortions need square images; the data's {inputs} inputs are not"),
+        ));
+    }
     let net = match init {
         Some(net) => {
             net.check_sizes(&sizes_of(config, inputs, classes), config.bias)?;

@@ -532,3 +532,61 @@ fn max_norm_leaves_no_incoming_vector_above_c() {
         "the constraint binds: {got:?}"
     );
 }
+
+/// Distorted training: the identity affine map trains exactly as no
+/// distortion (the whole path, bit for bit), a real distortion changes the
+/// run, and 2 threads give the bits of 1.
+#[test]
+fn distorted_training_is_exact_for_the_identity_and_thread_independent() {
+    use crate::augment::Augment;
+    let data = data(49, 4, 96, 14);
+    let sizes = [49usize, 12, 4];
+    let base = TrainConfig {
+        optimizer: Optimizer::Momentum,
+        batch: 16,
+        train_samples: 96,
+        lr: 0.05,
+        ..config(
+            &sizes,
+            Activation::Relu,
+            Loss::CrossEntropy,
+            true,
+            Case::ReluSigmoid,
+        )
+    };
+    let net = Network::init_layers(&sizes, crate::Init::He, true, 8);
+    let plain = run(&base, net.clone(), &data, FirstLayer::Sparse, false, 2);
+    let identity = TrainConfig {
+        augment: Augment::Affine,
+        rotate: 0.0,
+        scale: 0.0,
+        shear: 0.0,
+        translate: 0.0,
+        ..base.clone()
+    };
+    let same = run(&identity, net.clone(), &data, FirstLayer::Sparse, false, 2);
+    assert!(max_diff(&net, &plain) > 1e-3);
+    assert_eq!(bits(&plain), bits(&same));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for augment in [Augment::Affine, Augment::Elastic, Augment::AffineElastic] {
+        let cfg = TrainConfig {
+            augment,
+            elastic_sigma: 1.5,
+            elastic_alpha: 3.0,
+            ..base.clone()
+        };
+        let one = run(&cfg, net.clone(), &data, FirstLayer::Sparse, false, 2);
+        assert!(max_diff(&one, &plain) > 1e-3, "{augment}");
+        let two = pool.install(|| run(&cfg, net.clone(), &data, FirstLayer::Dense, true, 2));
+        let dense_gap = max_diff(&one, &two);
+        assert!(
+            dense_gap < 1e-5,
+            "{augment}: sparse 1 thread vs dense 2 threads {dense_gap}"
+        );
+        let two = pool.install(|| run(&cfg, net.clone(), &data, FirstLayer::Sparse, true, 2));
+        assert_eq!(bits(&one), bits(&two), "{augment}");
+    }
+}

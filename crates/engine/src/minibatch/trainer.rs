@@ -3,6 +3,7 @@
 use super::{
     apply_masks, first_layer, upper_layers, Dropout, Inputs, NetSpec, RowBuffers, RowMasks,
 };
+use crate::augment::{image_rng, Augment, Distortion, Scratch};
 use crate::optim::{chain_for, Chain, Schedule, StepContext};
 use crate::{Dataset, Network, TrainConfig};
 use mlp_kernels::{self as k, MatRef, SparseSet};
@@ -166,6 +167,18 @@ pub(crate) struct MinibatchTrainer {
     norms: Vec<f64>,
     /// Every layer's width, inputs to classes (the network's).
     sizes: Vec<usize>,
+    /// The training images' distortions, when the configuration asks for any.
+    distortion: Option<Distortion>,
+    /// Side of the square images distortions work on.
+    side: usize,
+    seed: u64,
+    /// Per part of the batch: a distortion's scratch, and the images before
+    /// and after distortion (`batch x inputs`).
+    scratch: Vec<Scratch>,
+    aug_src: Vec<f32>,
+    aug_x: Vec<f32>,
+    /// A second scratch row: dropout after a distortion reads the first.
+    masked_row2: (Vec<u32>, Vec<f32>),
 }
 
 /// What one batch observed before its update.
@@ -197,6 +210,17 @@ impl MinibatchTrainer {
         let part_count = batch.div_ceil(PART_ROWS);
         let rows = PART_ROWS.min(batch);
         let input_drop = Dropout::new(config.seed, 0, config.dropout_input);
+        let distortion = (config.augment != Augment::None).then(|| config.distortion());
+        let side = (sizes[0] as f64).sqrt().round() as usize;
+        assert!(
+            distortion.is_none() || side * side == sizes[0],
+            "distortions need square images"
+        );
+        let aug_len = if distortion.is_some() {
+            batch * sizes[0]
+        } else {
+            0
+        };
         let hidden_drop = Dropout::new(config.seed, 1, config.dropout);
         let dropped = hidden_drop.is_some();
         let parts = (0..part_count)
@@ -256,7 +280,8 @@ impl MinibatchTrainer {
             parallel,
             input_drop,
             hidden_drop,
-            masked: input_drop.map(|_| SparseSet::with_capacity(sizes[0], batch, batch * sizes[0])),
+            masked: (input_drop.is_some() || distortion.is_some())
+                .then(|| SparseSet::with_capacity(sizes[0], batch, batch * sizes[0])),
             masked_row: (Vec::with_capacity(sizes[0]), Vec::with_capacity(sizes[0])),
             batch_ids: (0..batch as u32).collect(),
             // Always allocated, so the first layer's tasks can zip over them.
@@ -265,6 +290,13 @@ impl MinibatchTrainer {
             max_norm: config.max_norm as f32,
             norms: vec![0.0; if config.max_norm > 0.0 { sizes[1] } else { 0 }],
             sizes: sizes.clone(),
+            distortion,
+            side,
+            seed: config.seed,
+            scratch: vec![Scratch::default(); part_count],
+            aug_src: vec![0.0; aug_len],
+            aug_x: vec![0.0; aug_len],
+            masked_row2: (Vec::with_capacity(sizes[0]), Vec::with_capacity(sizes[0])),
             net,
         }
     }
@@ -281,15 +313,58 @@ impl MinibatchTrainer {
         }
     }
 
-    /// The batch `ids` of `data` with its inputs dropped, into `masked`.
-    fn drop_inputs(&mut self, d: Dropout, data: &Dataset, ids: &[u32], masked: &mut SparseSet) {
+    /// This step's inputs of the batch `ids` of `data` into `masked`: each
+    /// image distorted (when asked; in parallel over the batch's parts), then
+    /// its inputs dropped (when asked).
+    fn prepare_inputs(&mut self, data: &Dataset, ids: &[u32], masked: &mut SparseSet) {
+        let (b, d0, step) = (ids.len(), self.net.inputs(), self.step);
+        if let Some(dist) = self.distortion {
+            let (side, seed) = (self.side, self.seed);
+            self.aug_src[..b * d0]
+                .par_chunks_mut(PART_ROWS * d0)
+                .zip(self.aug_x[..b * d0].par_chunks_mut(PART_ROWS * d0))
+                .zip(self.scratch.par_iter_mut())
+                .enumerate()
+                .with_min_len(min_len(self.parallel))
+                .for_each(|(p, ((src, out), scratch))| {
+                    for (k, (src, out)) in src
+                        .chunks_exact_mut(d0)
+                        .zip(out.chunks_exact_mut(d0))
+                        .enumerate()
+                    {
+                        let r = p * PART_ROWS + k;
+                        data.dense_into(ids[r] as usize, src);
+                        let mut rng = image_rng(seed, step, r);
+                        dist.apply(&mut rng, src, side, scratch, out);
+                    }
+                });
+        }
         masked.clear();
-        let (idx, vals) = &mut self.masked_row;
+        let ((idx, vals), (idx2, vals2)) = (&mut self.masked_row, &mut self.masked_row2);
         for (r, &i) in ids.iter().enumerate() {
             idx.clear();
             vals.clear();
-            d.sparse(self.step, r, data.sample(i as usize), idx, vals);
-            masked.push(idx, vals);
+            if self.distortion.is_some() {
+                for (p, &v) in self.aug_x[r * d0..(r + 1) * d0].iter().enumerate() {
+                    if v != 0.0 {
+                        idx.push(p as u32);
+                        vals.push(v);
+                    }
+                }
+            } else {
+                let (si, sv) = data.sample(i as usize);
+                idx.extend_from_slice(si);
+                vals.extend_from_slice(sv);
+            }
+            match self.input_drop {
+                Some(d) => {
+                    idx2.clear();
+                    vals2.clear();
+                    d.sparse(step, r, (idx, vals), idx2, vals2);
+                    masked.push(idx2, vals2);
+                }
+                None => masked.push(idx, vals),
+            }
         }
     }
 
@@ -306,8 +381,8 @@ impl MinibatchTrainer {
         // of the batch (taken out of `self` for the step: moving allocates nothing).
         let mut masked = self.masked.take();
         let batch_ids = std::mem::take(&mut self.batch_ids);
-        if let (Some(d), Some(m)) = (self.input_drop, masked.as_mut()) {
-            self.drop_inputs(d, data, ids, m);
+        if let Some(m) = masked.as_mut() {
+            self.prepare_inputs(data, ids, m);
         }
         let (set, set_ids): (&SparseSet, &[u32]) = match &masked {
             Some(m) => (m, &batch_ids[..b]),

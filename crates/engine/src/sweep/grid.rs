@@ -1,5 +1,6 @@
 //! A grid is the cross product of value lists; a sweep file is a list of grids.
 
+use crate::augment::Augment;
 use crate::recipe::{recipe, unknown_recipe};
 use crate::{
     Activation, Backprop, Case, EngineError, Init, Layers, Loss, Optimizer, ScheduleKind,
@@ -120,6 +121,13 @@ general_axes! {
     dropout_input: f64 => |c, v| c.dropout_input = *v,
     dropout: f64 => |c, v| c.dropout = *v,
     max_norm: f64 => |c, v| c.max_norm = *v,
+    augment: Augment => |c, v| c.augment = *v,
+    rotate: f64 => |c, v| c.rotate = *v,
+    scale: f64 => |c, v| c.scale = *v,
+    shear: f64 => |c, v| c.shear = *v,
+    translate: f64 => |c, v| c.translate = *v,
+    elastic_sigma: f64 => |c, v| c.elastic_sigma = *v,
+    elastic_alpha: f64 => |c, v| c.elastic_alpha = *v,
 }
 
 fn default_cases() -> Vec<Case> {
