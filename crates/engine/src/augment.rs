@@ -51,13 +51,13 @@ pub struct Distortion {
 /// smoothing's buffers, kept so that distorting allocates nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Scratch {
-    dx: Vec<f64>,
-    dy: Vec<f64>,
+    dx: Vec<f32>,
+    dy: Vec<f32>,
     /// The elastic field before smoothing and scaling, per axis.
-    ex: Vec<f64>,
-    ey: Vec<f64>,
-    tmp: Vec<f64>,
-    kernel: Vec<f64>,
+    ex: Vec<f32>,
+    ey: Vec<f32>,
+    tmp: Vec<f32>,
+    kernel: Vec<f32>,
     /// The sigma `kernel` was built for.
     kernel_sigma: f64,
 }
@@ -71,63 +71,87 @@ pub fn image_rng(seed: u64, step: u64, row: usize) -> ChaCha8Rng {
 }
 
 /// A normalised Gaussian kernel of width `sigma`, radius `ceil(3 sigma)`.
-fn gaussian(sigma: f64, out: &mut Vec<f64>) {
+fn gaussian(sigma: f64, out: &mut Vec<f32>) {
     let radius = (3.0 * sigma).ceil().max(1.0) as i64;
+    let w: Vec<f64> = (-radius..=radius)
+        .map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let sum: f64 = w.iter().sum();
     out.clear();
-    out.extend((-radius..=radius).map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp()));
-    let sum: f64 = out.iter().sum();
-    out.iter_mut().for_each(|v| *v /= sum);
+    out.extend(w.iter().map(|v| (v / sum) as f32));
+}
+
+/// `out[i] += w * src[i]` over equal lengths (a loop the compiler vectorises).
+#[inline]
+fn add_scaled(out: &mut [f32], w: f32, src: &[f32]) {
+    for (o, &v) in out.iter_mut().zip(src) {
+        *o += w * v;
+    }
 }
 
 /// Convolves the `side x side` field `f` with `kernel` along rows then
-/// columns, in place (zero beyond the edges).
-fn smooth(f: &mut [f64], tmp: &mut Vec<f64>, kernel: &[f64], side: usize) {
-    let r = (kernel.len() / 2) as i64;
+/// columns, in place (zero beyond the edges). Each tap is one pass over
+/// whole rows, so the inner loops run over contiguous floats.
+fn smooth(f: &mut [f32], tmp: &mut Vec<f32>, kernel: &[f32], side: usize) {
+    let r = (kernel.len() / 2) as isize;
+    let n = side as isize;
     tmp.clear();
     tmp.resize(f.len(), 0.0);
-    let n = side as i64;
-    for y in 0..n {
-        for x in 0..n {
-            let mut s = 0.0;
-            for (k, &w) in kernel.iter().enumerate() {
-                let xx = x + k as i64 - r;
-                if (0..n).contains(&xx) {
-                    s += w * f[(y * n + xx) as usize];
-                }
+    for y in 0..side {
+        let (src, out) = (
+            &f[y * side..(y + 1) * side],
+            &mut tmp[y * side..(y + 1) * side],
+        );
+        for (k, &w) in kernel.iter().enumerate() {
+            let off = k as isize - r;
+            // Output columns x whose source x + off is inside the row.
+            let (x0, x1) = ((-off).max(0), (n - off).min(n));
+            if x0 < x1 {
+                let (x0, x1) = (x0 as usize, x1 as usize);
+                let s0 = (x0 as isize + off) as usize;
+                add_scaled(&mut out[x0..x1], w, &src[s0..s0 + (x1 - x0)]);
             }
-            tmp[(y * n + x) as usize] = s;
         }
     }
+    f.fill(0.0);
     for y in 0..n {
-        for x in 0..n {
-            let mut s = 0.0;
-            for (k, &w) in kernel.iter().enumerate() {
-                let yy = y + k as i64 - r;
-                if (0..n).contains(&yy) {
-                    s += w * tmp[(yy * n + x) as usize];
-                }
+        for (k, &w) in kernel.iter().enumerate() {
+            let yy = y + k as isize - r;
+            if (0..n).contains(&yy) {
+                let (y, yy) = (y as usize, yy as usize);
+                add_scaled(
+                    &mut f[y * side..(y + 1) * side],
+                    w,
+                    &tmp[yy * side..(yy + 1) * side],
+                );
             }
-            f[(y * n + x) as usize] = s;
         }
     }
 }
 
 /// The bilinear value of `img` (`side x side`) at `(x, y)`, zero outside.
-fn bilinear(img: &[f32], side: usize, x: f64, y: f64) -> f32 {
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let at = |xi: f64, yi: f64| -> f64 {
-        if xi < 0.0 || yi < 0.0 || xi >= side as f64 || yi >= side as f64 {
+#[inline]
+fn bilinear(img: &[f32], side: usize, x: f32, y: f32) -> f32 {
+    // Floor by truncation after a shift: no call to libm's floor (the
+    // portable build has no rounding instruction), exact for |x| < 2^20.
+    const SHIFT: f32 = 1024.0;
+    let (x0, y0) = (
+        (x + SHIFT) as i32 - SHIFT as i32,
+        (y + SHIFT) as i32 - SHIFT as i32,
+    );
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let n = side as i32;
+    let at = |xi: i32, yi: i32| -> f32 {
+        if xi < 0 || yi < 0 || xi >= n || yi >= n {
             0.0
         } else {
-            img[yi as usize * side + xi as usize] as f64
+            img[(yi * n + xi) as usize]
         }
     };
-    let v = (1.0 - fx) * (1.0 - fy) * at(x0, y0)
-        + fx * (1.0 - fy) * at(x0 + 1.0, y0)
-        + (1.0 - fx) * fy * at(x0, y0 + 1.0)
-        + fx * fy * at(x0 + 1.0, y0 + 1.0);
-    v as f32
+    (1.0 - fx) * (1.0 - fy) * at(x0, y0)
+        + fx * (1.0 - fy) * at(x0 + 1, y0)
+        + (1.0 - fx) * fy * at(x0, y0 + 1)
+        + fx * fy * at(x0 + 1, y0 + 1)
 }
 
 impl Distortion {
@@ -169,8 +193,8 @@ impl Distortion {
                     let (u, v) = (x as f64 - c - tx, y as f64 - c - ty);
                     let sx = inv[0][0] * u + inv[0][1] * v + c;
                     let sy = inv[1][0] * u + inv[1][1] * v + c;
-                    s.dx[y * side + x] = sx - x as f64;
-                    s.dy[y * side + x] = sy - y as f64;
+                    s.dx[y * side + x] = (sx - x as f64) as f32;
+                    s.dy[y * side + x] = (sy - y as f64) as f32;
                 }
             }
         }
@@ -181,14 +205,13 @@ impl Distortion {
             }
             s.ex.clear();
             s.ey.clear();
-            s.ex.extend((0..n).map(|_| rng.random_range(-1.0..1.0)));
-            s.ey.extend((0..n).map(|_| rng.random_range(-1.0..1.0)));
+            s.ex.extend((0..n).map(|_| rng.random_range(-1.0f32..1.0)));
+            s.ey.extend((0..n).map(|_| rng.random_range(-1.0f32..1.0)));
             smooth(&mut s.ex, &mut s.tmp, &s.kernel, side);
             smooth(&mut s.ey, &mut s.tmp, &s.kernel, side);
-            for i in 0..n {
-                s.dx[i] += self.elastic_alpha * s.ex[i];
-                s.dy[i] += self.elastic_alpha * s.ey[i];
-            }
+            let alpha = self.elastic_alpha as f32;
+            add_scaled(&mut s.dx, alpha, &s.ex);
+            add_scaled(&mut s.dy, alpha, &s.ey);
         }
     }
 
@@ -198,7 +221,7 @@ impl Distortion {
         for y in 0..side {
             for x in 0..side {
                 let i = y * side + x;
-                out[i] = bilinear(img, side, x as f64 + s.dx[i], y as f64 + s.dy[i]);
+                out[i] = bilinear(img, side, x as f32 + s.dx[i], y as f32 + s.dy[i]);
             }
         }
     }
@@ -335,12 +358,13 @@ mod tests {
             let mut s = Scratch::default();
             for row in 0..50 {
                 d.field(&mut image_rng(9, 1, row), SIDE, &mut s);
-                mean += s.dx.iter().chain(&s.dy).sum::<f64>() / (2 * SIDE * SIDE) as f64;
+                mean += s.dx.iter().chain(&s.dy).map(|&v| v as f64).sum::<f64>()
+                    / (2 * SIDE * SIDE) as f64;
                 for y in 0..SIDE {
                     for x in 1..SIDE {
                         let i = y * SIDE + x;
-                        rough += (s.dx[i] - s.dx[i - 1]).abs();
-                        size += s.dx[i].abs();
+                        rough += (s.dx[i] - s.dx[i - 1]).abs() as f64;
+                        size += s.dx[i].abs() as f64;
                     }
                 }
             }
