@@ -3,6 +3,8 @@
 use crate::exit::{from_engine, UsageError};
 use crate::shared::{check_output_path, load_data, terminal_art, SplitName};
 use clap::Args as ClapArgs;
+use mlp_engine::augment::{image_rng, Augment, Scratch};
+use mlp_engine::{Case, TrainConfig};
 use std::path::PathBuf;
 
 /// Flags of `mlp show`.
@@ -23,6 +25,23 @@ pub struct Args {
     /// Pixels per image pixel in the --png file.
     #[arg(long, value_name = "S", default_value_t = 10)]
     scale: u32,
+    /// Write a grid of the image's distortions to --png instead (the first
+    /// cell the image itself): affine, elastic or affine+elastic, with
+    /// training's default ranges, drawn as training draws them.
+    #[arg(long)]
+    augment: Option<Augment>,
+    /// Distortions in the grid (default 23).
+    #[arg(long, value_name = "N")]
+    count: Option<usize>,
+    /// Seed of the distortions (default 1).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Width of the elastic field's smoothing, pixels.
+    #[arg(long, value_name = "PX")]
+    elastic_sigma: Option<f64>,
+    /// Scale of the smoothed elastic field, pixels.
+    #[arg(long, value_name = "PX")]
+    elastic_alpha: Option<f64>,
 }
 
 /// Runs `mlp show`.
@@ -36,6 +55,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if let Some(p) = &args.png {
         check_output_path("--png", p)?;
+    }
+    if args.augment.is_some() && args.png.is_none() {
+        return Err(UsageError(
+            "invalid --augment: the grid of distortions needs --png FILE".into(),
+        )
+        .into());
+    }
+    let distortion_flags = [
+        ("--count", args.count.is_some()),
+        ("--seed", args.seed.is_some()),
+        ("--elastic-sigma", args.elastic_sigma.is_some()),
+        ("--elastic-alpha", args.elastic_alpha.is_some()),
+    ];
+    if let Some((flag, _)) = distortion_flags
+        .iter()
+        .find(|(_, given)| *given && args.augment.is_none())
+    {
+        return Err(UsageError(format!(
+            "invalid {flag}: it shapes the grid of --augment, which was not given"
+        ))
+        .into());
     }
     let data = load_data(&args.data)?;
     let (split, _) = args.split.of(&data);
@@ -60,9 +100,68 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         split.label(args.index)
     );
     print!("{}", terminal_art(pixels, rows, cols));
-    if let Some(p) = &args.png {
+    if let (Some(p), Some(kind)) = (&args.png, args.augment) {
+        let grid = distortions(&args, kind, pixels, rows, cols)?;
+        mlp_report::pictures::grid_png(p, &grid, rows, cols, 6, args.scale.min(4) as usize)
+            .map_err(from_engine)?;
+        println!("{} distortions ({kind}) in {}", grid.len() - 1, p.display());
+    } else if let Some(p) = &args.png {
         mlp_report::pictures::digit_png(p, pixels, rows, cols, args.scale as usize)
             .map_err(from_engine)?;
     }
     Ok(())
+}
+
+/// The image and `args.count` distortions of it, as training draws them.
+fn distortions(
+    args: &Args,
+    kind: Augment,
+    pixels: &[u8],
+    rows: usize,
+    cols: usize,
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    if rows != cols {
+        return Err(UsageError(format!(
+            "invalid --augment: distortions need square images, these are {rows}x{cols}"
+        ))
+        .into());
+    }
+    let count = args.count.unwrap_or(23);
+    if !(1..=400).contains(&count) {
+        return Err(
+            UsageError(format!("invalid --count: {count} is not between 1 and 400")).into(),
+        );
+    }
+    let mut config = TrainConfig {
+        augment: kind,
+        ..TrainConfig::new(Case::ReluSigmoid)
+    };
+    if let Some(s) = args.elastic_sigma {
+        config.elastic_sigma = s;
+    }
+    if let Some(a) = args.elastic_alpha {
+        config.elastic_alpha = a;
+    }
+    config.validate(usize::MAX).map_err(from_engine)?;
+    let dist = config.distortion();
+    let src: Vec<f32> = pixels.iter().map(|&v| v as f32 / 255.0).collect();
+    let mut out = vec![0.0f32; src.len()];
+    let mut scratch = Scratch::default();
+    let mut grid = vec![pixels.to_vec()];
+    let seed = args.seed.unwrap_or(1);
+    for k in 0..count {
+        dist.apply(
+            &mut image_rng(seed, k as u64 + 1, 0),
+            &src,
+            rows,
+            &mut scratch,
+            &mut out,
+        );
+        grid.push(
+            out.iter()
+                .map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+                .collect(),
+        );
+    }
+    Ok(grid)
 }

@@ -520,6 +520,82 @@ fn show_prints_a_dataset_image_and_writes_a_png() {
     assert!(f.hidden_files().is_empty());
 }
 
+/// `mlp show --augment` writes a grid of the image and its distortions: the
+/// first cell the image itself, the others differing from it and each other,
+/// the same again for the same seed.
+#[test]
+fn show_augment_writes_a_grid_of_distortions() {
+    let f = Fixture::new();
+    let data = f.data();
+    let png = f.path("grid.png");
+    let args = [
+        "show",
+        "--data",
+        s(&data),
+        "--index",
+        "5",
+        "--split",
+        "train",
+        "--png",
+        s(&png),
+        "--scale",
+        "2",
+        "--augment",
+        "affine+elastic",
+        "--count",
+        "5",
+        "--elastic-sigma",
+        "1.5",
+        "--elastic-alpha",
+        "2",
+    ];
+    let out = ok(&args);
+    assert!(out.contains("5 distortions (affine+elastic)"), "{out}");
+    let img = image::open(&png).unwrap().to_luma8();
+    // 6 cells of 8x8 pixels at scale 2 with gaps of 4: one row.
+    let (cw, gap) = (8 * 2 + 4, 4);
+    assert_eq!(img.dimensions(), ((6 * cw + gap) as u32, (cw + gap) as u32));
+    let cell = |k: usize| -> Vec<u8> {
+        let mut v = Vec::new();
+        for y in 0..16 {
+            for x in 0..16 {
+                v.push(img.get_pixel((gap + k * cw + x) as u32, (gap + y) as u32)[0]);
+            }
+        }
+        v
+    };
+    for k in 1..6 {
+        assert_ne!(cell(k), cell(0), "distortion {k} is the image");
+    }
+    assert_ne!(cell(1), cell(2));
+    let first = std::fs::read(&png).unwrap();
+    ok(&args);
+    assert_eq!(
+        std::fs::read(&png).unwrap(),
+        first,
+        "seeded: the same grid again"
+    );
+    fails(
+        &[
+            "show",
+            "--data",
+            s(&data),
+            "--index",
+            "5",
+            "--augment",
+            "elastic",
+        ],
+        2,
+        &["--png"],
+    );
+    fails(
+        &["show", "--data", s(&data), "--index", "5", "--count", "3"],
+        2,
+        &["--count"],
+    );
+    assert!(f.hidden_files().is_empty());
+}
+
 /// Writes a `rows x cols` image with a 4-pixel margin, scaled by `k`, dark ink on white, as a PNG.
 fn redraw(path: &Path, pixels: &[u8], rows: usize, cols: usize, k: u32) {
     let (rows, cols) = (rows + 8, cols + 8);

@@ -29,6 +29,39 @@ pub fn digit_png(
     write_png(path, &big, size, image::ExtendedColorType::L8)
 }
 
+/// Writes `images` (each `rows x cols` grayscale, 0 black, 255 white) as a
+/// grid of `per_row` columns to `path`, each pixel a `scale x scale` square,
+/// the images apart by a gap of two pixels of mid grey.
+pub fn grid_png(
+    path: &Path,
+    images: &[Vec<u8>],
+    rows: usize,
+    cols: usize,
+    per_row: usize,
+    scale: usize,
+) -> Result<(), EngineError> {
+    let (s, gap) = (scale.max(1), 2 * scale.max(1));
+    let per_row = per_row.clamp(1, images.len().max(1));
+    let grid_rows = images.len().div_ceil(per_row).max(1);
+    let (cw, ch) = (cols * s + gap, rows * s + gap);
+    let (w, h) = (per_row * cw + gap, grid_rows * ch + gap);
+    let mut big = vec![128u8; w * h];
+    for (k, img) in images.iter().enumerate() {
+        let (x0, y0) = (gap + (k % per_row) * cw, gap + (k / per_row) * ch);
+        for y in 0..rows * s {
+            for x in 0..cols * s {
+                big[(y0 + y) * w + x0 + x] = img[(y / s) * cols + x / s];
+            }
+        }
+    }
+    write_png(
+        path,
+        &big,
+        (w as u32, h as u32),
+        image::ExtendedColorType::L8,
+    )
+}
+
 /// One image of a montage with its true and predicted class.
 #[derive(Debug, Clone, Copy)]
 pub struct Labelled<'a> {
