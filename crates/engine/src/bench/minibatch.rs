@@ -1,7 +1,7 @@
 //! Measuring minibatch training steps: samples per second of a configuration
 //! at each batch size, thread count and first-layer choice, in interleaved rounds.
 
-use super::median;
+use super::{interleaved, median, Timed};
 use crate::minibatch::{FirstLayer, MinibatchTrainer};
 use crate::{initial_network, Dataset, TrainConfig};
 use rand::seq::SliceRandom;
@@ -205,7 +205,7 @@ pub fn bench_minibatch(
     data: &Dataset,
     budget: Duration,
     rounds: usize,
-    mut done: impl FnMut(&MinibatchBench),
+    done: impl FnMut(&MinibatchBench),
 ) -> Result<Vec<MinibatchBench>, String> {
     let mut timers = Vec::with_capacity(cases.len());
     for case in cases {
@@ -218,18 +218,15 @@ pub fn bench_minibatch(
         }
         timers.push(BatchTimer::new(case.clone(), data)?);
     }
-    let rounds = rounds.max(1);
-    for _ in 1..rounds {
-        for t in &mut timers {
-            t.round(data, budget);
-        }
+    Ok(interleaved(&mut timers, data, budget, rounds, done))
+}
+
+impl Timed for BatchTimer {
+    type Figures = MinibatchBench;
+    fn round(&mut self, data: &Dataset, budget: Duration) {
+        BatchTimer::round(self, data, budget);
     }
-    let mut results = Vec::with_capacity(timers.len());
-    for t in &mut timers {
-        t.round(data, budget);
-        let r = t.summary(data);
-        done(&r);
-        results.push(r);
+    fn figures(&self, data: &Dataset) -> MinibatchBench {
+        self.summary(data)
     }
-    Ok(results)
 }

@@ -133,7 +133,7 @@ pub fn bench_steps(
     budget: Duration,
     options: &[StepOptions],
     rounds: usize,
-    mut done: impl FnMut(&StepBench),
+    done: impl FnMut(&StepBench),
 ) -> Vec<StepBench> {
     let mut timers: Vec<StepTimer> = Vec::new();
     for &case in cases {
@@ -143,20 +143,51 @@ pub fn bench_steps(
             }
         }
     }
-    let rounds = rounds.max(1);
-    for _ in 1..rounds {
-        for t in &mut timers {
+    interleaved(&mut timers, data, budget, rounds, done)
+}
+
+/// One configuration a bench times in rounds, kept between them.
+trait Timed {
+    /// What the bench reports of it.
+    type Figures;
+    /// Times it for about `budget` and records the rate.
+    fn round(&mut self, data: &Dataset, budget: Duration);
+    /// Its figures from the rounds so far.
+    fn figures(&self, data: &Dataset) -> Self::Figures;
+}
+
+/// `rounds` rounds (at least one), each visiting every timer in turn; `done`
+/// sees each timer's figures as its last round ends, in the timers' order.
+fn interleaved<T: Timed>(
+    timers: &mut [T],
+    data: &Dataset,
+    budget: Duration,
+    rounds: usize,
+    mut done: impl FnMut(&T::Figures),
+) -> Vec<T::Figures> {
+    for _ in 1..rounds.max(1) {
+        for t in timers.iter_mut() {
             t.round(data, budget);
         }
     }
     let mut results = Vec::with_capacity(timers.len());
-    for t in &mut timers {
+    for t in timers.iter_mut() {
         t.round(data, budget);
-        let r = summarize(t, data);
+        let r = t.figures(data);
         done(&r);
         results.push(r);
     }
     results
+}
+
+impl Timed for StepTimer {
+    type Figures = StepBench;
+    fn round(&mut self, data: &Dataset, budget: Duration) {
+        StepTimer::round(self, data, budget);
+    }
+    fn figures(&self, data: &Dataset) -> StepBench {
+        summarize(self, data)
+    }
 }
 
 /// A configuration's figures from its timed rounds and this machine's bandwidths.
