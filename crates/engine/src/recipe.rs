@@ -96,14 +96,14 @@ pub const RECIPES: &[Recipe] = &[
         name: "simard-ce",
         summary: "784-800-10 ReLU with biases, softmax cross-entropy, Nesterov momentum 0.9 (lr 0.3, L2 1e-4, chosen on validation), batch 128, cosine schedule, 50 epochs, no augmentation",
         source: "Simard, Steinkraus, Platt 2003 (784-800-10, cross-entropy, no distortions)",
-        expected: "1.6% in the paper; here 1.5% (1.46% validation), about 2 minutes on 2 cores",
+        expected: "1.6% in the paper; here 1.52% (1.46% validation) in about 75 s on 2 cores; 1.39% trained on all 60,000 (--validation 0)",
         build: simard_ce,
     },
     Recipe {
         name: "hinton-softmax",
         summary: "784-500-300-10 ReLU with biases, softmax, AdamW (weight decay 1e-4), batch 128, cosine schedule, 20 epochs",
         source: "Hinton, unpublished (MNIST page: 784-500-300-10 softmax, weight decay)",
-        expected: "1.53% on the MNIST page",
+        expected: "1.53% on the MNIST page; here 1.54% (1.59% validation) in about 45 s on 2 cores",
         build: hinton_softmax,
     },
 ];
