@@ -342,28 +342,29 @@ impl MinibatchTrainer {
         masked.clear();
         let ((idx, vals), (idx2, vals2)) = (&mut self.masked_row, &mut self.masked_row2);
         for (r, &i) in ids.iter().enumerate() {
-            idx.clear();
-            vals.clear();
-            if self.distortion.is_some() {
+            // The row before dropout: the distorted image's non-zero pixels,
+            // or the sample as it is (read in place, not copied).
+            let row: (&[u32], &[f32]) = if self.distortion.is_some() {
+                idx.clear();
+                vals.clear();
                 for (p, &v) in self.aug_x[r * d0..(r + 1) * d0].iter().enumerate() {
                     if v != 0.0 {
                         idx.push(p as u32);
                         vals.push(v);
                     }
                 }
+                (idx, vals)
             } else {
-                let (si, sv) = data.sample(i as usize);
-                idx.extend_from_slice(si);
-                vals.extend_from_slice(sv);
-            }
+                data.sample(i as usize)
+            };
             match self.input_drop {
                 Some(d) => {
                     idx2.clear();
                     vals2.clear();
-                    d.sparse(step, r, (idx, vals), idx2, vals2);
+                    d.sparse(step, r, row, idx2, vals2);
                     masked.push(idx2, vals2);
                 }
-                None => masked.push(idx, vals),
+                None => masked.push(row.0, row.1),
             }
         }
     }
