@@ -4,6 +4,7 @@
 use crate::exit::UsageError;
 use crate::shared::{deferred_steps, load_data};
 use clap::Args as ClapArgs;
+use mlp_engine::augment::Augment;
 use mlp_engine::bench::{
     bench_minibatch, bench_steps, with_density, MinibatchBench, MinibatchCase, StepBench,
 };
@@ -63,9 +64,21 @@ pub struct Args {
     /// (0, 1]): where the dense first layer starts to win.
     #[arg(long, value_delimiter = ',')]
     density: Vec<f64>,
+    /// With --recipe, for recipes that distort their images: distort each
+    /// batch on a second thread while the one before it trains (ahead, as
+    /// `mlp train` does) or inside the step (inline); comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "ahead")]
+    distort: Vec<DistortArg>,
     /// Print a JSON list instead of the table.
     #[arg(long)]
     json: bool,
+}
+
+/// The `--distort` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DistortArg {
+    Ahead,
+    Inline,
 }
 
 /// The `--first-layer` values.
@@ -230,14 +243,23 @@ fn recipe_cases(args: &Args) -> anyhow::Result<Vec<MinibatchCase>> {
                 ))
                 .into());
             }
+            // Where to distort matters only to recipes that distort.
+            let distort: &[DistortArg] = if config.augment == Augment::None {
+                &[DistortArg::Inline]
+            } else {
+                &args.distort
+            };
             for &threads in &args.threads {
                 for &f in &args.first_layer {
-                    cases.push(MinibatchCase {
-                        name: name.clone(),
-                        config: config.clone(),
-                        threads,
-                        first_layer: f.into(),
-                    });
+                    for &d in distort {
+                        cases.push(MinibatchCase {
+                            name: name.clone(),
+                            config: config.clone(),
+                            threads,
+                            first_layer: f.into(),
+                            distort_ahead: d == DistortArg::Ahead,
+                        });
+                    }
                 }
             }
         }
@@ -260,12 +282,13 @@ fn run_recipes(args: &Args) -> anyhow::Result<()> {
             args.seconds
         );
         println!(
-            "{:<16} {:<12} {:>5} {:>7} {:<7} {:>7} {:>6} {:>11} {:>17} {:>9}",
+            "{:<16} {:<12} {:>5} {:>7} {:<7} {:<7} {:>7} {:>6} {:>11} {:>17} {:>9}",
             "recipe",
             "layers",
             "batch",
             "threads",
             "first",
+            "distort",
             "density",
             "dense",
             "samples/s",
@@ -277,12 +300,13 @@ fn run_recipes(args: &Args) -> anyhow::Result<()> {
         if !args.json {
             let layers: Vec<String> = r.sizes.iter().map(usize::to_string).collect();
             println!(
-                "{:<16} {:<12} {:>5} {:>7} {:<7} {:>6.0}% {:>5.0}% {:>11.0} {:>17} {:>9.1}",
+                "{:<16} {:<12} {:>5} {:>7} {:<7} {:<7} {:>6.0}% {:>5.0}% {:>11.0} {:>17} {:>9.1}",
                 r.name,
                 layers.join("-"),
                 r.batch,
                 r.threads,
                 r.first_layer,
+                r.distort,
                 100.0 * r.mean_nonzeros / r.sizes[0] as f64,
                 100.0 * r.dense_fraction,
                 r.samples_per_second,

@@ -188,8 +188,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         visible(args.quiet),
         stop,
     );
+    // A run alone on the machine: distorting on a thread of its own, a
+    // batch ahead, measures faster than inside the step (docs/performance.md).
     let run = RunOptions {
         parallel: threads > 1,
+        distort_ahead: true,
         ..RunOptions::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()

@@ -1,6 +1,7 @@
 //! Named groups of configuration fields: the study's two cases and the
 //! recipes behind the MLP results people quote.
 
+use crate::augment::Augment;
 use crate::{Activation, Case, Init, Loss, Optimizer, ScheduleKind, TrainConfig};
 
 /// A named starting configuration, with where it comes from and what it should reach.
@@ -93,6 +94,23 @@ fn dropout_relu() -> TrainConfig {
     }
 }
 
+/// Simard et al. 2003's 784-800-10 with cross-entropy and elastic
+/// distortions (sigma 4, alpha 34), every training image distorted afresh
+/// each epoch; otherwise simard-ce, at a lower rate and trained longer.
+///
+/// 400 epochs is what the 30-minute budget on 2 cores allows with room to
+/// spare; the rate was chosen on the validation split (2026-12-02,
+/// docs/performance.md): lr 0.1 reached 0.70% validation error, lr 0.3 0.75%.
+fn simard_elastic() -> TrainConfig {
+    TrainConfig {
+        augment: Augment::Elastic,
+        lr: 0.1,
+        epochs: 400,
+        eval_every: 10,
+        ..simard_ce()
+    }
+}
+
 /// Every recipe, in the order `--list-recipes` prints them.
 pub const RECIPES: &[Recipe] = &[
     Recipe {
@@ -127,8 +145,15 @@ pub const RECIPES: &[Recipe] = &[
         name: "dropout-relu",
         summary: "784-800-800-10 ReLU with biases, softmax, dropout 0.2 (inputs) and 0.5 (hidden), max-norm 3.5, Nesterov momentum 0.9 (lr 0.1), batch 128, cosine schedule, 100 epochs",
         source: "Srivastava, Hinton, Krizhevsky, Sutskever, Salakhutdinov 2014 (dropout nets, 1.25% to 0.95% without distortions)",
-        expected: "here 1.27% (1.39% validation) in about 18 minutes on 2 cores; the 1.1% target is not reached yet",
+        expected: "here 1.27% (1.39% validation) in about 18 minutes on 2 cores; the 1.1% target is not reached",
         build: dropout_relu,
+    },
+    Recipe {
+        name: "simard-elastic",
+        summary: "784-800-10 as simard-ce, with elastic distortions (sigma 4, alpha 34) drawn afresh for every image and epoch, lr 0.1 (chosen on validation), 400 epochs",
+        source: "Simard, Steinkraus, Platt 2003 (784-800-10, cross-entropy, elastic distortions: 0.7%)",
+        expected: "0.7% in the paper; here 0.66% (0.70% validation) in about 15 minutes on 2 cores",
+        build: simard_elastic,
     },
 ];
 

@@ -1,7 +1,9 @@
 //! Running one configuration: epochs of online SGD, then the test metrics.
 
 use crate::eval::{evaluate_scaled, ScaledWeights};
-use crate::minibatch::{evaluate_network, FirstLayer, MinibatchTrainer, NetSpec};
+use crate::minibatch::{
+    evaluate_network, step_batches, Distorter, FirstLayer, MinibatchTrainer, NetSpec,
+};
 use crate::step::StepState;
 use crate::{
     Dataset, EngineError, EpochRecord, Evaluation, Metrics, Network, NoObserver, Observer,
@@ -10,6 +12,7 @@ use crate::{
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 /// Steps between observer calls: rare enough to cost nothing, often enough for a live bar.
@@ -59,6 +62,9 @@ pub struct RunOptions {
     pub parallel: bool,
     /// How the minibatch engine's first layer multiplies by the inputs.
     pub first_layer: FirstLayer,
+    /// Distort each batch's images on a second thread while the batch
+    /// before it trains (for a run alone on the machine; results are the same).
+    pub distort_ahead: bool,
 }
 
 /// The shape `config` trains on data of `inputs` and `classes`: every layer's width.
@@ -187,6 +193,8 @@ fn epoch_record(
 struct MinibatchRun {
     config: TrainConfig,
     inner: MinibatchTrainer,
+    /// The distorter of the thread distorting ahead, when there is one.
+    ahead: Option<Distorter>,
     spec: NetSpec,
     shuffle_rng: ChaCha8Rng,
     train_seconds: f64,
@@ -196,9 +204,11 @@ impl MinibatchRun {
     fn new(config: &TrainConfig, net: Network, run: RunOptions) -> MinibatchRun {
         let mut shuffle_rng = ChaCha8Rng::seed_from_u64(config.seed);
         shuffle_rng.set_stream(1);
+        let inner = MinibatchTrainer::new(config, net, run.first_layer, run.parallel);
         MinibatchRun {
             config: config.clone(),
-            inner: MinibatchTrainer::new(config, net, run.first_layer, run.parallel),
+            ahead: inner.distorter().filter(|_| run.distort_ahead).cloned(),
+            inner,
             spec: NetSpec::of(config),
             shuffle_rng,
             train_seconds: 0.0,
@@ -228,20 +238,31 @@ impl MinibatchRun {
             }
             let start = Instant::now();
             let (mut loss, mut correct) = (0.0f64, 0usize);
-            for (j, ids) in order.chunks(batch).enumerate() {
-                let position = (epoch - 1) as f64 + j as f64 / batches as f64;
-                let out = self.inner.step(train, ids, position);
-                loss += out.loss;
-                correct += out.correct;
-                steps_done += ids.len() as u64;
-                since_report += ids.len();
-                if since_report >= REPORT_EVERY {
-                    since_report = 0;
-                    observer.steps_done(steps_done);
-                    if observer.should_stop() {
-                        return Err(EngineError::Interrupted);
+            let batch_ids: Vec<&[u32]> = order.chunks(batch).collect();
+            let flow = step_batches(
+                &mut self.inner,
+                self.ahead.as_mut(),
+                train,
+                &batch_ids,
+                |j| (epoch - 1) as f64 + j as f64 / batches as f64,
+                |j, out| {
+                    loss += out.loss;
+                    correct += out.correct;
+                    let n = batch_ids[j].len();
+                    steps_done += n as u64;
+                    since_report += n;
+                    if since_report >= REPORT_EVERY {
+                        since_report = 0;
+                        observer.steps_done(steps_done);
+                        if observer.should_stop() {
+                            return ControlFlow::Break(());
+                        }
                     }
-                }
+                    ControlFlow::Continue(())
+                },
+            );
+            if flow.is_break() {
+                return Err(EngineError::Interrupted);
             }
             observer.steps_done(steps_done);
             self.train_seconds += start.elapsed().as_secs_f64();

@@ -63,6 +63,7 @@ mod gemm;
 mod loss;
 pub mod reference;
 mod simd;
+mod smooth;
 mod sparse;
 mod sparse_set;
 mod update;
@@ -178,6 +179,43 @@ pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     assert_eq!(x.len(), y.len(), "axpy: length mismatch");
     // SAFETY: both slices hold `x.len()` floats; `y` is exclusive so they don't overlap.
     unsafe { dense::axpy(alpha, x.as_ptr(), y.as_mut_ptr(), x.len()) }
+}
+
+/// Convolves each column of the row-major matrix `src` (`cols` wide) with
+/// the centred `taps` into `out`, rows beyond the edges reading as zero:
+/// `out[y][x] = sum_k taps[k] * src[y + k - taps.len() / 2][x]`, the same
+/// bits on every path.
+///
+/// # Panics
+/// If `taps` has even length, `src` and `out` differ in length, or their
+/// length is not a multiple of a non-zero `cols`.
+pub fn convolve_columns(taps: &[f32], src: &[f32], cols: usize, out: &mut [f32]) {
+    assert!(
+        taps.len() % 2 == 1,
+        "convolve_columns: taps must have odd length"
+    );
+    assert_eq!(
+        src.len(),
+        out.len(),
+        "convolve_columns: src and out differ in length"
+    );
+    assert!(
+        cols > 0 && src.len().is_multiple_of(cols),
+        "convolve_columns: length is not a multiple of cols"
+    );
+    let rows = src.len() / cols;
+    // SAFETY: `src` and `out` hold `rows * cols` floats and `out` is an
+    // exclusive borrow, so distinct from `src` and `taps`; `taps` is odd.
+    unsafe {
+        smooth::convolve_columns(
+            taps.as_ptr(),
+            taps.len(),
+            src.as_ptr(),
+            rows,
+            cols,
+            out.as_mut_ptr(),
+        )
+    }
 }
 
 /// `x *= alpha`.

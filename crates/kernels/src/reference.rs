@@ -18,6 +18,25 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
+/// Reference `convolve_columns`: `out[y][x] = sum_k taps[k] * src[y + k - r][x]`,
+/// `r = taps.len() / 2`, rows outside the matrix zero.
+pub fn convolve_columns(taps: &[f32], src: &[f32], cols: usize, out: &mut [f32]) {
+    let rows = src.len() / cols;
+    let r = taps.len() as isize / 2;
+    for y in 0..rows {
+        for x in 0..cols {
+            let mut s = 0.0;
+            for (k, &w) in taps.iter().enumerate() {
+                let yy = y as isize + k as isize - r;
+                if (0..rows as isize).contains(&yy) {
+                    s += w * src[yy as usize * cols + x];
+                }
+            }
+            out[y * cols + x] = s;
+        }
+    }
+}
+
 /// Reference `axpy`: `y[i] += alpha * x[i]`.
 pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     assert_eq!(x.len(), y.len());

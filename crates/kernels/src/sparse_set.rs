@@ -11,7 +11,7 @@ use crate::Sparse;
 
 /// Sparse vectors of length `dim`, each validated once (strictly increasing
 /// indices below `dim`) and indexed by row tile for [`crate::block_pass`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SparseSet {
     dim: usize,
     /// Vector `i`'s entries are `offsets[i]..offsets[i + 1]` of `idx` and `vals`.
@@ -139,7 +139,36 @@ impl SparseSet {
             u32::try_from(idx.len()).is_ok(),
             "SparseSet::push: more than u32::MAX entries"
         );
+        let start = self.idx.len();
+        self.idx.extend_from_slice(idx);
+        self.vals.extend_from_slice(vals);
+        self.close_vector(start);
+    }
+
+    /// Appends the non-zero entries of the dense vector `row`.
+    ///
+    /// # Panics
+    /// If `row.len() != dim()`.
+    pub fn push_dense(&mut self, row: &[f32]) {
+        assert_eq!(
+            row.len(),
+            self.dim,
+            "SparseSet::push_dense: row.len() != dim"
+        );
+        let start = self.idx.len();
+        for (i, &v) in row.iter().enumerate() {
+            if v != 0.0 {
+                self.idx.push(i as u32);
+                self.vals.push(v);
+            }
+        }
+        self.close_vector(start);
+    }
+
+    /// Ends the vector whose entries start at `start`: its tile starts and offset.
+    fn close_vector(&mut self, start: usize) {
         let tiles = self.tiles_per_vector();
+        let idx = &self.idx[start..];
         let mut k = 0;
         for t in 0..tiles {
             self.tile_starts.push(k as u32);
@@ -149,8 +178,6 @@ impl SparseSet {
             }
         }
         self.tile_starts.push(idx.len() as u32);
-        self.idx.extend_from_slice(idx);
-        self.vals.extend_from_slice(vals);
         self.offsets.push(self.idx.len());
     }
 

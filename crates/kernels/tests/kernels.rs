@@ -294,6 +294,41 @@ proptest! {
         });
     }
 
+    /// A dense row pushed gives the set its non-zero entries pushed give
+    /// (offsets and tile starts included), over dims across several tiles.
+    #[test]
+    fn push_dense_is_push_of_the_non_zeros((dim, rows) in (1usize..300, 1usize..4).prop_flat_map(|(d, r)| (Just(d), vec(ints(d), r)))) {
+        let (mut want, mut got) = (k::SparseSet::new(dim), k::SparseSet::new(dim));
+        for row in &rows {
+            let (idx, vals): (Vec<u32>, Vec<f32>) = row
+                .iter()
+                .enumerate()
+                .filter(|(_, &v)| v != 0.0)
+                .map(|(i, &v)| (i as u32, v))
+                .unzip();
+            want.push(&idx, &vals);
+            got.push_dense(row);
+        }
+        prop_assert_eq!(got, want);
+    }
+
+    /// Column convolution equals the reference bit for bit on every path,
+    /// for widths with every tail, blocks of several vectors, and more taps
+    /// than rows (edges on both sides at once).
+    #[test]
+    fn convolve_columns_is_the_reference((rows, cols, half, src, seed) in (1usize..=30, 1usize..=70, 0usize..=12).prop_flat_map(|(r, c, h)| (Just(r), Just(c), Just(h), floats(r * c), 0u64..1000))) {
+        let taps: Vec<f32> = (0..2 * half + 1)
+            .map(|i| ((i as u64 * 7919 + seed) % 101) as f32 / 101.0 - 0.3)
+            .collect();
+        let mut want = vec![f32::NAN; src.len()];
+        k::reference::convolve_columns(&taps, &src, cols, &mut want);
+        for_each_path(|p| {
+            let mut got = vec![f32::NAN; src.len()];
+            k::convolve_columns(&taps, &src, cols, &mut got);
+            assert_eq!(bits(&got), bits(&want), "{p} {rows}x{cols}, {} taps", taps.len());
+        });
+    }
+
     /// Bias and activation in one pass give the bits of a bias `axpy` per row
     /// then the activation, for each activation, width (every tail) and row count.
     #[test]

@@ -2,12 +2,13 @@
 //! at each batch size, thread count and first-layer choice, in interleaved rounds.
 
 use super::{interleaved, median, Timed};
-use crate::minibatch::{FirstLayer, MinibatchTrainer};
+use crate::minibatch::{step_batches, Distorter, FirstLayer, MinibatchTrainer};
 use crate::{initial_network, Dataset, TrainConfig};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 /// Samples stepped over: the first this many training images, reshuffled each pass.
@@ -15,6 +16,16 @@ const BENCH_SAMPLES: usize = 10_000;
 
 /// Batches run before timing: caches warm and the weights off their initial values.
 const WARM_BATCHES: usize = 30;
+
+/// What the timed batches were: how many, how many went dense, their
+/// samples and non-zero inputs.
+#[derive(Debug, Clone, Copy, Default)]
+struct StepCounts {
+    batches: u64,
+    dense_batches: u64,
+    samples: u64,
+    nonzeros: u64,
+}
 
 /// One minibatch configuration to time.
 #[derive(Debug, Clone)]
@@ -27,6 +38,8 @@ pub struct MinibatchCase {
     pub threads: usize,
     /// How the first layer multiplies by the inputs.
     pub first_layer: FirstLayer,
+    /// Distort images on a second thread, a batch ahead (as `mlp train` does).
+    pub distort_ahead: bool,
 }
 
 /// Speed of minibatch steps for one configuration, batch size, thread count and first layer.
@@ -42,6 +55,9 @@ pub struct MinibatchBench {
     pub threads: usize,
     /// First layer asked for: `auto`, `sparse` or `dense`.
     pub first_layer: String,
+    /// Where the images were distorted: `ahead` (a second thread), `inline`
+    /// (in the step), or `none` (the recipe does not distort).
+    pub distort: String,
     /// Fraction of the timed batches that went through the dense first layer.
     pub dense_fraction: f64,
     /// Samples per second: the median over the rounds.
@@ -54,7 +70,8 @@ pub struct MinibatchBench {
     pub rounds: usize,
     /// Microseconds per batch (of the median).
     pub us_per_batch: f64,
-    /// Mean non-zero inputs per sample of the data stepped over.
+    /// Mean non-zero inputs per sample as the first layer read them (after
+    /// any distortion and input dropout).
     pub mean_nonzeros: f64,
     /// The SIMD path the kernels ran on.
     pub simd: String,
@@ -99,11 +116,15 @@ pub fn first_layer_name(f: FirstLayer) -> &'static str {
 struct BatchTimer {
     case: MinibatchCase,
     trainer: MinibatchTrainer,
+    /// The distorter of the thread distorting ahead, when there is one.
+    ahead: Option<Distorter>,
     pool: rayon::ThreadPool,
     order: Vec<u32>,
+    /// Where in `order` the next batch starts.
+    at: usize,
     rng: ChaCha8Rng,
     rates: Vec<f64>,
-    dense: (u64, u64),
+    counts: StepCounts,
 }
 
 impl BatchTimer {
@@ -115,44 +136,64 @@ impl BatchTimer {
             .num_threads(case.threads.max(1))
             .build()
             .map_err(|e| format!("cannot start {} threads: {e}", case.threads))?;
+        let ahead = trainer.distorter().filter(|_| case.distort_ahead).cloned();
         let mut t = BatchTimer {
+            ahead,
+            at: 0,
             order: (0..data.len().min(BENCH_SAMPLES) as u32).collect(),
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             case,
             trainer,
             pool,
             rates: Vec::new(),
-            dense: (0, 0),
+            counts: StepCounts::default(),
         };
         t.order.shuffle(&mut t.rng);
         t.batches(data, WARM_BATCHES);
-        t.dense = (0, 0);
+        t.counts = StepCounts::default();
         Ok(t)
     }
 
     /// Runs `count` batches; returns the samples stepped.
     fn batches(&mut self, data: &Dataset, count: usize) -> usize {
         let batch = self.case.config.batch;
-        let (trainer, order, rng, dense) = (
+        let (trainer, ahead, order, rng, counts) = (
             &mut self.trainer,
+            &mut self.ahead,
             &mut self.order,
             &mut self.rng,
-            &mut self.dense,
+            &mut self.counts,
         );
         self.pool.install(|| {
             let mut samples = 0;
-            let mut at = 0;
-            for _ in 0..count {
-                if at + batch > order.len() {
+            let mut left = count;
+            while left > 0 {
+                // The batches left in this pass over the order, then a reshuffle.
+                let pass = (order.len() - self.at) / batch;
+                if pass == 0 {
                     order.shuffle(rng);
-                    at = 0;
+                    self.at = 0;
+                    continue;
                 }
-                let ids = &order[at..at + batch];
-                at += batch;
-                let out = trainer.step(data, ids, 1.0);
-                dense.0 += out.dense as u64;
-                dense.1 += 1;
-                samples += ids.len();
+                let n = pass.min(left);
+                let ids: Vec<&[u32]> = order[self.at..self.at + n * batch].chunks(batch).collect();
+                let _ = step_batches(
+                    trainer,
+                    ahead.as_mut(),
+                    data,
+                    &ids,
+                    |_| 1.0,
+                    |_, out| {
+                        counts.dense_batches += out.dense as u64;
+                        counts.batches += 1;
+                        counts.nonzeros += out.nonzeros as u64;
+                        counts.samples += batch as u64;
+                        ControlFlow::Continue(())
+                    },
+                );
+                self.at += n * batch;
+                samples += n * batch;
+                left -= n;
             }
             samples
         })
@@ -171,7 +212,7 @@ impl BatchTimer {
             .push(samples as f64 / start.elapsed().as_secs_f64());
     }
 
-    fn summary(&self, data: &Dataset) -> MinibatchBench {
+    fn summary(&self) -> MinibatchBench {
         let c = &self.case;
         let samples_per_second = median(&self.rates);
         MinibatchBench {
@@ -180,13 +221,19 @@ impl BatchTimer {
             batch: c.config.batch,
             threads: c.threads,
             first_layer: first_layer_name(c.first_layer).to_string(),
-            dense_fraction: self.dense.0 as f64 / self.dense.1.max(1) as f64,
+            distort: match (&self.ahead, self.trainer.distorter()) {
+                (Some(_), _) => "ahead",
+                (None, Some(_)) => "inline",
+                (None, None) => "none",
+            }
+            .to_string(),
+            dense_fraction: self.counts.dense_batches as f64 / self.counts.batches.max(1) as f64,
             samples_per_second,
             samples_per_second_min: self.rates.iter().copied().fold(f64::INFINITY, f64::min),
             samples_per_second_max: self.rates.iter().copied().fold(0.0, f64::max),
             rounds: self.rates.len(),
             us_per_batch: 1e6 * c.config.batch as f64 / samples_per_second,
-            mean_nonzeros: data.mean_nonzeros(),
+            mean_nonzeros: self.counts.nonzeros as f64 / self.counts.samples.max(1) as f64,
             simd: crate::simd_name().to_string(),
         }
     }
@@ -226,7 +273,7 @@ impl Timed for BatchTimer {
     fn round(&mut self, data: &Dataset, budget: Duration) {
         BatchTimer::round(self, data, budget);
     }
-    fn figures(&self, data: &Dataset) -> MinibatchBench {
-        self.summary(data)
+    fn figures(&self, _data: &Dataset) -> MinibatchBench {
+        self.summary()
     }
 }

@@ -14,6 +14,8 @@
 //! over the samples that light it); a batch denser than [`DENSE_FROM`] goes
 //! through sgemm instead.
 
+mod ahead;
+mod distort;
 mod dropout;
 mod evaluate;
 mod forward;
@@ -22,6 +24,8 @@ mod spec;
 mod tests;
 mod trainer;
 
+pub(crate) use ahead::step_batches;
+pub(crate) use distort::Distorter;
 pub(crate) use dropout::Dropout;
 pub use evaluate::{evaluate_network, scores};
 pub(crate) use forward::{

@@ -1,9 +1,9 @@
 //! The minibatch step: forward, deltas, then each layer's gradient and update.
 
+use super::distort::Distorter;
 use super::{
     apply_masks, first_layer, upper_layers, Dropout, Inputs, NetSpec, RowBuffers, RowMasks,
 };
-use crate::augment::{image_rng, Augment, Distortion, Scratch};
 use crate::optim::{chain_for, Chain, Schedule, StepContext};
 use crate::{Dataset, Network, TrainConfig};
 use mlp_kernels::{self as k, MatRef, SparseSet};
@@ -116,7 +116,7 @@ fn weight_state_block(slots: usize, block: usize) -> usize {
 }
 
 /// Rayon splits tasks over threads only when the run may use several.
-fn min_len(parallel: bool) -> usize {
+pub(super) fn min_len(parallel: bool) -> usize {
     if parallel {
         1
     } else {
@@ -167,18 +167,11 @@ pub(crate) struct MinibatchTrainer {
     norms: Vec<f64>,
     /// Every layer's width, inputs to classes (the network's).
     sizes: Vec<usize>,
-    /// The training images' distortions, when the configuration asks for any.
-    distortion: Option<Distortion>,
-    /// Side of the square images distortions work on.
-    side: usize,
-    seed: u64,
-    /// Per part of the batch: a distortion's scratch, and the images before
-    /// and after distortion (`batch x inputs`).
-    scratch: Vec<Scratch>,
-    aug_src: Vec<f32>,
+    /// The training images' distortions, when the configuration asks for
+    /// any; the batch distorted here, dense (`batch x inputs`) and sparse.
+    distorter: Option<Distorter>,
     aug_x: Vec<f32>,
-    /// A second scratch row: dropout after a distortion reads the first.
-    masked_row2: (Vec<u32>, Vec<f32>),
+    distorted: Option<SparseSet>,
 }
 
 /// What one batch observed before its update.
@@ -187,6 +180,9 @@ pub(crate) struct BatchOutcome {
     pub correct: usize,
     /// Whether the first layer ran dense.
     pub dense: bool,
+    /// Non-zero inputs of the batch as the first layer read them (after
+    /// distortion and input dropout).
+    pub nonzeros: usize,
 }
 
 impl MinibatchTrainer {
@@ -210,13 +206,8 @@ impl MinibatchTrainer {
         let part_count = batch.div_ceil(PART_ROWS);
         let rows = PART_ROWS.min(batch);
         let input_drop = Dropout::new(config.seed, 0, config.dropout_input);
-        let distortion = (config.augment != Augment::None).then(|| config.distortion());
-        let side = (sizes[0] as f64).sqrt().round() as usize;
-        assert!(
-            distortion.is_none() || side * side == sizes[0],
-            "distortions need square images"
-        );
-        let aug_len = if distortion.is_some() {
+        let distorter = Distorter::of(config, sizes[0]);
+        let aug_len = if distorter.is_some() {
             batch * sizes[0]
         } else {
             0
@@ -280,7 +271,11 @@ impl MinibatchTrainer {
             parallel,
             input_drop,
             hidden_drop,
-            masked: (input_drop.is_some() || distortion.is_some())
+            masked: input_drop
+                .is_some()
+                .then(|| SparseSet::with_capacity(sizes[0], batch, batch * sizes[0])),
+            distorted: distorter
+                .is_some()
                 .then(|| SparseSet::with_capacity(sizes[0], batch, batch * sizes[0])),
             masked_row: (Vec::with_capacity(sizes[0]), Vec::with_capacity(sizes[0])),
             batch_ids: (0..batch as u32).collect(),
@@ -290,112 +285,113 @@ impl MinibatchTrainer {
             max_norm: config.max_norm as f32,
             norms: vec![0.0; if config.max_norm > 0.0 { sizes[1] } else { 0 }],
             sizes: sizes.clone(),
-            distortion,
-            side,
-            seed: config.seed,
-            scratch: vec![Scratch::default(); part_count],
-            aug_src: vec![0.0; aug_len],
+            distorter,
             aug_x: vec![0.0; aug_len],
-            masked_row2: (Vec::with_capacity(sizes[0]), Vec::with_capacity(sizes[0])),
             net,
         }
     }
 
-    /// Whether the batch `ids` of `set` goes through the dense first layer.
-    fn dense_batch(&self, set: &SparseSet, ids: &[u32]) -> bool {
+    /// Whether a batch of `rows` rows of `set` with `nonzeros` non-zero
+    /// inputs goes through the dense first layer.
+    fn dense_batch(&self, set: &SparseSet, rows: usize, nonzeros: usize) -> bool {
         match self.first_layer {
             FirstLayer::Sparse => false,
             FirstLayer::Dense => true,
-            FirstLayer::Auto => {
-                let nnz: usize = ids.iter().map(|&i| set.get(i as usize).0.len()).sum();
-                nnz as f64 >= DENSE_FROM * (ids.len() * set.dim()) as f64
-            }
+            FirstLayer::Auto => nonzeros as f64 >= DENSE_FROM * (rows * set.dim()) as f64,
         }
     }
 
-    /// This step's inputs of the batch `ids` of `data` into `masked`: each
-    /// image distorted (when asked; in parallel over the batch's parts), then
-    /// its inputs dropped (when asked).
-    fn prepare_inputs(&mut self, data: &Dataset, ids: &[u32], masked: &mut SparseSet) {
-        let (b, d0, step) = (ids.len(), self.net.inputs(), self.step);
-        if let Some(dist) = self.distortion {
-            let (side, seed) = (self.side, self.seed);
-            self.aug_src[..b * d0]
-                .par_chunks_mut(PART_ROWS * d0)
-                .zip(self.aug_x[..b * d0].par_chunks_mut(PART_ROWS * d0))
-                .zip(self.scratch.par_iter_mut())
-                .enumerate()
-                .with_min_len(min_len(self.parallel))
-                .for_each(|(p, ((src, out), scratch))| {
-                    for (k, (src, out)) in src
-                        .chunks_exact_mut(d0)
-                        .zip(out.chunks_exact_mut(d0))
-                        .enumerate()
-                    {
-                        let r = p * PART_ROWS + k;
-                        data.dense_into(ids[r] as usize, src);
-                        let mut rng = image_rng(seed, step, r);
-                        dist.apply(&mut rng, src, side, scratch, out);
-                    }
-                });
-        }
+    /// This step's batch `ids` of `data` with its inputs dropped, into
+    /// `masked`: each row read from `source` (the distorted batch) when
+    /// there is one, else from `data` in place.
+    fn drop_inputs(
+        &mut self,
+        data: &Dataset,
+        ids: &[u32],
+        source: Option<&SparseSet>,
+        masked: &mut SparseSet,
+    ) {
+        let Some(d) = self.input_drop else {
+            return;
+        };
         masked.clear();
-        let ((idx, vals), (idx2, vals2)) = (&mut self.masked_row, &mut self.masked_row2);
+        let (idx, vals) = &mut self.masked_row;
         for (r, &i) in ids.iter().enumerate() {
-            // The row before dropout: the distorted image's non-zero pixels,
-            // or the sample as it is (read in place, not copied).
-            let row: (&[u32], &[f32]) = if self.distortion.is_some() {
-                idx.clear();
-                vals.clear();
-                for (p, &v) in self.aug_x[r * d0..(r + 1) * d0].iter().enumerate() {
-                    if v != 0.0 {
-                        idx.push(p as u32);
-                        vals.push(v);
-                    }
-                }
-                (idx, vals)
-            } else {
-                data.sample(i as usize)
+            let row = match source {
+                Some(set) => set.get(r),
+                None => data.sample(i as usize),
             };
-            match self.input_drop {
-                Some(d) => {
-                    idx2.clear();
-                    vals2.clear();
-                    d.sparse(step, r, row, idx2, vals2);
-                    masked.push(idx2, vals2);
-                }
-                None => masked.push(row.0, row.1),
-            }
+            idx.clear();
+            vals.clear();
+            d.sparse(self.step, r, row, idx, vals);
+            masked.push(idx, vals);
         }
+    }
+
+    /// Steps taken so far.
+    pub(crate) fn steps_taken(&self) -> u64 {
+        self.step
+    }
+
+    /// The distorter of this run's batches, when it distorts them.
+    pub(crate) fn distorter(&self) -> Option<&Distorter> {
+        self.distorter.as_ref()
     }
 
     /// One gradient step on the samples `ids` (at most the configured batch)
     /// at `position` epochs into training (for the schedule).
     pub(crate) fn step(&mut self, data: &Dataset, ids: &[u32], position: f64) -> BatchOutcome {
+        self.step_with(data, ids, position, None)
+    }
+
+    /// [`MinibatchTrainer::step`] on the batch as distorted ahead (rows in
+    /// batch order, by [`Distorter::distort_batch`] of this configuration for
+    /// step [`MinibatchTrainer::steps_taken`] + 1), or distorting it here
+    /// when `distorted` is `None`.
+    pub(crate) fn step_with(
+        &mut self,
+        data: &Dataset,
+        ids: &[u32],
+        position: f64,
+        distorted: Option<&SparseSet>,
+    ) -> BatchOutcome {
         let b = ids.len();
         assert!(
             b >= 1 && b <= self.delta0.len() / self.net.hidden(),
             "batch size out of range"
         );
         self.step += 1;
-        // With input dropout, the first layer reads this step's dropped copy
-        // of the batch (taken out of `self` for the step: moving allocates nothing).
+        // The batch as the first layer reads it: distorted (given, or here),
+        // then with inputs dropped. Buffers are taken out of `self` for the
+        // step (moving allocates nothing).
+        let mut here = self.distorted.take();
         let mut masked = self.masked.take();
         let batch_ids = std::mem::take(&mut self.batch_ids);
-        if let Some(m) = masked.as_mut() {
-            self.prepare_inputs(data, ids, m);
-        }
-        let (set, set_ids): (&SparseSet, &[u32]) = match &masked {
-            Some(m) => (m, &batch_ids[..b]),
-            None => (data.samples(), ids),
+        let source = match (distorted, here.as_mut(), self.distorter.as_mut()) {
+            (Some(given), _, _) => Some(given),
+            (None, Some(set), Some(d)) => {
+                d.distort_batch(data, ids, self.step, self.parallel, &mut self.aug_x, set);
+                Some(&*set)
+            }
+            _ => None,
         };
-        let dense = self.dense_batch(set, set_ids);
+        if let Some(m) = masked.as_mut() {
+            self.drop_inputs(data, ids, source, m);
+        }
+        let (set, set_ids): (&SparseSet, &[u32]) = match (&masked, source) {
+            (Some(m), _) => (m, &batch_ids[..b]),
+            (None, Some(s)) => (s, &batch_ids[..b]),
+            (None, None) => (data.samples(), ids),
+        };
+        let nonzeros: usize = set_ids.iter().map(|&i| set.get(i as usize).0.len()).sum();
+        let dense = self.dense_batch(set, b, nonzeros);
         if !dense {
             self.columns.fill(set, set_ids, self.net.inputs());
         }
         self.first_layer(set, set_ids, dense);
         self.deltas(data, ids);
         self.masked = masked;
+        self.distorted = here;
         self.batch_ids = batch_ids;
         let ctx = StepContext {
             step: self.step,
@@ -408,6 +404,7 @@ impl MinibatchTrainer {
             loss: self.parts[..used].iter().map(|p| p.loss).sum(),
             correct: self.parts[..used].iter().map(|p| p.correct).sum(),
             dense,
+            nonzeros,
         }
     }
 

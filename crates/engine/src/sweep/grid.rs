@@ -1,5 +1,6 @@
 //! A grid is the cross product of value lists; a sweep file is a list of grids.
 
+use super::search::Search;
 use crate::augment::Augment;
 use crate::recipe::{recipe, unknown_recipe};
 use crate::{
@@ -264,6 +265,18 @@ impl Grid {
         self.general.cross(out)
     }
 
+    /// Holds out the last `validation` training images in every
+    /// configuration that does not set its own split; a study grid without
+    /// `train_samples` then trains on the MNIST images left.
+    fn hold_out(&mut self, validation: usize) {
+        if self.general.validation.is_none() {
+            self.general.validation = Some(vec![validation]);
+            if self.train_samples.is_none() && self.recipe.is_empty() {
+                self.train_samples = Some(vec![MNIST_TRAIN.saturating_sub(validation)]);
+            }
+        }
+    }
+
     /// Checks that every recipe is known and no given list is empty.
     pub fn validate(&self) -> Result<(), EngineError> {
         if let Some(name) = self.recipe.iter().find(|n| recipe(n).is_none()) {
@@ -297,34 +310,79 @@ impl Grid {
     }
 }
 
-/// A TOML sweep file: `[[grid]]` tables, each a [`Grid`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A TOML sweep file: `[[grid]]` and `[[search]]` tables, with an optional
+/// title and a validation split for every table that does not set its own.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SweepFile {
-    /// The grids; their union is the sweep.
+    /// The sweep's title (`name = "..."`), for its report.
+    pub name: Option<String>,
+    /// The grids.
     pub grid: Vec<Grid>,
+    /// The searches.
+    pub search: Vec<Search>,
 }
+
+/// The file as written, before its tables are checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweepFile {
+    name: Option<String>,
+    validation: Option<usize>,
+    #[serde(default)]
+    grid: Vec<Grid>,
+    #[serde(default)]
+    search: Vec<toml::Table>,
+}
+
+/// Training images MNIST has: what a study grid without `train_samples`
+/// trains on, less any validation split.
+const MNIST_TRAIN: usize = 60_000;
 
 impl SweepFile {
     /// Parses sweep-file text; `path` names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<SweepFile, EngineError> {
-        let file: SweepFile = toml::from_str(text).map_err(|e| EngineError::Format {
+        let bad = |problem: String| EngineError::Format {
             path: path.to_path_buf(),
-            problem: e.message().to_string(),
-        })?;
-        if file.grid.is_empty() {
-            return Err(EngineError::Format {
-                path: path.to_path_buf(),
-                problem: "no [[grid]] table".into(),
-            });
+            problem,
+        };
+        let raw: RawSweepFile = toml::from_str(text).map_err(|e| bad(e.message().to_string()))?;
+        if raw.grid.is_empty() && raw.search.is_empty() {
+            return Err(bad("no [[grid]] or [[search]] table".into()));
         }
-        for (i, g) in file.grid.iter().enumerate() {
-            g.validate().map_err(|e| EngineError::Format {
-                path: path.to_path_buf(),
-                problem: format!("[[grid]] table {}: {e}", i + 1),
-            })?;
+        let mut grid = raw.grid;
+        for (i, g) in grid.iter_mut().enumerate() {
+            if let Some(v) = raw.validation {
+                g.hold_out(v);
+            }
+            g.validate()
+                .map_err(|e| bad(format!("[[grid]] table {}: {e}", i + 1)))?;
         }
-        Ok(file)
+        let mut search = Vec::with_capacity(raw.search.len());
+        for (i, table) in raw.search.iter().enumerate() {
+            let at = |e: String| bad(format!("[[search]] table {}: {e}", i + 1));
+            let mut s = Search::parse(table).map_err(at)?;
+            if let Some(v) = raw.validation {
+                if !s.gives("validation") {
+                    s.set_default("validation", toml::Value::Integer(v as i64));
+                }
+                if !s.gives("train_samples") && !s.gives("recipe") {
+                    let left = MNIST_TRAIN.saturating_sub(v) as i64;
+                    s.set_default("train_samples", toml::Value::Integer(left));
+                }
+                s.grids().map_err(at)?;
+            }
+            if s.halving.is_some() {
+                return Err(at(
+                    "successive halving ([search.halving]) is not available yet; remove the table to run every trial to the end".into(),
+                ));
+            }
+            search.push(s);
+        }
+        Ok(SweepFile {
+            name: raw.name,
+            grid,
+            search,
+        })
     }
 
     /// Reads and parses a sweep file.
@@ -336,9 +394,21 @@ impl SweepFile {
         SweepFile::parse(&text, path)
     }
 
-    /// The union of every grid's configurations, duplicates removed, first occurrence kept.
+    /// The union of every table's configurations (grids first, then
+    /// searches, each in file order), duplicates removed, first occurrence kept.
     pub fn expand(&self) -> Vec<TrainConfig> {
-        dedup(self.grid.iter().flat_map(Grid::expand).collect())
+        let searched = self
+            .search
+            .iter()
+            .flat_map(|s| s.grids().expect("checked by parse"))
+            .flat_map(|g| g.expand());
+        dedup(
+            self.grid
+                .iter()
+                .flat_map(Grid::expand)
+                .chain(searched)
+                .collect(),
+        )
     }
 }
 
