@@ -2,6 +2,7 @@
 
 mod bench;
 mod config_flags;
+mod ensemble;
 mod eval;
 mod exit;
 mod predict;
@@ -37,6 +38,8 @@ enum Command {
     Bench(bench::Args),
     /// Evaluate a saved model: metrics, per-class figures, confusion, misclassified images.
     Eval(eval::Args),
+    /// Evaluate a committee of saved models voting by their mean output scores.
+    Ensemble(ensemble::Args),
     /// Classify your own pictures of digits with a saved model.
     Predict(predict::Args),
     /// Print a dataset image as terminal art with its label (or write it as a PNG).
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Ensemble(args) => ensemble::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Show(args) => show::run(args),
     };

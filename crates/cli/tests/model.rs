@@ -712,3 +712,64 @@ fn predict_agrees_with_eval_on_redrawn_mnist_digits() {
     eprintln!("predict agrees with eval on {agree} of {n} redrawn digits");
     assert!(agree * 10 >= n * 9, "only {agree} of {n} agree");
 }
+
+/// `mlp ensemble`: a committee of one model twice votes as the model; two
+/// models give each member's figures beside the committee's; bad lists are
+/// one-line usage errors.
+#[test]
+fn ensemble_prints_each_member_and_the_committee() {
+    let f = Fixture::new();
+    let data = f.data();
+    let train = |seed: &str, path: &Path| {
+        let mut args = TRAIN.to_vec();
+        args.extend(["--data", s(&data), "--seed", seed, "--save", s(path)]);
+        ok(&args);
+    };
+    let (a, b) = (f.path("a.safetensors"), f.path("b.safetensors"));
+    train("1", &a);
+    train("2", &b);
+    let json = |models: &[&Path]| -> serde_json::Value {
+        let mut args = vec!["ensemble", "--json", "--data", s(&data)];
+        for m in models {
+            args.extend(["--model", s(m)]);
+        }
+        serde_json::from_str(&ok(&args)).unwrap()
+    };
+    let eval_a: serde_json::Value = serde_json::from_str(&ok(&[
+        "eval",
+        "--json",
+        "--model",
+        s(&a),
+        "--data",
+        s(&data),
+    ]))
+    .unwrap();
+    let twice = json(&[&a, &a]);
+    assert_eq!(twice["committee"]["members"], 2);
+    assert_eq!(twice["committee"]["misclassified"], eval_a["misclassified"]);
+    assert_eq!(twice["committee"]["confusion"], eval_a["confusion"]);
+    let both = json(&[&a, &b]);
+    assert_eq!(both["members"][0]["error_pct"], eval_a["error_pct"]);
+    assert_eq!(both["members"].as_array().unwrap().len(), 2);
+    let table = ok(&[
+        "ensemble",
+        "--model",
+        s(&a),
+        "--model",
+        s(&b),
+        "--data",
+        s(&data),
+    ]);
+    assert!(table.contains("mean scores of 2 members"), "{table}");
+    assert!(
+        table.contains("a.safetensors") && table.contains("b.safetensors"),
+        "{table}"
+    );
+    fails(&["ensemble", "--data", s(&data)], 2, &["--model"]);
+    let missing = f.path("none.safetensors");
+    fails(
+        &["ensemble", "--model", s(&missing), "--data", s(&data)],
+        1,
+        &["--model", "none.safetensors"],
+    );
+}

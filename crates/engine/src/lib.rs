@@ -16,6 +16,7 @@ mod activation;
 mod arch;
 pub mod augment;
 pub mod bench;
+pub mod committee;
 mod config;
 mod dataset;
 mod deferred;

@@ -137,6 +137,22 @@ impl Model {
         }
     }
 
+    /// The output scores of every sample of `data`, row by row
+    /// (`data.len() x classes`), as [`Model::evaluate`] computes them.
+    pub fn outputs(&self, data: &crate::Dataset) -> Vec<f32> {
+        if self.is_study() {
+            let mut x = vec![0.0; data.inputs()];
+            let mut all = Vec::with_capacity(data.len() * self.network.outputs());
+            for i in 0..data.len() {
+                data.dense_into(i, &mut x);
+                all.extend(forward(&self.network, self.config.case, &x));
+            }
+            all
+        } else {
+            crate::minibatch::outputs_of(&self.network, &self.spec(), data)
+        }
+    }
+
     /// Loss, errors and confusion matrix on every sample of `data`.
     pub fn evaluate(&self, data: &crate::Dataset) -> crate::Evaluation {
         if self.is_study() {

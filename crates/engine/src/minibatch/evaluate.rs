@@ -36,6 +36,28 @@ pub fn evaluate_network(net: &Network, spec: &NetSpec, data: &Dataset) -> Evalua
     tally.finish()
 }
 
+/// The outputs (probabilities for softmax) of `net` for every sample of
+/// `data`, row by row (`data.len() x classes`).
+pub fn outputs_of(net: &Network, spec: &NetSpec, data: &Dataset) -> Vec<f32> {
+    let out = net.outputs();
+    let mut buf = RowBuffers::new(net.sizes(), BLOCK.min(data.len().max(1)));
+    let ids: Vec<u32> = (0..data.len() as u32).collect();
+    let mut all = Vec::with_capacity(data.len() * out);
+    for block in ids.chunks(BLOCK) {
+        let inputs = Inputs::Sparse {
+            set: data.samples(),
+            ids: block,
+        };
+        forward(net, spec, inputs, block.len(), &mut buf);
+        let logits = &mut buf.z[net.layers() - 1][..block.len() * out];
+        for o in logits.chunks_exact_mut(out) {
+            spec.outputs(o);
+        }
+        all.extend_from_slice(logits);
+    }
+    all
+}
+
 /// The outputs (probabilities for softmax) of `net` for one dense input `x`.
 ///
 /// # Panics
