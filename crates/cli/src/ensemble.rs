@@ -2,7 +2,7 @@
 
 use crate::eval::check_fits;
 use crate::exit::UsageError;
-use crate::shared::{load_data, load_model, SplitName};
+use crate::shared::{load_data, load_model, EvalData};
 use clap::Args as ClapArgs;
 use mlp_engine::committee::evaluate_committee;
 use serde_json::json;
@@ -14,12 +14,9 @@ pub struct Args {
     /// A member's model file (written by `mlp train --save`); repeat for each member.
     #[arg(long = "model", value_name = "FILE")]
     models: Vec<PathBuf>,
-    /// Folder holding the four MNIST IDX files (raw or .gz).
-    #[arg(long, default_value = "data/mnist")]
-    data: PathBuf,
-    /// Which split to evaluate.
-    #[arg(long, value_enum, default_value = "test")]
-    split: SplitName,
+    /// The data and split to evaluate on.
+    #[command(flatten)]
+    on: EvalData,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -38,13 +35,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .iter()
         .map(|p| load_model("--model", p))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let data = load_data(&args.data)?;
-    let (split, set) = args.split.of(&data);
+    let data = load_data(&args.on.data)?;
+    let (split, set) = args.on.split.of(&data);
     for (path, m) in args.models.iter().zip(&models) {
         check_fits(
             path,
             m,
-            &args.data,
+            &args.on.data,
             (split.rows(), split.cols(), set.classes()),
         )?;
     }
@@ -52,8 +49,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map_err(|e| UsageError(format!("invalid --model list: {e}")))?;
     if args.json {
         let out = json!({
-            "data": args.data.display().to_string(),
-            "split": args.split.name(),
+            "data": args.on.data.display().to_string(),
+            "split": args.on.split.name(),
             "samples": eval.committee.samples,
             "members": args.models.iter().zip(&eval.members).map(|(p, e)| json!({
                 "model": p.display().to_string(),
@@ -92,7 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         c.error_pct(),
         models.len(),
         c.samples,
-        args.split.name()
+        args.on.split.name()
     );
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `mlp eval`: a saved model's metrics, per-class figures and confusion on a data split.
 
 use crate::exit::{from_engine, UsageError};
-use crate::shared::{check_output_path, load_data, load_model, SplitName};
+use crate::shared::{check_output_path, load_data, load_model, EvalData};
 use clap::Args as ClapArgs;
 use mlp_engine::model::{self, Model};
 use mlp_engine::{ClassFigures, Confusion, Evaluation};
@@ -15,12 +15,9 @@ pub struct Args {
     /// The model file (written by `mlp train --save`).
     #[arg(long, value_name = "FILE")]
     model: PathBuf,
-    /// Folder holding the four MNIST IDX files (raw or .gz).
-    #[arg(long, default_value = "data/mnist")]
-    data: PathBuf,
-    /// Which split to evaluate.
-    #[arg(long, value_enum, default_value = "test")]
-    split: SplitName,
+    /// The data and split to evaluate on.
+    #[command(flatten)]
+    on: EvalData,
     /// Print one JSON object instead of the tables.
     #[arg(long)]
     json: bool,
@@ -94,12 +91,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let m = load_model("--model", &args.model)?;
-    let data = load_data(&args.data)?;
-    let (split, set) = args.split.of(&data);
+    let data = load_data(&args.on.data)?;
+    let (split, set) = args.on.split.of(&data);
     check_fits(
         &args.model,
         &m,
-        &args.data,
+        &args.on.data,
         (split.rows(), split.cols(), set.classes()),
     )?;
     let mut ours = data.files.sha256();
@@ -109,7 +106,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !theirs.is_empty() && theirs != ours {
         eprintln!(
             "note: the data in {} is not the data {} was trained on",
-            args.data.display(),
+            args.on.data.display(),
             args.model.display()
         );
     }
@@ -132,7 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect();
         let title = format!(
             "Misclassified {} images: {} of {} ({:.2}%){}",
-            args.split.name(),
+            args.on.split.name(),
             eval.misclassified,
             eval.samples,
             eval.error_pct(),
@@ -150,7 +147,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "Confusion matrix: {:.2}% error on {} {} images",
             eval.error_pct(),
             eval.samples,
-            args.split.name()
+            args.on.split.name()
         );
         pictures::confusion_png(path, &eval.confusion, &title, &describe(&m))
             .map_err(from_engine)?;
@@ -172,8 +169,8 @@ fn print_json(
 ) -> anyhow::Result<()> {
     let out = json!({
         "model": args.model.display().to_string(),
-        "data": args.data.display().to_string(),
-        "split": args.split.name(),
+        "data": args.on.data.display().to_string(),
+        "split": args.on.split.name(),
         "samples": eval.samples,
         "mse": eval.mse,
         "misclassified": eval.misclassified,
@@ -210,13 +207,13 @@ fn print_text(
     println!("model {}: {}", args.model.display(), describe(m));
     println!(
         "data {}, {} split: {} images",
-        args.data.display(),
-        args.split.name(),
+        args.on.data.display(),
+        args.on.split.name(),
         eval.samples
     );
     println!(
         "{} MSE {:.4}, misclassified {}, error {:.2}%, accuracy {:.2}%",
-        args.split.name(),
+        args.on.split.name(),
         eval.mse,
         eval.misclassified,
         eval.error_pct(),

@@ -137,3 +137,14 @@ mod tests {
         }
     }
 }
+
+/// The data a saved model is evaluated on: `--data` and `--split`.
+#[derive(clap::Args, Debug)]
+pub struct EvalData {
+    /// Folder holding the four MNIST IDX files (raw or .gz).
+    #[arg(long, default_value = "data/mnist")]
+    pub data: PathBuf,
+    /// Which split to evaluate.
+    #[arg(long, value_enum, default_value = "test")]
+    pub split: SplitName,
+}
