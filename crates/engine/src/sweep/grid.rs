@@ -265,16 +265,18 @@ impl Grid {
         self.general.cross(out)
     }
 
-    /// Holds out the last `validation` training images in every
-    /// configuration that does not set its own split; a study grid without
-    /// `train_samples` then trains on the MNIST images left.
-    fn hold_out(&mut self, validation: usize) {
-        if self.general.validation.is_none() {
-            self.general.validation = Some(vec![validation]);
-            if self.train_samples.is_none() && self.recipe.is_empty() {
-                self.train_samples = Some(vec![MNIST_TRAIN.saturating_sub(validation)]);
+    /// The grid holding out the last `validation` training images (when
+    /// given) in every configuration that does not set its own split; a
+    /// study grid without `train_samples` then trains on the MNIST images left.
+    fn held_out(&self, validation: Option<usize>) -> Grid {
+        let mut g = self.clone();
+        if let (Some(v), None) = (validation, &g.general.validation) {
+            g.general.validation = Some(vec![v]);
+            if g.train_samples.is_none() && g.recipe.is_empty() {
+                g.train_samples = Some(vec![MNIST_TRAIN.saturating_sub(v)]);
             }
         }
+        g
     }
 
     /// Checks that every recipe is known and no given list is empty.
@@ -316,7 +318,9 @@ impl Grid {
 pub struct SweepFile {
     /// The sweep's title (`name = "..."`), for its report.
     pub name: Option<String>,
-    /// The grids.
+    /// The validation split of every table that does not set its own.
+    pub validation: Option<usize>,
+    /// The grids, as written.
     pub grid: Vec<Grid>,
     /// The searches.
     pub search: Vec<Search>,
@@ -349,27 +353,19 @@ impl SweepFile {
         if raw.grid.is_empty() && raw.search.is_empty() {
             return Err(bad("no [[grid]] or [[search]] table".into()));
         }
-        let mut grid = raw.grid;
-        for (i, g) in grid.iter_mut().enumerate() {
-            if let Some(v) = raw.validation {
-                g.hold_out(v);
-            }
-            g.validate()
+        for (i, g) in raw.grid.iter().enumerate() {
+            g.held_out(raw.validation)
+                .validate()
                 .map_err(|e| bad(format!("[[grid]] table {}: {e}", i + 1)))?;
         }
         let mut search = Vec::with_capacity(raw.search.len());
         for (i, table) in raw.search.iter().enumerate() {
             let at = |e: String| bad(format!("[[search]] table {}: {e}", i + 1));
-            let mut s = Search::parse(table).map_err(at)?;
-            if let Some(v) = raw.validation {
-                if !s.gives("validation") {
-                    s.set_default("validation", toml::Value::Integer(v as i64));
-                }
-                if !s.gives("train_samples") && !s.gives("recipe") {
-                    let left = MNIST_TRAIN.saturating_sub(v) as i64;
-                    s.set_default("train_samples", toml::Value::Integer(left));
-                }
-                s.grids().map_err(at)?;
+            let s = Search::parse(table).map_err(at)?;
+            for g in s.grids().map_err(at)? {
+                g.held_out(raw.validation)
+                    .validate()
+                    .map_err(|e| at(e.to_string()))?;
             }
             if s.halving.is_some() {
                 return Err(at(
@@ -380,7 +376,8 @@ impl SweepFile {
         }
         Ok(SweepFile {
             name: raw.name,
-            grid,
+            validation: raw.validation,
+            grid: raw.grid,
             search,
         })
     }
@@ -395,18 +392,17 @@ impl SweepFile {
     }
 
     /// The union of every table's configurations (grids first, then
-    /// searches, each in file order), duplicates removed, first occurrence kept.
+    /// searches, each in file order, with the file's validation split),
+    /// duplicates removed, first occurrence kept.
     pub fn expand(&self) -> Vec<TrainConfig> {
         let searched = self
             .search
             .iter()
-            .flat_map(|s| s.grids().expect("checked by parse"))
-            .flat_map(|g| g.expand());
+            .flat_map(|s| s.grids().expect("checked by parse"));
+        let tables = self.grid.iter().cloned().chain(searched);
         dedup(
-            self.grid
-                .iter()
-                .flat_map(Grid::expand)
-                .chain(searched)
+            tables
+                .flat_map(|g| g.held_out(self.validation).expand())
                 .collect(),
         )
     }

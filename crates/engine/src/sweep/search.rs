@@ -244,21 +244,9 @@ impl Search {
             fixed,
             drawn,
         };
-        // Every trial must make a valid grid: report a bad key now, by name.
+        // Every trial must make a grid: report a bad key now, by name.
         search.grids()?;
         Ok(search)
-    }
-
-    /// Sets `key` to `value` in every trial that does not set it.
-    pub(crate) fn set_default(&mut self, key: &str, value: Value) {
-        if !self.fixed.contains_key(key) && self.drawn.iter().all(|(k, _)| k != key) {
-            self.fixed.insert(key.to_string(), value);
-        }
-    }
-
-    /// Whether the table gives `key`, fixed or drawn.
-    pub(crate) fn gives(&self, key: &str) -> bool {
-        self.fixed.contains_key(key) || self.drawn.iter().any(|(k, _)| k == key)
     }
 
     /// The drawn values of each trial, in trial order: trial `t` draws from
@@ -290,7 +278,8 @@ impl Search {
         }
     }
 
-    /// One grid per trial: the fixed keys and the trial's draws.
+    /// One grid per trial: the fixed keys and the trial's draws (checked by
+    /// [`Grid::validate`] where the sweep file holds it).
     pub fn grids(&self) -> Result<Vec<Grid>, String> {
         self.draws()
             .into_iter()
@@ -305,11 +294,9 @@ impl Search {
                     let v = as_grid_value(&k, v);
                     table.insert(k, v);
                 }
-                let grid: Grid = Value::Table(table)
+                Value::Table(table)
                     .try_into()
-                    .map_err(|e: toml::de::Error| e.message().to_string())?;
-                grid.validate().map_err(|e| e.to_string())?;
-                Ok(grid)
+                    .map_err(|e: toml::de::Error| e.message().to_string())
             })
             .collect()
     }
