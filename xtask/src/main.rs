@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod download;
 mod reproduce;
+mod slurm_test;
 mod test;
 
 /// Command-line entry point.
@@ -32,6 +33,8 @@ enum Command {
     Download(download::Args),
     /// Run the whole study (Tables 1-6, both backprop modes) and write its report.
     Reproduce(reproduce::Args),
+    /// Run a small real sweep through a real one-node Slurm on this machine (as root).
+    SlurmTest(slurm_test::Args),
     /// Run every test, the real-data ones included (gets the data first).
     Test(test::Args),
 }
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Download(args) => download::run(args),
         Command::Reproduce(args) => reproduce::run(args),
+        Command::SlurmTest(args) => slurm_test::run_test(args),
         Command::Test(args) => test::run(args),
     };
     match result {

@@ -1,19 +1,28 @@
 //! `mlp ensemble`: a committee of saved models, voting by their mean output scores.
 
 use crate::eval::check_fits;
+use crate::exit::from_engine;
 use crate::exit::UsageError;
 use crate::shared::{load_data, load_model, EvalData};
 use clap::Args as ClapArgs;
 use mlp_engine::committee::evaluate_committee;
+use mlp_engine::sweep;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Flags of `mlp ensemble`.
 #[derive(ClapArgs, Debug)]
 pub struct Args {
     /// A member's model file (written by `mlp train --save`); repeat for each member.
-    #[arg(long = "model", value_name = "FILE")]
+    #[arg(long = "model", value_name = "FILE", conflicts_with = "from")]
     models: Vec<PathBuf>,
+    /// Take the members from a sweep run with --save-models: its folder.
+    #[arg(long, value_name = "OUT")]
+    from: Option<PathBuf>,
+    /// With --from: the K configurations of lowest validation error (default:
+    /// all), trials stopped by successive halving included.
+    #[arg(long, value_name = "K", requires = "from")]
+    best: Option<usize>,
     /// The data and split to evaluate on.
     #[command(flatten)]
     on: EvalData,
@@ -23,10 +32,13 @@ pub struct Args {
 }
 
 /// Runs `mlp ensemble`.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(mut args: Args) -> anyhow::Result<()> {
+    if let Some(out) = &args.from {
+        args.models = best_of_sweep(out, args.best)?;
+    }
     if args.models.is_empty() {
         return Err(UsageError(
-            "missing --model: name each member's model file (--model a.safetensors --model b.safetensors ...)".into(),
+            "missing --model: name each member's model file (--model a.safetensors --model b.safetensors ...), or a sweep with --from OUT".into(),
         )
         .into());
     }
@@ -92,4 +104,57 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.on.split.name()
     );
     Ok(())
+}
+
+/// The model files of the `best` configurations of the sweep in `out` by
+/// validation error (ties by key), or of all its finished ones.
+fn best_of_sweep(out: &Path, best: Option<usize>) -> anyhow::Result<Vec<PathBuf>> {
+    if best == Some(0) {
+        return Err(UsageError("invalid --best: must be at least 1".into()).into());
+    }
+    let files = sweep::results_files(out).map_err(from_engine)?;
+    if files.is_empty() {
+        return Err(UsageError(format!(
+            "invalid --from: {} holds no sweep results (results.jsonl)",
+            out.display()
+        ))
+        .into());
+    }
+    let records = sweep::merge(&files).map_err(from_engine)?;
+    let mut ranked = Vec::new();
+    // Trials halving stopped are ranked too, by their validation error where they stopped.
+    for r in &records {
+        let Some(v) = r.report.metrics.validation_error_pct else {
+            return Err(UsageError(format!(
+                "invalid --from: {} ran without a validation split, so its models cannot be ranked; name them with --model",
+                out.display()
+            ))
+            .into());
+        };
+        ranked.push((v, &r.key));
+    }
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    let take = best.unwrap_or(ranked.len());
+    if take > ranked.len() {
+        return Err(UsageError(format!(
+            "invalid --best: {} has {} configurations, fewer than {take}",
+            out.display(),
+            ranked.len()
+        ))
+        .into());
+    }
+    ranked[..take]
+        .iter()
+        .map(|(_, key)| {
+            let path = sweep::model_path(out, key);
+            if path.is_file() {
+                Ok(path)
+            } else {
+                anyhow::bail!(
+                    "{} has no saved model for {key}: run the sweep with --save-models (it resumes with --resume)",
+                    out.display()
+                )
+            }
+        })
+        .collect()
 }

@@ -10,6 +10,7 @@ mod progress;
 mod report;
 mod shared;
 mod show;
+mod slurm;
 mod sweep;
 mod train;
 

@@ -139,10 +139,15 @@ impl SweepProgress {
                     "sweep: {to_run} configurations to run ({already_done} already done), {total_steps} sample steps"
                 ));
             }
-            E::Started { slot, config } => {
+            E::Started {
+                slot,
+                config,
+                steps_done,
+            } => {
                 let label = config.label();
                 if let Some(m) = &self.bars {
                     let bar = m.add(ProgressBar::new(config.steps()));
+                    bar.set_position(steps_done);
                     bar.set_style(
                         ProgressStyle::with_template("  {msg:50} [{bar:20}] {percent:>3}%")
                             .expect("valid template")
@@ -151,10 +156,12 @@ impl SweepProgress {
                     bar.set_message(label.clone());
                     self.running.lock().unwrap().insert(slot, (bar, label));
                 } else {
+                    let bar = ProgressBar::hidden();
+                    bar.set_position(steps_done);
                     self.running
                         .lock()
                         .unwrap()
-                        .insert(slot, (ProgressBar::hidden(), label.clone()));
+                        .insert(slot, (bar, label.clone()));
                     self.log(format!("start  {label}"));
                 }
             }
@@ -163,6 +170,28 @@ impl SweepProgress {
                     let delta = steps.saturating_sub(bar.position());
                     bar.set_position(steps);
                     self.overall.inc(delta);
+                }
+            }
+            E::Paused { slot, epoch } => {
+                if let Some((bar, label)) = self.running.lock().unwrap().remove(&slot) {
+                    bar.finish_and_clear();
+                    if let Some(m) = &self.bars {
+                        m.remove(&bar);
+                    }
+                    self.log(format!("rung   {label}: epoch {epoch}, waits to be judged"));
+                }
+            }
+            E::Judged {
+                epoch,
+                kept,
+                stopped,
+            } => {
+                let line = format!("halving at epoch {epoch}: {kept} go on, {stopped} stop");
+                match &self.bars {
+                    Some(m) => {
+                        let _ = m.println(line);
+                    }
+                    None => self.log(line),
                 }
             }
             E::Finished { slot, record } => {
@@ -180,6 +209,16 @@ impl SweepProgress {
                     self.log(format!(
                         "[{done}/{total}] done {label}: error {:.2}%, test MSE {:.4}, {:.1} s",
                         m.test_error_pct, m.test_mse, m.train_seconds
+                    ));
+                } else if let Some(epoch) = record.stopped_at_epoch {
+                    let v = record
+                        .report
+                        .metrics
+                        .validation_error_pct
+                        .unwrap_or(f64::NAN);
+                    self.log(format!(
+                        "[{done}/{total}] stopped at epoch {epoch} {}: validation error {v:.2}%",
+                        record.report.config.label()
                     ));
                 }
             }

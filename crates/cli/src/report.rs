@@ -1,15 +1,17 @@
-//! `mlp report`: merge result files and write the study report.
+//! `mlp report`: merge result files and write the report they call for.
 
+use crate::exit::{from_engine, UsageError};
 use clap::Args as ClapArgs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Flags of `mlp report`.
 #[derive(ClapArgs, Debug)]
 pub struct Args {
-    /// Result files (results.jsonl) to merge; shards of one sweep included.
+    /// Result files (results.jsonl) to merge, or sweep folders (every
+    /// shard's file in them); shards of one sweep included.
     #[arg(required = true, value_name = "RESULTS")]
     results: Vec<PathBuf>,
-    /// Folder for report.md and plots/ (default: the first file's folder).
+    /// Folder for report.md and plots/ (default: the first sweep's folder).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Print only the report's path.
@@ -19,13 +21,26 @@ pub struct Args {
 
 /// Runs `mlp report`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    for path in &args.results {
+        if path.is_dir() {
+            let found = mlp_engine::sweep::results_files(path).map_err(from_engine)?;
+            if found.is_empty() {
+                return Err(UsageError(format!(
+                    "invalid RESULTS: {} holds no results.jsonl or results/*.jsonl",
+                    path.display()
+                ))
+                .into());
+            }
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
     let out = match &args.out {
         Some(o) => o.clone(),
-        None => args.results[0]
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf(),
+        None if args.results[0].is_dir() => args.results[0].clone(),
+        None => mlp_engine::sweep::sweep_folder(&args.results[0]),
     };
-    crate::shared::report_results(&args.results, &out, args.quiet)
+    crate::shared::report_results(&files, &out, args.quiet)
 }

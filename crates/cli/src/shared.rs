@@ -55,14 +55,26 @@ pub fn deferred_steps(block_samples: usize) -> anyhow::Result<StepOptions> {
 
 /// Merges `results`, writes the report into `out`, prints its path and a summary.
 pub fn report_results(results: &[PathBuf], out: &Path, quiet: bool) -> anyhow::Result<()> {
-    let records = mlp_engine::sweep::merge(results).map_err(from_engine)?;
+    let merged = mlp_engine::sweep::merge_noting(results).map_err(from_engine)?;
+    if !merged.repeated.is_empty() {
+        eprintln!(
+            "note: {} configurations appear in more than one results file, with the same figures; each counts once (first: {})",
+            merged.repeated.len(),
+            merged.repeated[0]
+        );
+    }
+    let records = merged.records;
     if records.is_empty() {
         anyhow::bail!("no finished configurations in {}", results[0].display());
     }
+    // The sweep's title, from the folder that ran it.
+    let folder = mlp_engine::sweep::sweep_folder(&results[0]);
+    let meta = mlp_engine::sweep::SweepMeta::load(&folder).map_err(from_engine)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let files = mlp_report::study::write_report(&records, out).map_err(from_engine)?;
+    let files =
+        mlp_report::write_report(&records, meta.name.as_deref(), out).map_err(from_engine)?;
     if !quiet {
-        println!("{}", mlp_report::study::summary_table(&records));
+        println!("{}", mlp_report::summary(&records));
     }
     println!("report: {}", files.report.display());
     Ok(())

@@ -6,9 +6,9 @@ use crate::progress::{visible, SweepProgress};
 use crate::shared::{deferred_steps, load_data};
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use mlp_engine::sweep::{self, Grid, Preset, Shard, SweepFile, SweepOptions};
-use mlp_engine::{recipe, Backprop, Case, Layers, TrainConfig};
-use std::path::PathBuf;
+use mlp_engine::sweep::{self, Grid, Preset, Shard, SweepFile, SweepOptions, SweepPlan};
+use mlp_engine::{recipe, Backprop, Case, Layers};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -68,19 +68,59 @@ pub struct Args {
     eval_every: Option<usize>,
     #[command(flatten)]
     general: GeneralAxisFlags,
-    /// Configurations trained at once (default: all cores).
+    /// Configurations trained at once (default: SLURM_CPUS_PER_TASK, else all cores).
     #[arg(long)]
     threads: Option<usize>,
     /// Hold back W1 updates for blocks of B steps (1 to 32); recorded with
     /// every result, and part of its key, so a resumed sweep never mixes sizes.
     #[arg(long, value_name = "B", default_value_t = mlp_engine::DEFERRED_SAMPLES)]
     block_samples: usize,
-    /// Run only the K-th of N disjoint slices of the grid, e.g. 2/3.
+    /// Run only the K-th of N disjoint slices of the grid, e.g. 2/3; without
+    /// it, a Slurm array task or a Kubernetes Indexed Job takes its slice from
+    /// the environment. Each slice appends to OUT/results/shard-K-of-N.jsonl.
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
+    /// Slices in all, when the slice comes from JOB_COMPLETION_INDEX or
+    /// SLURM_ARRAY_TASK_ID (which then counts from 0).
+    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    shard_count: Option<usize>,
+    /// Write OUT/sweep.sbatch, a Slurm job array running the sweep's slices
+    /// (--shard-count of them: default one per configuration, at most 1,000),
+    /// instead of running it here.
+    #[arg(long)]
+    slurm: bool,
+    /// With --slurm: hand the script to sbatch and print the job id.
+    #[arg(long, requires = "slurm")]
+    submit: bool,
+    /// With --slurm: array tasks running at once (`--array=0-(N-1)%K`).
+    #[arg(long, value_name = "K", requires = "slurm")]
+    max_parallel: Option<usize>,
+    /// With --slurm: CPUs of each task, and its sweep threads (default 1).
+    #[arg(long, value_name = "C", requires = "slurm")]
+    cpus_per_task: Option<usize>,
+    /// With --slurm: each task's time limit as Slurm writes it (default:
+    /// estimated from the slowest slice's steps at this build's measured
+    /// speed, half again and five minutes more).
+    #[arg(long, value_name = "TIME", requires = "slurm")]
+    time: Option<String>,
+    /// With --slurm: the partition to run in.
+    #[arg(long, requires = "slurm")]
+    partition: Option<String>,
+    /// With --slurm: the account to charge.
+    #[arg(long, requires = "slurm")]
+    account: Option<String>,
+    /// Print, for the sweep in OUT, each shard's configurations done and in
+    /// all, and how to rerun the unfinished ones; then exit.
+    #[arg(long, value_name = "OUT")]
+    status: Option<PathBuf>,
     /// Continue a sweep: skip configurations already in OUT/results.jsonl.
     #[arg(long)]
     resume: bool,
+    /// Keep every finished configuration's model (and every halving trial's
+    /// where it stopped) in OUT/models/, named by its key (for `mlp ensemble
+    /// --from OUT --best K`, `mlp eval`, `mlp predict`).
+    #[arg(long)]
+    save_models: bool,
     /// Do not write report.md at the end.
     #[arg(long)]
     no_report: bool,
@@ -90,22 +130,30 @@ pub struct Args {
 }
 
 impl Args {
-    fn configs(&self) -> anyhow::Result<Vec<TrainConfig>> {
-        let mut configs = if let Some(preset) = self.preset {
+    /// The sweep file's title, when the sweep comes from a file that has one.
+    fn name(&self) -> anyhow::Result<Option<String>> {
+        match &self.config {
+            Some(path) => Ok(SweepFile::load(path).map_err(from_engine)?.name),
+            None => Ok(None),
+        }
+    }
+
+    fn plan(&self) -> anyhow::Result<SweepPlan> {
+        let plan: SweepPlan = if let Some(preset) = self.preset {
             let modes = or(&self.backprop, Backprop::Exact);
             let seeds = or(&self.seed, 1);
             let mut cs = preset.expand(&modes, &seeds);
             if let Some(e) = self.eval_every {
                 cs.iter_mut().for_each(|c| c.eval_every = e);
             }
-            cs
+            cs.into()
         } else if self.general.any() && (self.preset.is_some() || self.config.is_some()) {
             return Err(UsageError(
                 "the flags of fields beyond the study's (--batch, --optimizer, ...) make a grid; give them without --preset or --config".into(),
             )
             .into());
         } else if let Some(path) = &self.config {
-            SweepFile::load(path).map_err(from_engine)?.expand()
+            SweepFile::load(path).map_err(from_engine)?.plan()
         } else {
             let grid = Grid {
                 recipe: self.recipe.clone(),
@@ -132,14 +180,50 @@ impl Args {
                 ))
                 .into());
             }
-            grid.expand()
+            grid.expand().into()
         };
         // Range checks that need no data, so usage errors come before loading.
-        for c in &configs {
+        for c in plan.configs() {
             c.validate(usize::MAX).map_err(from_engine)?;
         }
-        sweep::schedule_order(&mut configs);
-        Ok(self.shard.unwrap_or(Shard::ALL).select(configs))
+        Ok(plan)
+    }
+
+    /// This process's shard: `--shard`, else the scheduler's environment
+    /// (Slurm array, Kubernetes Indexed Job), else the whole sweep; and, when
+    /// it came from the environment, which variables said so.
+    fn shard(&self) -> anyhow::Result<(Shard, Option<String>)> {
+        if let Some(s) = self.shard {
+            return Ok((s, None));
+        }
+        let env = |name: &str| std::env::var(name).ok();
+        match sweep::shard_from_environment(self.shard_count, &env) {
+            Ok(Some((s, from))) => Ok((s, Some(from))),
+            Ok(None) if self.shard_count.is_some() => Err(UsageError(
+                "invalid --shard-count: no SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX in the environment says which shard this is; give --shard K/N".into(),
+            )
+            .into()),
+            Ok(None) => Ok((Shard::ALL, None)),
+            Err(e) => Err(UsageError(format!("cannot take the shard from the environment: {e}")).into()),
+        }
+    }
+
+    /// `--threads`, else Slurm's `SLURM_CPUS_PER_TASK`, else every core.
+    fn threads(&self) -> anyhow::Result<usize> {
+        match self.threads {
+            Some(0) => Err(UsageError("invalid --threads: must be at least 1".into()).into()),
+            Some(t) => Ok(t),
+            None => match std::env::var("SLURM_CPUS_PER_TASK") {
+                Ok(v) => match v.trim().parse::<usize>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(UsageError(format!(
+                        "SLURM_CPUS_PER_TASK={v} is not a thread count; give --threads"
+                    ))
+                    .into()),
+                },
+                Err(_) => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+            },
+        }
     }
 }
 
@@ -158,31 +242,56 @@ fn given<T: Clone>(list: &[T]) -> Option<Vec<T>> {
 
 /// Runs `mlp sweep`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let configs = args.configs()?;
+    if let Some(out) = &args.status {
+        return status(out);
+    }
     let step = deferred_steps(args.block_samples)?;
-    if configs.is_empty() {
+    let whole = args.plan()?;
+    if whole.is_empty() {
         return Err(UsageError("the sweep has no configurations".into()).into());
     }
-    let threads = match args.threads {
-        Some(0) => return Err(UsageError("invalid --threads: must be at least 1".into()).into()),
-        Some(t) => t,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    if args.slurm {
+        return slurm(&args, &whole, step);
+    }
+    let (shard, shard_from) = args.shard()?;
+    let meta = describe(&args, &whole, shard.count, step)?;
+    let total = whole.len();
+    let plan = whole.select(shard);
+    if plan.is_empty() {
+        eprintln!(
+            "shard {}/{} holds none of the sweep's {} configurations: nothing to do",
+            shard.index, shard.count, total
+        );
+        return Ok(());
+    }
+    let threads = args.threads()?;
+    if let Some(from) = &shard_from {
+        eprintln!(
+            "shard {}/{} (from {from}): {} configurations, {threads} threads",
+            shard.index,
+            shard.count,
+            plan.len()
+        );
+    }
     let data = load_data(&args.data)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
-    let results = args.out.join("results.jsonl");
+    let results = sweep::shard_results_path(&args.out, shard);
+    meta.save(&args.out).map_err(from_engine)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     install_interrupt(stop.clone());
-    let progress = SweepProgress::new(visible(args.quiet), args.quiet, configs.len());
+    let progress = SweepProgress::new(visible(args.quiet), args.quiet, plan.len());
     let options = SweepOptions {
         threads,
         results: results.clone(),
+        other_results: sweep::results_files(&args.out).map_err(from_engine)?,
         resume: args.resume,
         step,
+        save_models: args.save_models.then(|| args.out.join("models")),
+        checkpoints: args.out.join("checkpoints"),
     };
-    let summary = sweep::run_sweep(configs, &data, &options, &|e| progress.event(e), &stop)
+    let summary = sweep::run_sweep(plan, &data, &options, &|e| progress.event(e), &stop)
         .map_err(from_engine)?;
     progress.finish();
     if summary.dropped_torn_line {
@@ -197,13 +306,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         summary.already_done,
         results.display()
     );
+    if summary.steps_unhalved > 0 && !summary.interrupted {
+        eprintln!(
+            "successive halving ran {} of the {} sample steps of every trial to its end, saving {} ({:.0}%)",
+            summary.steps_unhalved - summary.steps_saved,
+            summary.steps_unhalved,
+            summary.steps_saved,
+            100.0 * summary.steps_saved as f64 / summary.steps_unhalved as f64
+        );
+    }
     if summary.interrupted {
         anyhow::bail!(
             "interrupted with {} configurations not run; rerun the same command with --resume to finish",
             summary.not_run
         );
     }
-    if !args.no_report {
+    if shard.count > 1 {
+        eprintln!(
+            "this is one shard of {}: `mlp report {}` reports the whole sweep once every shard has finished",
+            shard.count,
+            args.out.display()
+        );
+    } else if !args.no_report {
         crate::shared::report_results(&[results], &args.out, args.quiet)?;
     }
     Ok(())
@@ -217,4 +341,146 @@ fn install_interrupt(stop: Arc<AtomicBool>) {
         }
         eprintln!("\nstopping: finished configurations are kept; Ctrl-C again to quit now");
     });
+}
+
+/// `mlp sweep --status OUT`: per shard, configurations done and in all.
+fn status(out: &Path) -> anyhow::Result<()> {
+    let meta = sweep::SweepMeta::load(out).map_err(from_engine)?;
+    if meta.shard_keys.is_empty() {
+        return Err(UsageError(format!(
+            "invalid --status: {} holds no sweep.json with its shards; is it a sweep's --out folder?",
+            out.display()
+        ))
+        .into());
+    }
+    let files = sweep::results_files(out).map_err(from_engine)?;
+    let merged = sweep::merge_noting(&files).map_err(from_engine)?;
+    let done: std::collections::HashSet<&str> =
+        merged.records.iter().map(|r| r.key.as_str()).collect();
+    let count = meta.shard_keys.len();
+    println!("{:<9} {:>6} {:>6}  state", "shard", "done", "total");
+    let mut unfinished = Vec::new();
+    for (i, keys) in meta.shard_keys.iter().enumerate() {
+        let have = keys.iter().filter(|k| done.contains(k.as_str())).count();
+        let state = if have == keys.len() {
+            "finished"
+        } else {
+            unfinished.push(i);
+            if have == 0 {
+                "not started"
+            } else {
+                "unfinished"
+            }
+        };
+        println!(
+            "{:<9} {have:>6} {:>6}  {state}",
+            format!("{}/{count}", i + 1),
+            keys.len()
+        );
+    }
+    if !merged.repeated.is_empty() {
+        println!(
+            "{} configurations are in more than one results file (counted once)",
+            merged.repeated.len()
+        );
+    }
+    if unfinished.is_empty() {
+        println!(
+            "every shard has finished: `mlp report {}` reports the sweep",
+            out.display()
+        );
+        return Ok(());
+    }
+    let tasks: Vec<String> = unfinished.iter().map(|i| i.to_string()).collect();
+    let sbatch = out.join("sweep.sbatch");
+    if sbatch.is_file() {
+        println!(
+            "rerun the unfinished shards: sbatch --array={} {}",
+            tasks.join(","),
+            sbatch.display()
+        );
+    } else {
+        let shards: Vec<String> = unfinished
+            .iter()
+            .map(|i| format!("{}/{count}", i + 1))
+            .collect();
+        println!(
+            "rerun the unfinished shards with the same mlp sweep line, --resume and --shard {}",
+            shards.join(", --shard ")
+        );
+    }
+    Ok(())
+}
+
+/// What `OUT/sweep.json` says of a sweep split `count` ways: its title and
+/// every slice's keys (every slice writes the same, whole).
+fn describe(
+    args: &Args,
+    whole: &SweepPlan,
+    count: usize,
+    step: mlp_engine::StepOptions,
+) -> anyhow::Result<sweep::SweepMeta> {
+    let shard_keys = (1..=count)
+        .map(|index| {
+            let part = whole.clone().select(Shard { index, count });
+            let keys = part
+                .configs()
+                .map(|c| sweep::run_key(c, step.block_samples()));
+            keys.collect()
+        })
+        .collect();
+    Ok(sweep::SweepMeta {
+        name: args.name()?,
+        shard_keys,
+    })
+}
+
+/// `mlp sweep --slurm [--submit]`: writes the job array's script, and submits it when asked.
+fn slurm(args: &Args, whole: &SweepPlan, step: mlp_engine::StepOptions) -> anyhow::Result<()> {
+    let positive = |flag: &str, v: Option<usize>| -> anyhow::Result<Option<usize>> {
+        match v {
+            Some(0) => Err(UsageError(format!("invalid {flag}: must be at least 1")).into()),
+            v => Ok(v),
+        }
+    };
+    let tasks = positive("--shard-count", args.shard_count)?
+        .unwrap_or_else(|| whole.len().min(crate::slurm::MAX_TASKS));
+    if tasks > crate::slurm::MAX_TASKS {
+        return Err(UsageError(format!(
+            "invalid --shard-count: {tasks} tasks is more than a Slurm array takes by default ({})",
+            crate::slurm::MAX_TASKS
+        ))
+        .into());
+    }
+    let spec = crate::slurm::ArraySpec {
+        tasks,
+        max_parallel: positive("--max-parallel", args.max_parallel)?,
+        cpus_per_task: positive("--cpus-per-task", args.cpus_per_task)?.unwrap_or(1),
+        time: args.time.clone(),
+        partition: args.partition.clone(),
+        account: args.account.clone(),
+    };
+    let data = load_data(&args.data)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
+    let (path, time, estimate) = crate::slurm::write_script(&spec, whole, &data, step, &args.out)?;
+    describe(args, whole, tasks, step)?
+        .save(&args.out)
+        .map_err(from_engine)?;
+    match estimate {
+        Some(s) => println!(
+            "{}: {tasks} tasks of {} CPUs, {time} each (the slowest slice measured here at {s:.0} s)",
+            path.display(),
+            spec.cpus_per_task
+        ),
+        None => println!("{}: {tasks} tasks of {} CPUs, {time} each", path.display(), spec.cpus_per_task),
+    }
+    if args.submit {
+        let id = crate::slurm::submit(&path)?;
+        println!(
+            "submitted job {id}; `mlp sweep --status {}` shows its progress",
+            args.out.display()
+        );
+    }
+    Ok(())
 }

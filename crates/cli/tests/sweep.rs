@@ -59,42 +59,119 @@ fn shards_are_disjoint_and_cover_the_grid() {
     write_data(dir.path());
     let whole = dir.path().join("whole");
     assert!(sweep(dir.path(), &whole, &[]).status.success());
+    // Three shards into one folder, each into a file of its own: by flag,
+    // from a Slurm array's environment, from a Kubernetes Indexed Job's.
+    let out = dir.path().join("sharded");
+    let first = sweep(dir.path(), &out, &["--shard", "1/3"]);
+    assert!(first.status.success(), "{first:?}");
+    let slurm = mlp()
+        .arg("sweep")
+        .args(GRID)
+        .arg("--data")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-report"])
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .env("SLURM_CPUS_PER_TASK", "1")
+        .output()
+        .unwrap();
+    assert!(slurm.status.success(), "{slurm:?}");
+    let said = String::from_utf8_lossy(&slurm.stderr);
+    assert!(
+        said.contains("shard 2/3 (from SLURM_ARRAY_TASK_ID=1 of SLURM_ARRAY_TASK_COUNT=3)")
+            && said.contains("1 threads"),
+        "{said}"
+    );
+    // Two of three shards ran: --status names the third.
+    let status = mlp()
+        .arg("sweep")
+        .arg("--status")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let table = String::from_utf8_lossy(&status.stdout);
+    let per_shard = CONFIGS.div_ceil(3);
+    assert!(
+        table.contains(&format!(
+            "1/3       {per_shard:>6} {per_shard:>6}  finished"
+        )),
+        "{table}"
+    );
+    assert!(table.contains("3/3"), "{table}");
+    assert!(table.contains("not started"), "{table}");
+    assert!(table.contains("--resume and --shard 3/3"), "{table}");
+    let k8s = mlp()
+        .arg("sweep")
+        .args(GRID)
+        .arg("--data")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--no-report", "--shard-count", "3"])
+        .env("JOB_COMPLETION_INDEX", "2")
+        .output()
+        .unwrap();
+    assert!(k8s.status.success(), "{k8s:?}");
     let mut union = Vec::new();
-    let mut files = Vec::new();
     for k in 1..=3 {
-        let out = dir.path().join(format!("shard{k}"));
-        let o = sweep(dir.path(), &out, &["--shard", &format!("{k}/3")]);
-        assert!(o.status.success(), "{o:?}");
-        let part = results(&out.join("results.jsonl"));
+        let part = results(&out.join(format!("results/shard-{k}-of-3.jsonl")));
         assert!(!part.is_empty());
         union.extend(part);
-        files.push(out.join("results.jsonl"));
     }
+    assert!(!out.join("results.jsonl").exists());
     union.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(union, results(&whole.join("results.jsonl")));
-    // The shards merge into one report.
-    let report_dir = dir.path().join("merged");
+    // `mlp report OUT` reads every shard's file.
     let o = mlp()
         .arg("report")
-        .args(&files)
-        .arg("--out")
-        .arg(&report_dir)
+        .arg(&out)
         .arg("--quiet")
         .output()
         .unwrap();
     assert!(o.status.success(), "{o:?}");
-    assert!(report_dir.join("report.md").exists());
+    assert!(out.join("report.md").exists());
     // A shard given twice is one configuration once, not a conflict.
+    let one = out.join("results/shard-1-of-3.jsonl");
     let o = mlp()
         .arg("report")
-        .arg(&files[0])
-        .arg(&files[0])
+        .arg(&one)
+        .arg(&one)
         .arg("--out")
-        .arg(&report_dir)
+        .arg(dir.path().join("merged"))
         .arg("--quiet")
         .output()
         .unwrap();
     assert!(o.status.success(), "{o:?}");
+    // Resuming one shard reads the others, and finds nothing left to do.
+    let again = sweep(dir.path(), &out, &["--shard", "3/3", "--resume"]);
+    assert!(again.status.success(), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("0 configurations finished now"));
+}
+
+#[test]
+fn a_second_process_on_the_same_results_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("results")).unwrap();
+    let held = std::fs::File::create(out.join("results/shard-1-of-2.jsonl")).unwrap();
+    held.try_lock().unwrap();
+    let o = sweep(dir.path(), &out, &["--shard", "1/2", "--resume"]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("shard-1-of-2.jsonl is being written by another mlp process"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The other shard has its own file, and runs.
+    assert!(sweep(dir.path(), &out, &["--shard", "2/2"])
+        .status
+        .success());
+    drop(held);
 }
 
 #[test]
@@ -350,4 +427,167 @@ fn recipe_sweeps_start_from_the_recipe() {
     assert!(rs
         .iter()
         .all(|r| r["config"]["shuffle"].as_bool() == Some(false)));
+}
+
+/// A sweep file of a two-field grid with a validation split.
+const TWO_AXIS_GRID: &str = r#"
+name = "width-and-rate"
+validation = 100
+
+[[grid]]
+case = ["relu-sigmoid"]
+hidden = [8, 16]
+lr = [0.02, 0.1]
+train_samples = [200]
+epochs = [3]
+eval_every = 1
+"#;
+
+#[test]
+fn a_grid_of_the_users_own_gets_the_general_report_and_saved_models_make_a_committee() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let file = dir.path().join("grid.toml");
+    std::fs::write(&file, TWO_AXIS_GRID).unwrap();
+    let out = dir.path().join("out");
+    let run = mlp()
+        .arg("sweep")
+        .arg("--config")
+        .arg(&file)
+        .arg("--data")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .args(["--quiet", "--save-models"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.starts_with("# width-and-rate\n"), "{md}");
+    assert!(md.contains("Fields that vary: `hidden`, `lr`"));
+    assert!(md.contains("ranked by validation error"));
+    assert!(!md.contains("Table 1"));
+    assert!(out.join("plots/heatmap-hidden-lr.png").is_file());
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 4);
+    assert_eq!(std::fs::read_dir(out.join("models")).unwrap().count(), 4);
+
+    // `mlp report OUT/results.jsonl` writes the same report again, title included.
+    std::fs::remove_file(out.join("report.md")).unwrap();
+    let again = mlp()
+        .arg("report")
+        .arg(out.join("results.jsonl"))
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{again:?}");
+    assert_eq!(std::fs::read_to_string(out.join("report.md")).unwrap(), md);
+
+    let committee = |extra: &[&str]| -> serde_json::Value {
+        let run = mlp()
+            .args(["ensemble", "--json", "--from"])
+            .arg(&out)
+            .arg("--data")
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{run:?}");
+        serde_json::from_slice(&run.stdout).unwrap()
+    };
+    let three = committee(&["--best", "3"]);
+    let members = three["members"].as_array().unwrap();
+    assert_eq!(members.len(), 3);
+    // The members are the three lowest validation errors, best first.
+    let mut by_validation: Vec<(f64, String)> = std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let key = v["key"].as_str().unwrap().to_string();
+            (v["metrics"]["validation_error_pct"].as_f64().unwrap(), key)
+        })
+        .collect();
+    by_validation.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    for (m, (_, key)) in members.iter().zip(&by_validation) {
+        let file = mlp_engine::sweep::model_file_name(key);
+        assert!(
+            m["model"].as_str().unwrap().ends_with(&file),
+            "{m} is not {key}"
+        );
+    }
+    assert!(three["committee"]["error_pct"].as_f64().is_some());
+    assert_eq!(committee(&[])["members"].as_array().unwrap().len(), 4);
+    let too_many = mlp()
+        .args(["ensemble", "--from"])
+        .arg(&out)
+        .arg("--data")
+        .arg(dir.path())
+        .args(["--best", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(too_many.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_many.stderr).contains("--best"));
+}
+
+#[test]
+fn slurm_writes_a_job_array_script_and_status_names_every_task_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = dir.path().join("array");
+    let o = sweep(
+        dir.path(),
+        &out,
+        &[
+            "--slurm",
+            "--shard-count",
+            "3",
+            "--max-parallel",
+            "2",
+            "--partition",
+            "short",
+        ],
+    );
+    assert!(o.status.success(), "{o:?}");
+    let script = std::fs::read_to_string(out.join("sweep.sbatch")).unwrap();
+    assert!(script.starts_with("#!/bin/bash\n"));
+    assert!(script.contains("#SBATCH --array=0-2%2\n"), "{script}");
+    assert!(script.contains("#SBATCH --cpus-per-task=1\n"));
+    assert!(script.contains("#SBATCH --partition=short\n"));
+    let time = script
+        .lines()
+        .find_map(|l| l.strip_prefix("#SBATCH --time="))
+        .unwrap();
+    let minutes: Vec<u64> = time.split(['-', ':']).map(|p| p.parse().unwrap()).collect();
+    assert_eq!(minutes.len(), 4, "{time}");
+    assert!(
+        minutes[2] >= 5 || minutes[1] > 0,
+        "at least the five minutes' margin: {time}"
+    );
+    let exec = script.lines().last().unwrap();
+    assert!(exec.contains(" sweep --case tanh,relu-sigmoid"), "{exec}");
+    assert!(
+        exec.ends_with("--shard-count 3 --threads 1 --resume --quiet"),
+        "{exec}"
+    );
+    assert!(!exec.contains("--slurm") && !exec.contains("--max-parallel"));
+    assert!(
+        !out.join("results.jsonl").exists(),
+        "--slurm trains nothing here"
+    );
+    let status = mlp()
+        .arg("sweep")
+        .arg("--status")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&status.stdout);
+    assert_eq!(table.matches("not started").count(), 3, "{table}");
+    assert!(
+        table.contains(&format!(
+            "sbatch --array=0,1,2 {}",
+            out.join("sweep.sbatch").display()
+        )),
+        "{table}"
+    );
 }

@@ -36,6 +36,12 @@ pub enum EngineError {
         /// The results file.
         path: PathBuf,
     },
+    /// Another process holds the lock of a results file.
+    #[error("{} is being written by another mlp process; let it finish (or stop it) before running this shard again", path.display())]
+    Locked {
+        /// The results file.
+        path: PathBuf,
+    },
     /// The worker threads could not be started.
     #[error("cannot start {threads} worker threads: {problem}")]
     Threads {

@@ -47,7 +47,9 @@ pub use observer::{NoObserver, Observer};
 pub use optim::{Optimizer, ScheduleKind};
 pub use report::{EpochRecord, Metrics, TrainReport};
 pub use step::{InputPath, StepOptions, W1Update, DEFERRED_SAMPLES, MAX_DEFERRED_SAMPLES};
-pub use train::{initial_network, sizes_of, train, train_run, train_with, RunOptions, Trainer};
+pub use train::{
+    initial_network, sizes_of, train, train_run, train_with, RunOptions, Session, Snapshot, Trainer,
+};
 
 /// The version of this engine, recorded in every result.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -15,6 +15,11 @@ use rand_chacha::ChaCha8Rng;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
+mod session;
+
+use session::EpochSpan;
+pub use session::{Session, Snapshot};
+
 /// Steps between observer calls: rare enough to cost nothing, often enough for a live bar.
 const REPORT_EVERY: usize = 4096;
 
@@ -93,63 +98,9 @@ pub fn train_run(
     run: RunOptions,
     observer: &mut dyn Observer,
 ) -> Result<(TrainReport, Network), EngineError> {
-    config.validate(train.len())?;
-    if test.inputs() != train.inputs() || test.classes() != train.classes() {
-        return Err(EngineError::Dataset(format!(
-            "the training set has {} inputs and {} classes, the test set {} and {}",
-            train.inputs(),
-            train.classes(),
-            test.inputs(),
-            test.classes()
-        )));
-    }
-    let (inputs, classes) = (train.inputs(), train.classes());
-    let side = (inputs as f64).sqrt().round() as usize;
-    if config.augment != crate::augment::Augment::None && side * side != inputs {
-        return Err(EngineError::config(
-            "augment",
-            format!("distortions need square images; the data's {inputs} inputs are not"),
-        ));
-    }
-    let net = match init {
-        Some(net) => {
-            net.check_sizes(&sizes_of(config, inputs, classes), config.bias)?;
-            net
-        }
-        None => initial_network(config, inputs, classes),
-    };
-    let validation = (config.validation > 0).then(|| train.tail(train.len() - config.validation));
-    let validation = validation.as_ref();
-    let (history, train_seconds, net, block_samples) = if config.is_online_study() {
-        let mut trainer = Trainer::new(config, net, options);
-        let history = trainer.run_validated(train, test, validation, observer)?;
-        let seconds = trainer.train_seconds;
-        (history, seconds, trainer.finish(), options.block_samples())
-    } else {
-        let mut trainer = MinibatchRun::new(config, net, run);
-        let history = trainer.run(train, test, validation, observer)?;
-        (history, trainer.train_seconds, trainer.inner.net, None)
-    };
-
-    let t = Instant::now();
-    let spec = NetSpec::of(config);
-    let judge = |data: &Dataset| {
-        if config.is_online_study() {
-            crate::evaluate(&net, config.case, data)
-        } else {
-            evaluate_network(&net, &spec, data)
-        }
-    };
-    let eval = judge(test);
-    let eval_seconds = t.elapsed().as_secs_f64();
-    let mut report = assemble(config, history, &eval, train_seconds, eval_seconds);
-    if let Some(v) = validation {
-        let v = judge(v);
-        report.metrics.validation_error_pct = Some(v.error_pct());
-        report.metrics.validation_loss = Some(v.mse);
-    }
-    report.block_samples = block_samples;
-    Ok((report, net))
+    let mut session = Session::start(config, (train, test), init, options, run)?;
+    session.run_to(config.epochs, false, observer)?;
+    Ok(session.finish())
 }
 
 /// An evaluation's two figures for an epoch record.
@@ -159,10 +110,11 @@ fn figures(e: &Evaluation) -> (Option<f64>, Option<f64>) {
 
 /// The record of finished epoch `epoch` from its summed loss and correct
 /// count, with test (and validation) figures from `evaluate` when the
-/// configuration evaluates at this epoch (every `eval_every`, and the last).
+/// configuration evaluates at this epoch (every `eval_every`, and the last)
+/// or when `pause` (a run stopping here to be judged, as successive halving does).
 fn epoch_record(
     config: &TrainConfig,
-    epoch: usize,
+    (epoch, pause): (usize, bool),
     (loss, correct): (f64, usize),
     train_seconds: f64,
     (test, validation): (&Dataset, Option<&Dataset>),
@@ -180,7 +132,7 @@ fn epoch_record(
         validation_loss: None,
     };
     let every = config.eval_every;
-    if every > 0 && (epoch.is_multiple_of(every) || epoch == config.epochs) {
+    if pause || every > 0 && (epoch.is_multiple_of(every) || epoch == config.epochs) {
         (record.test_error_pct, record.test_mse) = figures(&evaluate(test));
         if let Some(v) = validation {
             (record.validation_error_pct, record.validation_loss) = figures(&evaluate(v));
@@ -197,6 +149,8 @@ struct MinibatchRun {
     ahead: Option<Distorter>,
     spec: NetSpec,
     shuffle_rng: ChaCha8Rng,
+    /// The sample order of the epoch last run (file order before the first).
+    order: Vec<u32>,
     train_seconds: f64,
 }
 
@@ -211,31 +165,27 @@ impl MinibatchRun {
             inner,
             spec: NetSpec::of(config),
             shuffle_rng,
+            order: (0..config.train_samples as u32).collect(),
             train_seconds: 0.0,
         }
     }
 
-    fn run(
+    fn run_span(
         &mut self,
+        span: EpochSpan,
         train: &Dataset,
         test: &Dataset,
         validation: Option<&Dataset>,
         observer: &mut dyn Observer,
     ) -> Result<Vec<EpochRecord>, EngineError> {
-        let (epochs, k, batch) = (
-            self.config.epochs,
-            self.config.train_samples,
-            self.config.batch,
-        );
-        let mut order: Vec<u32> = (0..k as u32).collect();
-        let mut history = Vec::with_capacity(epochs);
+        let (k, batch) = (self.config.train_samples, self.config.batch);
+        let mut order = std::mem::take(&mut self.order);
+        let mut history = Vec::with_capacity(span.len());
         let batches = k.div_ceil(batch);
-        let mut steps_done = 0u64;
+        let mut steps_done = span.steps_before(k);
         let mut since_report = 0usize;
-        for epoch in 1..=epochs {
-            if self.config.shuffle {
-                order.shuffle(&mut self.shuffle_rng);
-            }
+        for epoch in span.epochs() {
+            self.next_order(&mut order);
             let start = Instant::now();
             let (mut loss, mut correct) = (0.0f64, 0usize);
             let batch_ids: Vec<&[u32]> = order.chunks(batch).collect();
@@ -262,13 +212,14 @@ impl MinibatchRun {
                 },
             );
             if flow.is_break() {
+                self.order = order;
                 return Err(EngineError::Interrupted);
             }
             observer.steps_done(steps_done);
             self.train_seconds += start.elapsed().as_secs_f64();
             let record = epoch_record(
                 &self.config,
-                epoch,
+                (epoch, span.pauses_at(epoch)),
                 (loss, correct),
                 self.train_seconds,
                 (test, validation),
@@ -276,11 +227,32 @@ impl MinibatchRun {
             );
             observer.epoch_done(&record);
             if observer.should_stop() {
+                self.order = order;
                 return Err(EngineError::Interrupted);
             }
             history.push(record);
         }
+        self.order = order;
         Ok(history)
+    }
+
+    /// Reshuffles `order` for the next epoch when the configuration shuffles.
+    ///
+    /// Each epoch shuffles the order the last one left, so the order after
+    /// `e` epochs is `e` shuffles from file order: what [`Self::replay`] redoes.
+    fn next_order(&mut self, order: &mut [u32]) {
+        if self.config.shuffle {
+            order.shuffle(&mut self.shuffle_rng);
+        }
+    }
+
+    /// Brings the sample order and its random stream to where they stand after `epochs` epochs.
+    fn replay(&mut self, epochs: usize) {
+        let mut order = std::mem::take(&mut self.order);
+        for _ in 0..epochs {
+            self.next_order(&mut order);
+        }
+        self.order = order;
     }
 }
 
@@ -292,7 +264,8 @@ fn assemble(
     eval_seconds: f64,
 ) -> TrainReport {
     let epochs = history.len().max(1) as f64;
-    let steps = config.steps();
+    // The epochs run: all of them, or fewer for a run stopped early.
+    let steps = history.len() as u64 * config.train_samples as u64;
     TrainReport {
         config: config.clone(),
         metrics: Metrics {
@@ -377,11 +350,23 @@ impl Trainer {
         validation: Option<&Dataset>,
         observer: &mut dyn Observer,
     ) -> Result<Vec<EpochRecord>, EngineError> {
-        let epochs = self.config.epochs;
+        let epochs = EpochSpan::whole(&self.config);
+        self.run_span(epochs, train, test, validation, observer)
+    }
+
+    /// Runs the epochs of `span`, evaluating the validation split beside the test set.
+    pub(crate) fn run_span(
+        &mut self,
+        span: EpochSpan,
+        train: &Dataset,
+        test: &Dataset,
+        validation: Option<&Dataset>,
+        observer: &mut dyn Observer,
+    ) -> Result<Vec<EpochRecord>, EngineError> {
         let k = self.config.train_samples;
-        let mut history = Vec::with_capacity(epochs);
-        let mut steps_done = 0u64;
-        for epoch in 1..=epochs {
+        let mut history = Vec::with_capacity(span.len());
+        let mut steps_done = span.steps_before(k);
+        for epoch in span.epochs() {
             let order = self.epoch_order();
             let start = Instant::now();
             let mut loss = 0.0f64;
@@ -404,7 +389,7 @@ impl Trainer {
             self.train_seconds += start.elapsed().as_secs_f64();
             let record = epoch_record(
                 &self.config,
-                epoch,
+                (epoch, span.pauses_at(epoch)),
                 (loss, correct),
                 self.train_seconds,
                 (test, validation),

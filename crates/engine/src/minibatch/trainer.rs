@@ -333,6 +333,35 @@ impl MinibatchTrainer {
         self.step
     }
 
+    /// The optimiser's state: each layer's weights', then each layer's biases'.
+    pub(crate) fn optimiser_state(&self) -> Vec<Vec<f32>> {
+        self.weight_state
+            .iter()
+            .chain(&self.bias_state)
+            .cloned()
+            .collect()
+    }
+
+    /// Puts back an optimiser state (as [`Self::optimiser_state`] gave it) and the steps taken.
+    pub(crate) fn restore(&mut self, state: Vec<Vec<f32>>, steps_taken: u64) -> Result<(), String> {
+        let layers = self.weight_state.len();
+        let fits = state.len() == 2 * layers
+            && self
+                .weight_state
+                .iter()
+                .chain(&self.bias_state)
+                .zip(&state)
+                .all(|(have, new)| have.len() == new.len());
+        if !fits {
+            return Err("its optimiser state has other lengths than this network's".into());
+        }
+        let mut state = state;
+        self.bias_state = state.split_off(layers);
+        self.weight_state = state;
+        self.step = steps_taken;
+        Ok(())
+    }
+
     /// The distorter of this run's batches, when it distorts them.
     pub(crate) fn distorter(&self) -> Option<&Distorter> {
         self.distorter.as_ref()

@@ -1,5 +1,6 @@
 //! A grid is the cross product of value lists; a sweep file is a list of grids.
 
+use super::plan::{HalvingGroup, SweepPlan};
 use super::search::Search;
 use crate::augment::Augment;
 use crate::recipe::{recipe, unknown_recipe};
@@ -367,19 +368,26 @@ impl SweepFile {
                     .validate()
                     .map_err(|e| at(e.to_string()))?;
             }
-            if s.halving.is_some() {
-                return Err(at(
-                    "successive halving ([search.halving]) is not available yet; remove the table to run every trial to the end".into(),
-                ));
-            }
             search.push(s);
         }
-        Ok(SweepFile {
+        let file = SweepFile {
             name: raw.name,
             validation: raw.validation,
             grid: raw.grid,
             search,
-        })
+        };
+        let plan = file.plan();
+        let halved = file
+            .search
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.halving.is_some());
+        for ((i, _), group) in halved.zip(&plan.halving) {
+            group
+                .check()
+                .map_err(|e| bad(format!("[[search]] table {}: {e}", i + 1)))?;
+        }
+        Ok(file)
     }
 
     /// Reads and parses a sweep file.
@@ -395,16 +403,45 @@ impl SweepFile {
     /// searches, each in file order, with the file's validation split),
     /// duplicates removed, first occurrence kept.
     pub fn expand(&self) -> Vec<TrainConfig> {
-        let searched = self
-            .search
-            .iter()
-            .flat_map(|s| s.grids().expect("checked by parse"));
-        let tables = self.grid.iter().cloned().chain(searched);
-        dedup(
-            tables
+        self.plan().configs().cloned().collect()
+    }
+
+    /// What the file runs: the grids' and plain searches' configurations to
+    /// their end, and each halving search's trials as a group, every
+    /// configuration once (where it first appears: grids, then searches in file order).
+    pub fn plan(&self) -> SweepPlan {
+        let tables = |halved: bool| {
+            self.search
+                .iter()
+                .filter(move |s| s.halving.is_some() == halved)
+        };
+        let trials = |s: &Search| -> Vec<TrainConfig> {
+            s.grids()
+                .expect("checked by parse")
+                .into_iter()
                 .flat_map(|g| g.held_out(self.validation).expand())
-                .collect(),
-        )
+                .collect()
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut first = |configs: Vec<TrainConfig>| -> Vec<TrainConfig> {
+            configs
+                .into_iter()
+                .filter(|c| seen.insert(super::config_key(c)))
+                .collect()
+        };
+        let grids = self
+            .grid
+            .iter()
+            .flat_map(|g| g.held_out(self.validation).expand());
+        let plain = tables(false).flat_map(trials);
+        let full = first(grids.chain(plain).collect());
+        let halving = tables(true)
+            .map(|s| HalvingGroup {
+                halving: s.halving.expect("a halved table"),
+                trials: first(trials(s)),
+            })
+            .collect();
+        SweepPlan { full, halving }
     }
 }
 

@@ -19,6 +19,128 @@ pub struct RunRecord {
     pub data: BTreeMap<String, String>,
     /// Seconds since the Unix epoch when the run finished.
     pub finished_unix: u64,
+    /// The epoch at which successive halving stopped this trial, when it did:
+    /// the record then holds the run up to that epoch only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_at_epoch: Option<usize>,
+}
+
+/// The results file of a sweep written into `out`.
+pub fn results_path(out: &Path) -> PathBuf {
+    out.join("results.jsonl")
+}
+
+/// What a sweep folder says about its sweep beside the results: its title.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepMeta {
+    /// The sweep file's `name`, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The results key of every configuration of each shard (one list for
+    /// an unsharded sweep), for `mlp sweep --status`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shard_keys: Vec<Vec<String>>,
+}
+
+impl SweepMeta {
+    /// `OUT/sweep.json`.
+    pub fn path(out: &Path) -> PathBuf {
+        out.join("sweep.json")
+    }
+
+    /// Writes `OUT/sweep.json` whole.
+    pub fn save(&self, out: &Path) -> Result<(), EngineError> {
+        let path = SweepMeta::path(out);
+        let text = serde_json::to_vec_pretty(self).map_err(|e| EngineError::Format {
+            path: path.clone(),
+            problem: e.to_string(),
+        })?;
+        crate::files::write_atomic(&path, &text)
+    }
+
+    /// Reads `OUT/sweep.json`; a folder without one describes a sweep without a title.
+    pub fn load(out: &Path) -> Result<SweepMeta, EngineError> {
+        let path = SweepMeta::path(out);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| EngineError::Format {
+                path,
+                problem: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SweepMeta::default()),
+            Err(source) => Err(EngineError::Io { path, source }),
+        }
+    }
+}
+
+/// The results file `shard` of a sweep in `out` appends to: `results.jsonl`
+/// for the whole sweep, `results/shard-K-of-N.jsonl` for one of N slices,
+/// so that no two processes ever append to one file.
+pub fn shard_results_path(out: &Path, shard: super::Shard) -> PathBuf {
+    if shard.count <= 1 {
+        results_path(out)
+    } else {
+        out.join("results")
+            .join(format!("shard-{}-of-{}.jsonl", shard.index, shard.count))
+    }
+}
+
+/// The sweep folder a results file belongs to: its folder, or for a shard's
+/// file (`OUT/results/shard-K-of-N.jsonl`) the one above.
+pub fn sweep_folder(results_file: &Path) -> PathBuf {
+    let parent = results_file.parent().unwrap_or(Path::new("."));
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    match (parent.file_name(), parent.parent()) {
+        (Some(name), Some(up)) if name == "results" && up.join("results").is_dir() => {
+            if up.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                up.to_path_buf()
+            }
+        }
+        _ => parent.to_path_buf(),
+    }
+}
+
+/// Every results file of the sweep in folder `out`: `results.jsonl` and
+/// `results/*.jsonl`, those that exist, in name order.
+pub fn results_files(out: &Path) -> Result<Vec<PathBuf>, EngineError> {
+    let mut files = Vec::new();
+    let whole = results_path(out);
+    match std::fs::metadata(&whole) {
+        Ok(_) => files.push(whole),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(EngineError::Io {
+                path: whole,
+                source,
+            })
+        }
+    }
+    let dir = out.join("results");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
+        Err(source) => return Err(EngineError::Io { path: dir, source }),
+    };
+    let mut shards = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|source| EngineError::Io {
+                path: dir.clone(),
+                source,
+            })?
+            .path();
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            shards.push(path);
+        }
+    }
+    shards.sort();
+    files.extend(shards);
+    Ok(files)
 }
 
 /// The identity of a configuration: equal keys mean equal configurations.
@@ -134,13 +256,35 @@ impl ResultsFile {
             path: path.to_path_buf(),
             source,
         };
-        let existing = match std::fs::metadata(path) {
-            Ok(m) if m.len() > 0 => {
-                if !resume {
-                    return Err(EngineError::ResultsExist {
-                        path: path.to_path_buf(),
-                    });
-                }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| EngineError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
+        // One writer per file: the lock goes with the process, however it ends.
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(EngineError::Locked {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        let existing = match file.metadata().map_err(io)?.len() {
+            0 => ReadOutcome::default(),
+            _ if !resume => {
+                return Err(EngineError::ResultsExist {
+                    path: path.to_path_buf(),
+                })
+            }
+            _ => {
                 let read = ResultsFile::read(path)?;
                 // Keys before the block size was recorded lack it: resuming
                 // would run those configurations again beside them.
@@ -159,16 +303,9 @@ impl ResultsFile {
                 }
                 read
             }
-            _ => ReadOutcome::default(),
         };
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(io)?;
         // Cut a torn tail so the next record starts on a line of its own.
         file.set_len(existing.valid_len).map_err(io)?;
-        let mut file = file;
         if existing.missing_newline {
             file.write_all(b"\n").map_err(io)?;
         }
@@ -206,6 +343,21 @@ impl ResultsFile {
 
 /// Merges result files: a configuration present twice is kept once; differing metrics are an error.
 pub fn merge(paths: &[PathBuf]) -> Result<Vec<RunRecord>, EngineError> {
+    merge_noting(paths).map(|m| m.records)
+}
+
+/// Result files merged, and what was found twice.
+#[derive(Debug, Default)]
+pub struct Merged {
+    /// Every configuration once, in the order first seen.
+    pub records: Vec<RunRecord>,
+    /// Keys of configurations found more than once (with the same figures), once each.
+    pub repeated: Vec<String>,
+}
+
+/// [`merge`], noting the configurations present more than once.
+pub fn merge_noting(paths: &[PathBuf]) -> Result<Merged, EngineError> {
+    let mut repeated = Vec::new();
     let mut by_key: BTreeMap<String, (RunRecord, PathBuf)> = BTreeMap::new();
     let mut order = Vec::new();
     for path in paths {
@@ -223,6 +375,9 @@ pub fn merge(paths: &[PathBuf]) -> Result<Vec<RunRecord>, EngineError> {
                             ),
                         });
                     }
+                    if !repeated.contains(&rec.key) {
+                        repeated.push(rec.key.clone());
+                    }
                 }
                 None => {
                     order.push(rec.key.clone());
@@ -231,10 +386,11 @@ pub fn merge(paths: &[PathBuf]) -> Result<Vec<RunRecord>, EngineError> {
             }
         }
     }
-    Ok(order
+    let records = order
         .into_iter()
         .filter_map(|k| by_key.remove(&k).map(|(r, _)| r))
-        .collect())
+        .collect();
+    Ok(Merged { records, repeated })
 }
 
 #[cfg(test)]

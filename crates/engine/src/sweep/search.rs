@@ -55,6 +55,26 @@ pub struct Halving {
     pub reduction: usize,
 }
 
+impl Halving {
+    /// The epochs at which trials of `epochs` are judged: `min_epochs` times
+    /// each power of `reduction` below `epochs`, then `epochs` itself.
+    pub fn rungs(&self, epochs: usize) -> Vec<usize> {
+        let mut rungs = Vec::new();
+        let mut r = self.min_epochs.max(1);
+        while r < epochs {
+            rungs.push(r);
+            r = r.saturating_mul(self.reduction.max(2));
+        }
+        rungs.push(epochs);
+        rungs
+    }
+
+    /// Trials that go on from a rung `alive` reached: the best `1 / reduction`, at least one.
+    pub fn kept(&self, alive: usize) -> usize {
+        (alive / self.reduction.max(2)).max(1)
+    }
+}
+
 /// One `[[search]]` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Search {
@@ -439,11 +459,39 @@ lr = { choice = [0.01, 0.05] }
         assert!(err.contains("trials"), "{err}");
         let grid = "[[search]]\nmethod = \"grid\"\nlr = { uniform = [0.1, 0.2] }\n";
         assert!(parse(grid).unwrap_err().contains("only choice"));
-        let halving = format!("{FILE}\n[search.halving]\nmin_epochs = 2\nreduction = 3\n");
-        assert!(parse(&halving).unwrap_err().contains("not available yet"));
+        let halving = format!("{FILE}\n[search.halving]\nmin_epochs = 12\nreduction = 3\n");
+        assert!(parse(&halving).unwrap_err().contains("min_epochs (12)"));
+        let unjudged = format!("{FILE}\n[search.halving]\nmin_epochs = 2\nreduction = 3\n")
+            .replace("validation = 10000\n", "");
+        assert!(parse(&unjudged).unwrap_err().contains("validation"));
+        let mixed = format!("{FILE}\n[search.halving]\nmin_epochs = 2\nreduction = 3\n")
+            .replace("epochs = 12", "epochs = { choice = [6, 12] }");
+        assert!(parse(&mixed).unwrap_err().contains("one epochs value"));
         assert!(parse("name = \"x\"\n")
             .unwrap_err()
             .contains("no [[grid]] or [[search]]"));
+    }
+
+    #[test]
+    fn the_issues_file_halves_its_24_trials_at_epochs_2_and_6() {
+        // The copy in docs/ that the README points to is this file, with its halving table.
+        let text = include_str!("../../../../docs/sweeps/lr-and-width.toml");
+        let f = parse(text).unwrap();
+        let plan = f.plan();
+        assert!(plan.full.is_empty());
+        assert_eq!(plan.halving.len(), 1);
+        let group = &plan.halving[0];
+        assert_eq!(
+            group.halving,
+            Halving {
+                min_epochs: 2,
+                reduction: 3
+            }
+        );
+        // The same trials as the file without halving, in the same order.
+        assert_eq!(group.trials, parse(FILE).unwrap().expand());
+        assert_eq!(group.rungs(), vec![2, 6, 12]);
+        assert_eq!(group.alive_per_rung(), vec![24, 8, 2]);
     }
 
     #[test]

@@ -44,6 +44,82 @@ impl Shard {
     }
 }
 
+/// The shard of a process started by a scheduler: Slurm's job arrays
+/// (`SLURM_ARRAY_TASK_ID`, with `SLURM_ARRAY_TASK_COUNT` or `_MIN`/`_MAX`)
+/// or a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, which needs
+/// `shard_count`). With `shard_count`, a Slurm task id is the 0-based
+/// shard (so a rerun of some tasks, whose array is smaller, still finds its
+/// slice); without, the array's own count and lowest id place it. Returns
+/// `None` when no scheduler variable is set, else the shard and where it came from.
+pub fn shard_from_environment(
+    shard_count: Option<usize>,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<(Shard, String)>, String> {
+    let number = |name: &str| -> Result<Option<usize>, String> {
+        match var(name) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .map(Some)
+                .map_err(|_| format!("{name}={v} is not a whole number")),
+        }
+    };
+    let place =
+        |id: usize, count: usize, from: String| -> Result<Option<(Shard, String)>, String> {
+            if count == 0 || id >= count {
+                return Err(format!("{from} is not below the shard count {count}"));
+            }
+            let shard = Shard {
+                index: id + 1,
+                count,
+            };
+            Ok(Some((shard, from)))
+        };
+    if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
+        if let Some(count) = shard_count {
+            return place(
+                id,
+                count,
+                format!("SLURM_ARRAY_TASK_ID={id} of --shard-count {count}"),
+            );
+        }
+        if let Some(count) = number("SLURM_ARRAY_TASK_COUNT")? {
+            let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let from = format!("SLURM_ARRAY_TASK_ID={id} of SLURM_ARRAY_TASK_COUNT={count}");
+            return place(
+                id.checked_sub(min)
+                    .ok_or(format!("{from} is below SLURM_ARRAY_TASK_MIN={min}"))?,
+                count,
+                from,
+            );
+        }
+        return match (number("SLURM_ARRAY_TASK_MIN")?, number("SLURM_ARRAY_TASK_MAX")?) {
+            (Some(min), Some(max)) if min <= id && id <= max => place(
+                id - min,
+                max - min + 1,
+                format!("SLURM_ARRAY_TASK_ID={id} in {min}..={max}"),
+            ),
+            _ => Err(format!(
+                "SLURM_ARRAY_TASK_ID={id} is set without SLURM_ARRAY_TASK_COUNT or a MIN/MAX around it: give --shard-count N"
+            )),
+        };
+    }
+    if let Some(index) = number("JOB_COMPLETION_INDEX")? {
+        let Some(count) = shard_count else {
+            return Err(format!(
+                "JOB_COMPLETION_INDEX={index} is set: give --shard-count N (the Indexed Job's completions)"
+            ));
+        };
+        return place(
+            index,
+            count,
+            format!("JOB_COMPLETION_INDEX={index} of --shard-count {count}"),
+        );
+    }
+    Ok(None)
+}
+
 /// Orders configurations longest first (by step cost), ties by their key, so the
 /// order depends only on the set of configurations.
 pub fn schedule_order(configs: &mut [TrainConfig]) {
@@ -77,6 +153,68 @@ mod tests {
         for bad in ["0/3", "4/3", "3", "a/b", "1/0", ""] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn schedulers_environments_give_the_shard_and_say_where_from() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        type Pairs = &'static [(&'static str, &'static str)];
+        let shard = |count: Option<usize>, pairs: Pairs| shard_from_environment(count, &env(pairs));
+        assert_eq!(shard(None, &[]), Ok(None));
+        let (s, from) = shard(
+            None,
+            &[
+                ("SLURM_ARRAY_TASK_ID", "1"),
+                ("SLURM_ARRAY_TASK_COUNT", "3"),
+            ],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(s, Shard { index: 2, count: 3 });
+        assert!(from.contains("SLURM_ARRAY_TASK_ID=1"), "{from}");
+        // A rerun of task 4 alone: its array says 4..=4, --shard-count says 5.
+        let rerun: Pairs = &[
+            ("SLURM_ARRAY_TASK_ID", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "1"),
+            ("SLURM_ARRAY_TASK_MIN", "4"),
+            ("SLURM_ARRAY_TASK_MAX", "4"),
+        ];
+        let (s, _) = shard(Some(5), rerun).unwrap().unwrap();
+        assert_eq!(s, Shard { index: 5, count: 5 });
+        let (s, _) = shard(
+            None,
+            &[
+                ("SLURM_ARRAY_TASK_ID", "7"),
+                ("SLURM_ARRAY_TASK_MIN", "5"),
+                ("SLURM_ARRAY_TASK_MAX", "8"),
+            ],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(s, Shard { index: 3, count: 4 });
+        let (s, _) = shard(Some(4), &[("JOB_COMPLETION_INDEX", "0")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(s, Shard { index: 1, count: 4 });
+        assert!(shard(None, &[("JOB_COMPLETION_INDEX", "0")])
+            .unwrap_err()
+            .contains("--shard-count"));
+        assert!(shard(Some(2), &[("SLURM_ARRAY_TASK_ID", "2")])
+            .unwrap_err()
+            .contains("below"));
+        assert!(shard(None, &[("SLURM_ARRAY_TASK_ID", "x")])
+            .unwrap_err()
+            .contains("whole number"));
+        assert!(shard(None, &[("SLURM_ARRAY_TASK_ID", "0")])
+            .unwrap_err()
+            .contains("--shard-count"));
     }
 
     #[test]

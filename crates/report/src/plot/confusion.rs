@@ -77,6 +77,25 @@ pub(crate) fn draw_confusion(
     Ok(())
 }
 
+/// The confusion matrix of `record` as `confusion-best.png`, under `heading` and the run's label.
+pub(crate) fn record_confusion(
+    record: &RunRecord,
+    heading: &str,
+    dir: &Path,
+) -> Result<Plot, EngineError> {
+    let sub = record.report.config.label();
+    let name = "confusion-best.png".to_string();
+    let path = render_plot(dir, &name, CONFUSION_SIZE, |root| {
+        draw_confusion(root, heading, &sub, &record.report.confusion)
+    })?;
+    Ok(Plot {
+        kind: PlotKind::Confusion,
+        file_name: name,
+        title: format!("{heading} ({sub})"),
+        path,
+    })
+}
+
 /// The confusion matrix of the record with the lowest test error, as `confusion-best.png`.
 pub(super) fn best_confusion(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, EngineError> {
     let Some(best) = best_record(records) else {

@@ -1,12 +1,18 @@
-//! PNG plots of a sweep: learning curves, error heat maps and the best network's confusion matrix.
+//! PNG plots of a sweep: learning curves, error heat maps, error by field,
+//! parallel coordinates and the best network's confusion matrix.
 
+pub(crate) mod axis_error;
 mod confusion;
 mod curves;
 mod heatmap;
+pub(crate) mod pairs;
+pub(crate) mod parallel;
+mod ticks;
+pub(crate) mod trials;
 
 #[cfg(test)]
 pub(crate) use confusion::best_record;
-pub(crate) use confusion::draw_confusion;
+pub(crate) use confusion::{draw_confusion, record_confusion};
 
 use crate::draw::{render_png, Area, DrawResult};
 use mlp_engine::sweep::RunRecord;
@@ -29,6 +35,14 @@ pub(crate) enum PlotKind {
     Heatmap,
     /// The best network's confusion matrix.
     Confusion,
+    /// Error against one varied field.
+    ByAxis,
+    /// Every run across every varied field.
+    Parallel,
+    /// Error over two varied fields.
+    PairHeatmap,
+    /// Learning curves of the best and the stopped runs.
+    TrialCurves,
 }
 
 /// One rendered plot.

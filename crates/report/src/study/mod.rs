@@ -104,4 +104,4 @@ pub fn summary_table(records: &[RunRecord]) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

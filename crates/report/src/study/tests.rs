@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 /// A synthetic record; `eval` adds a test error to every epoch's history.
 #[allow(clippy::too_many_arguments)]
-fn record(
+pub(crate) fn record(
     case: Case,
     hidden: usize,
     lr: f64,
@@ -105,6 +105,7 @@ fn record(
         },
         data,
         finished_unix: 1_700_000_000,
+        stopped_at_epoch: None,
     }
 }
 

@@ -1,0 +1,270 @@
+//! Successive halving: every trial trains to a rung, the best `1 / reduction`
+//! by validation error go on to the next, the rest stop there.
+//!
+//! A rung is judged only once every trial alive at it has reached it, so the
+//! outcome depends on the trials alone, never on the thread count or on
+//! which finished first. A trial waiting at a rung is a checkpoint on disk;
+//! a stopped or finished one is a record in the results file: whatever kills
+//! the sweep, its rerun finds every trial where it was and goes on from there.
+
+use super::checkpoint::{checkpoint_path, Checkpoint};
+use super::plan::HalvingGroup;
+use super::results::RunRecord;
+use super::runner::{save_model, Job, Sweep, SweepEvent};
+use crate::{EngineError, EpochRecord};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Test hook: once this many checkpoints are written, the process stops
+/// still, so that a test can kill it at a known point mid-rung.
+const HOLD_VARIABLE: &str = "MLP_TEST_HOLD_AFTER_CHECKPOINTS";
+
+/// Checkpoints this process wrote.
+static CHECKPOINTS_WRITTEN: AtomicUsize = AtomicUsize::new(0);
+
+/// Holds the process still after the checkpoint [`HOLD_VARIABLE`] names.
+fn hold_for_tests() {
+    let written = CHECKPOINTS_WRITTEN.fetch_add(1, Ordering::SeqCst) + 1;
+    let hold = std::env::var(HOLD_VARIABLE).ok();
+    if hold.and_then(|v| v.parse::<usize>().ok()) == Some(written) {
+        eprintln!("holding after checkpoint {written} ({HOLD_VARIABLE})");
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+/// What running one group did.
+pub(super) struct GroupOutcome {
+    /// Records this invocation wrote (trials stopped or finished).
+    pub finished: usize,
+    /// True when every trial has its record.
+    pub complete: bool,
+    /// Sample steps not run thanks to halving (of trials stopped by now).
+    pub steps_saved: u64,
+    /// Sample steps of every trial run to its end.
+    pub steps_unhalved: u64,
+}
+
+/// Where a trial stands.
+#[derive(Debug, Clone)]
+enum Standing {
+    /// Not started.
+    Fresh,
+    /// Waiting at a rung, as a checkpoint, after this many epochs.
+    Paused(usize, Vec<EpochRecord>),
+    /// Stopped by halving at this epoch (a record).
+    Stopped(usize, Vec<EpochRecord>),
+    /// Trained to its end (a record).
+    Finished(Vec<EpochRecord>),
+}
+
+impl Standing {
+    /// True when the trial has trained to at least `epoch`.
+    fn reached(&self, epoch: usize) -> bool {
+        match self {
+            Standing::Fresh => false,
+            Standing::Paused(e, _) | Standing::Stopped(e, _) => *e >= epoch,
+            Standing::Finished(_) => true,
+        }
+    }
+
+    fn history(&self) -> &[EpochRecord] {
+        match self {
+            Standing::Fresh => &[],
+            Standing::Paused(_, h) | Standing::Stopped(_, h) | Standing::Finished(h) => h,
+        }
+    }
+
+    fn of_record(r: &RunRecord) -> Standing {
+        let history = r.report.history.clone();
+        match r.stopped_at_epoch {
+            Some(e) => Standing::Stopped(e, history),
+            None => Standing::Finished(history),
+        }
+    }
+}
+
+/// Removes a checkpoint that is no longer needed; one already gone is fine.
+fn remove(path: &Path) -> Result<(), EngineError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(EngineError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// The figures halving ranks a trial by at `epoch`: validation error, then
+/// validation loss (errors tie often on a few thousand images).
+fn judged_at(history: &[EpochRecord], epoch: usize, key: &str) -> Result<(f64, f64), EngineError> {
+    let record = history
+        .get(epoch.wrapping_sub(1))
+        .filter(|r| r.epoch == epoch);
+    match record.and_then(|r| Some((r.validation_error_pct?, r.validation_loss?))) {
+        Some(figures) => Ok(figures),
+        None => Err(EngineError::Dataset(format!(
+            "successive halving cannot rank {key}: its results have no validation figures at epoch {epoch}; run the sweep into a new folder"
+        ))),
+    }
+}
+
+/// Runs `group`'s trials (slots `base..`) rung by rung, going on from `done` records and saved checkpoints.
+pub(super) fn run_group(
+    sweep: &Sweep<'_>,
+    group: &HalvingGroup,
+    base: usize,
+    done: &HashMap<String, RunRecord>,
+) -> Result<GroupOutcome, EngineError> {
+    let dir = &sweep.options.checkpoints;
+    let keys: Vec<String> = group.trials.iter().map(|c| sweep.key(c)).collect();
+    let mut standing = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let path = checkpoint_path(dir, key);
+        standing.push(match done.get(key) {
+            Some(r) => {
+                // A record makes its checkpoint stale (a kill between the two writes).
+                remove(&path)?;
+                Standing::of_record(r)
+            }
+            None if path.exists() => {
+                let c = Checkpoint::load(&path)?;
+                Standing::Paused(c.snapshot.history.len(), c.report.history)
+            }
+            None => Standing::Fresh,
+        });
+    }
+    let mut outcome = GroupOutcome {
+        finished: 0,
+        complete: false,
+        steps_saved: 0,
+        steps_unhalved: group.trials.iter().map(crate::TrainConfig::steps).sum(),
+    };
+    let rungs = group.rungs();
+    let mut alive: Vec<usize> = (0..keys.len()).collect();
+    for (r, &rung) in rungs.iter().enumerate() {
+        let last = r + 1 == rungs.len();
+        let todo: Vec<usize> = alive
+            .iter()
+            .copied()
+            .filter(|&i| !standing[i].reached(rung))
+            .collect();
+        let starts: Vec<Standing> = todo.iter().map(|&i| standing[i].clone()).collect();
+        let job = |j: usize| -> Result<Job, EngineError> {
+            let (i, slot) = (todo[j], base + todo[j]);
+            let (config, key) = (&group.trials[i], &keys[i]);
+            let path = checkpoint_path(dir, key);
+            let snapshot = match &starts[j] {
+                Standing::Paused(..) => Some(Checkpoint::load(&path)?.snapshot),
+                _ => None,
+            };
+            let steps_done = snapshot
+                .as_ref()
+                .map_or(0, |s| (s.history.len() * config.train_samples) as u64);
+            (sweep.events)(SweepEvent::Started {
+                slot,
+                config,
+                steps_done,
+            });
+            let mut session = sweep.session(config, snapshot)?;
+            match session.run_to(rung, !last, &mut sweep.worker(slot)) {
+                Ok(()) => {}
+                Err(EngineError::Interrupted) => return Ok(Job::Interrupted),
+                Err(e) => return Err(e),
+            }
+            if last {
+                sweep.finish(slot, session)?;
+                remove(&path)?;
+            } else {
+                let checkpoint = Checkpoint {
+                    key: key.clone(),
+                    report: session.report(),
+                    snapshot: session.snapshot(),
+                };
+                checkpoint.save(&path)?;
+                hold_for_tests();
+                (sweep.events)(SweepEvent::Paused { slot, epoch: rung });
+            }
+            Ok(Job::Done)
+        };
+        let ran = sweep.each(todo.len(), &job)?;
+        if last {
+            outcome.finished += ran;
+        }
+        if ran < todo.len() {
+            return Ok(outcome);
+        }
+        if last {
+            break;
+        }
+        // Every trial alive here has reached the rung: read back how each stands.
+        for &i in &todo {
+            let c = Checkpoint::load(&checkpoint_path(dir, &keys[i]))?;
+            standing[i] = Standing::Paused(rung, c.report.history);
+        }
+        let mut ranked = Vec::with_capacity(alive.len());
+        for &i in &alive {
+            let (error, loss) = judged_at(standing[i].history(), rung, &keys[i])?;
+            ranked.push((error, loss, i));
+        }
+        ranked.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.total_cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+        });
+        let kept = group.halving.kept(alive.len());
+        for &(_, _, i) in &ranked[kept..] {
+            match &standing[i] {
+                Standing::Stopped(e, _) if *e == rung => {}
+                Standing::Paused(e, _) if *e == rung => {
+                    let path = checkpoint_path(dir, &keys[i]);
+                    let c = Checkpoint::load(&path)?;
+                    // A stopped trial's model too: a committee may want it.
+                    if let Some(models) = &sweep.options.save_models {
+                        let session = sweep.session(&group.trials[i], Some(c.snapshot.clone()))?;
+                        let net = session.into_network();
+                        save_model(models, &keys[i], sweep.data, &c.report, net)?;
+                    }
+                    sweep.append(base + i, keys[i].clone(), c.report, Some(rung))?;
+                    remove(&path)?;
+                    standing[i] = Standing::Stopped(rung, c.snapshot.history);
+                    outcome.finished += 1;
+                }
+                _ => {
+                    return Err(EngineError::Dataset(format!(
+                        "successive halving stops {} at epoch {rung}, but its results say it went on; run the sweep into a new folder",
+                        keys[i]
+                    )))
+                }
+            }
+        }
+        (sweep.events)(SweepEvent::Judged {
+            epoch: rung,
+            kept,
+            stopped: alive.len() - kept,
+        });
+        let mut next: Vec<usize> = ranked[..kept].iter().map(|&(_, _, i)| i).collect();
+        if let Some(&i) = next
+            .iter()
+            .find(|&&i| matches!(standing[i], Standing::Stopped(..)))
+        {
+            return Err(EngineError::Dataset(format!(
+                "successive halving keeps {} at epoch {rung}, but its results say it stopped; run the sweep into a new folder",
+                keys[i]
+            )));
+        }
+        next.sort_unstable();
+        alive = next;
+    }
+    outcome.complete = true;
+    let epochs = group.epochs();
+    for (s, c) in standing.iter().zip(&group.trials) {
+        if let Standing::Stopped(e, _) = s {
+            outcome.steps_saved += ((epochs - e) * c.train_samples) as u64;
+        }
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,449 @@
+//! A run that can pause at an epoch, be saved, and go on later as if it never stopped.
+
+use super::{assemble, initial_network, sizes_of, MinibatchRun, RunOptions, Trainer};
+use crate::minibatch::evaluate_network;
+use crate::{
+    Dataset, EngineError, EpochRecord, Evaluation, Network, Observer, StepOptions, TrainConfig,
+    TrainReport,
+};
+use std::ops::RangeInclusive;
+use std::time::Instant;
+
+/// The epochs one call runs, and whether the last is a pause to be judged at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EpochSpan {
+    /// First epoch to run, from 1.
+    pub first: usize,
+    /// Last epoch to run.
+    pub last: usize,
+    /// Evaluate after the last epoch even when the configuration would not.
+    pub pause: bool,
+}
+
+impl EpochSpan {
+    /// Every epoch of `config`, without a pause.
+    pub fn whole(config: &TrainConfig) -> EpochSpan {
+        EpochSpan {
+            first: 1,
+            last: config.epochs,
+            pause: false,
+        }
+    }
+
+    /// The epoch numbers.
+    pub fn epochs(&self) -> RangeInclusive<usize> {
+        self.first..=self.last
+    }
+
+    /// Epochs in the span.
+    pub fn len(&self) -> usize {
+        (self.last + 1).saturating_sub(self.first)
+    }
+
+    /// Sample steps taken before the span, at `samples` per epoch.
+    pub fn steps_before(&self, samples: usize) -> u64 {
+        (self.first as u64 - 1) * samples as u64
+    }
+
+    /// True when `epoch` is the span's pause.
+    pub fn pauses_at(&self, epoch: usize) -> bool {
+        self.pause && epoch == self.last
+    }
+}
+
+/// Everything a paused run needs to go on exactly as if it had not stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The epochs run so far.
+    pub history: Vec<EpochRecord>,
+    /// Training seconds so far.
+    pub train_seconds: f64,
+    /// The weights as the engine stores them (see `scales`).
+    pub network: Network,
+    /// The online engine's layer scales (true weights = scale x stored); 1 otherwise.
+    pub scales: [f64; 2],
+    /// The optimiser's state: each layer's weights', then each layer's biases' (minibatch engine).
+    pub optimiser: Vec<Vec<f32>>,
+    /// Minibatch steps taken (what dropout masks and distortions are drawn from).
+    pub steps_taken: u64,
+}
+
+/// Boxed, since a session moves and one engine's state is large.
+enum Engine {
+    Online(Box<Trainer>),
+    Minibatch(Box<MinibatchRun>),
+}
+
+/// One configuration's training, a span of epochs at a time.
+///
+/// After an error (an interrupt mid-epoch included) the session stands
+/// inside an epoch: drop it, and go on from the last snapshot.
+pub struct Session<'d> {
+    config: TrainConfig,
+    train: &'d Dataset,
+    test: &'d Dataset,
+    validation: Option<Dataset>,
+    options: StepOptions,
+    engine: Engine,
+    history: Vec<EpochRecord>,
+}
+
+/// Checks that `train` and `test` fit each other and `config`.
+fn check_data(config: &TrainConfig, train: &Dataset, test: &Dataset) -> Result<(), EngineError> {
+    config.validate(train.len())?;
+    if test.inputs() != train.inputs() || test.classes() != train.classes() {
+        return Err(EngineError::Dataset(format!(
+            "the training set has {} inputs and {} classes, the test set {} and {}",
+            train.inputs(),
+            train.classes(),
+            test.inputs(),
+            test.classes()
+        )));
+    }
+    let inputs = train.inputs();
+    let side = (inputs as f64).sqrt().round() as usize;
+    if config.augment != crate::augment::Augment::None && side * side != inputs {
+        return Err(EngineError::config(
+            "augment",
+            format!("distortions need square images; the data's {inputs} inputs are not"),
+        ));
+    }
+    Ok(())
+}
+
+/// The report of a run of `config` with `history` so far, its weights judged by `judge` on test (and validation).
+fn judged_report(
+    config: &TrainConfig,
+    (history, train_seconds): (Vec<EpochRecord>, f64),
+    (test, validation): (&Dataset, Option<&Dataset>),
+    judge: impl Fn(&Dataset) -> Evaluation,
+    block_samples: Option<usize>,
+) -> TrainReport {
+    let t = Instant::now();
+    let eval = judge(test);
+    let eval_seconds = t.elapsed().as_secs_f64();
+    let mut report = assemble(config, history, &eval, train_seconds, eval_seconds);
+    if let Some(v) = validation {
+        let v = judge(v);
+        report.metrics.validation_error_pct = Some(v.error_pct());
+        report.metrics.validation_loss = Some(v.mse);
+    }
+    report.block_samples = block_samples;
+    report
+}
+
+impl<'d> Session<'d> {
+    /// A session of `config` before its first epoch, from `init` or its seeded initialisation.
+    pub fn start(
+        config: &TrainConfig,
+        (train, test): (&'d Dataset, &'d Dataset),
+        init: Option<Network>,
+        options: StepOptions,
+        run: RunOptions,
+    ) -> Result<Session<'d>, EngineError> {
+        check_data(config, train, test)?;
+        let (inputs, classes) = (train.inputs(), train.classes());
+        let net = match init {
+            Some(net) => {
+                net.check_sizes(&sizes_of(config, inputs, classes), config.bias)?;
+                net
+            }
+            None => initial_network(config, inputs, classes),
+        };
+        let engine = if config.is_online_study() {
+            Engine::Online(Box::new(Trainer::new(config, net, options)))
+        } else {
+            Engine::Minibatch(Box::new(MinibatchRun::new(config, net, run)))
+        };
+        Ok(Session {
+            config: config.clone(),
+            train,
+            test,
+            validation: (config.validation > 0)
+                .then(|| train.tail(train.len() - config.validation)),
+            options,
+            engine,
+            history: Vec::new(),
+        })
+    }
+
+    /// A session of `config` going on from `snapshot`, as the run that took it would have.
+    pub fn resume(
+        config: &TrainConfig,
+        data: (&'d Dataset, &'d Dataset),
+        snapshot: Snapshot,
+        options: StepOptions,
+        run: RunOptions,
+    ) -> Result<Session<'d>, EngineError> {
+        let bad = |problem: &str| {
+            EngineError::Dataset(format!(
+                "the saved run does not fit its configuration: {problem}"
+            ))
+        };
+        if snapshot.history.len() > config.epochs {
+            return Err(bad("it ran more epochs than the configuration has"));
+        }
+        let done = snapshot.history.len();
+        let mut session = Session::start(config, data, Some(snapshot.network), options, run)?;
+        match &mut session.engine {
+            Engine::Online(t) => {
+                t.state.s1 = snapshot.scales[0];
+                t.state.s2 = snapshot.scales[1];
+                for _ in 0..done {
+                    t.epoch_order();
+                }
+                t.train_seconds = snapshot.train_seconds;
+            }
+            Engine::Minibatch(m) => {
+                m.inner
+                    .restore(snapshot.optimiser, snapshot.steps_taken)
+                    .map_err(|p| bad(&p))?;
+                m.replay(done);
+                m.train_seconds = snapshot.train_seconds;
+            }
+        }
+        session.history = snapshot.history;
+        Ok(session)
+    }
+
+    /// Epochs run so far.
+    pub fn epochs_done(&self) -> usize {
+        self.history.len()
+    }
+
+    /// The configuration being trained.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Runs epochs up to `epoch` (at most the configuration's); with `pause`,
+    /// the last of them is evaluated on test and validation whatever `eval_every` says.
+    pub fn run_to(
+        &mut self,
+        epoch: usize,
+        pause: bool,
+        observer: &mut dyn Observer,
+    ) -> Result<(), EngineError> {
+        let span = EpochSpan {
+            first: self.history.len() + 1,
+            last: epoch.min(self.config.epochs),
+            pause,
+        };
+        if span.len() == 0 {
+            return Ok(());
+        }
+        let (train, test, validation) = (self.train, self.test, self.validation.as_ref());
+        let records = match &mut self.engine {
+            Engine::Online(t) => t.run_span(span, train, test, validation, observer)?,
+            Engine::Minibatch(m) => m.run_span(span, train, test, validation, observer)?,
+        };
+        self.history.extend(records);
+        Ok(())
+    }
+
+    fn train_seconds(&self) -> f64 {
+        match &self.engine {
+            Engine::Online(t) => t.train_seconds,
+            Engine::Minibatch(m) => m.train_seconds,
+        }
+    }
+
+    /// The report of the run so far, judged by the current weights.
+    pub fn report(&self) -> TrainReport {
+        let judge = |data: &Dataset| match &self.engine {
+            Engine::Online(t) => t.evaluate(data),
+            Engine::Minibatch(m) => evaluate_network(&m.inner.net, &m.spec, data),
+        };
+        let block = match self.engine {
+            Engine::Online(_) => self.options.block_samples(),
+            Engine::Minibatch(_) => None,
+        };
+        let data = (self.test, self.validation.as_ref());
+        let (history, seconds) = (self.history.clone(), self.train_seconds());
+        judged_report(&self.config, (history, seconds), data, judge, block)
+    }
+
+    /// Ends the run: its report and its network with true weights.
+    pub fn finish(self) -> (TrainReport, Network) {
+        let seconds = self.train_seconds();
+        let data = (self.test, self.validation.as_ref());
+        match self.engine {
+            Engine::Online(t) => {
+                let net = t.finish();
+                let judge = |d: &Dataset| crate::evaluate(&net, self.config.case, d);
+                let block = self.options.block_samples();
+                let report =
+                    judged_report(&self.config, (self.history, seconds), data, judge, block);
+                (report, net)
+            }
+            Engine::Minibatch(m) => {
+                let judge = |d: &Dataset| evaluate_network(&m.inner.net, &m.spec, d);
+                let report =
+                    judged_report(&self.config, (self.history, seconds), data, judge, None);
+                (report, m.inner.net)
+            }
+        }
+    }
+
+    /// Ends the run without judging it: its network with true weights.
+    pub fn into_network(self) -> Network {
+        match self.engine {
+            Engine::Online(t) => t.finish(),
+            Engine::Minibatch(m) => m.inner.net,
+        }
+    }
+
+    /// What it takes to go on from here later (taken between epochs).
+    pub fn snapshot(&self) -> Snapshot {
+        let (network, scales, optimiser, steps_taken) = match &self.engine {
+            Engine::Online(t) => (t.state.net.clone(), [t.state.s1, t.state.s2], Vec::new(), 0),
+            Engine::Minibatch(m) => (
+                m.inner.net.clone(),
+                [1.0, 1.0],
+                m.inner.optimiser_state(),
+                m.inner.steps_taken(),
+            ),
+        };
+        Snapshot {
+            history: self.history.clone(),
+            train_seconds: self.train_seconds(),
+            network,
+            scales,
+            optimiser,
+            steps_taken,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::augment::Augment;
+    use crate::sweep::Checkpoint;
+    use crate::{Activation, Case, Loss, NoObserver, Optimizer, ScheduleKind};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// `rows` 8x8 images of 4 classes, each class a noisy prototype.
+    fn digits(rows: usize, seed: u64) -> Dataset {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let protos: Vec<Vec<f32>> = (0..4)
+            .map(|_| (0..64).map(|_| f32::from(rng.random_bool(0.3))).collect())
+            .collect();
+        let labels: Vec<u8> = (0..rows).map(|_| rng.random_range(0..4u8)).collect();
+        let x: Vec<f32> = labels
+            .iter()
+            .flat_map(|&l| protos[l as usize].clone())
+            .map(|p| if rng.random_bool(0.1) { 1.0 - p } else { p })
+            .collect();
+        Dataset::from_dense(64, 4, &x, &labels).unwrap()
+    }
+
+    /// Everything but timings: the figures a paused run must repeat.
+    fn figures(r: &TrainReport) -> Vec<u64> {
+        let m = &r.metrics;
+        let mut f = vec![
+            m.test_mse.to_bits(),
+            m.misclassified as u64,
+            m.train_mse.to_bits(),
+            m.validation_error_pct.unwrap_or(-1.0).to_bits(),
+            m.validation_loss.unwrap_or(-1.0).to_bits(),
+            m.steps,
+        ];
+        f.extend(r.history.iter().map(|e| e.train_loss.to_bits()));
+        f
+    }
+
+    fn bits(net: &Network) -> Vec<u32> {
+        (0..net.layers())
+            .flat_map(|l| {
+                let b = net.bias(l).unwrap_or(&[]);
+                net.weight(l).iter().chain(b).map(|x| x.to_bits())
+            })
+            .collect()
+    }
+
+    /// Pauses `config` after `pause` epochs, saves and reloads it through a
+    /// checkpoint file, goes on to the end, and checks it matches the run
+    /// that never paused, bit for bit.
+    fn pausing_changes_nothing(config: &TrainConfig, pause: usize) {
+        let (train, test) = (digits(120, 1), digits(40, 2));
+        let data = (&train, &test);
+        let (step, run) = (StepOptions::default(), RunOptions::default());
+        let mut whole = Session::start(config, data, None, step, run).unwrap();
+        whole.run_to(config.epochs, false, &mut NoObserver).unwrap();
+        let (whole, whole_net) = whole.finish();
+
+        let mut first = Session::start(config, data, None, step, run).unwrap();
+        first.run_to(pause, true, &mut NoObserver).unwrap();
+        assert_eq!(first.epochs_done(), pause);
+        let paused = first.report();
+        assert!(paused.history[pause - 1].validation_error_pct.is_some());
+        assert_eq!(paused.metrics.steps, (pause * config.train_samples) as u64);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trial.snapshot");
+        let checkpoint = Checkpoint {
+            key: "trial".into(),
+            report: paused,
+            snapshot: first.snapshot(),
+        };
+        checkpoint.save(&path).unwrap();
+        drop(first);
+        let loaded = Checkpoint::load(&path).unwrap();
+        assert_eq!(loaded, checkpoint);
+
+        let mut rest = Session::resume(config, data, loaded.snapshot, step, run).unwrap();
+        rest.run_to(config.epochs, false, &mut NoObserver).unwrap();
+        let (resumed, resumed_net) = rest.finish();
+        assert_eq!(bits(&resumed_net), bits(&whole_net));
+        assert_eq!(figures(&resumed), figures(&whole));
+    }
+
+    #[test]
+    fn a_paused_minibatch_run_with_momentum_dropout_and_distortions_goes_on_exactly() {
+        let config = TrainConfig {
+            hidden: "12-8".parse().unwrap(),
+            activation: Some(Activation::Relu),
+            loss: Loss::CrossEntropy,
+            bias: true,
+            batch: 16,
+            optimizer: Optimizer::Nesterov,
+            momentum: 0.9,
+            lr: 0.05,
+            schedule: ScheduleKind::Cosine,
+            dropout: 0.2,
+            dropout_input: 0.1,
+            augment: Augment::Elastic,
+            elastic_sigma: 2.0,
+            elastic_alpha: 2.0,
+            shuffle: true,
+            epochs: 6,
+            train_samples: 100,
+            validation: 20,
+            ..TrainConfig::new(Case::ReluSigmoid)
+        };
+        pausing_changes_nothing(&config, 2);
+        let adam = TrainConfig {
+            optimizer: Optimizer::Adam,
+            lr: 1e-3,
+            augment: Augment::None,
+            ..config
+        };
+        pausing_changes_nothing(&adam, 5);
+    }
+
+    #[test]
+    fn a_paused_study_run_with_l2_and_shuffling_goes_on_exactly() {
+        let config = TrainConfig {
+            hidden: 16.into(),
+            lr: 0.05,
+            l2: 1e-3,
+            shuffle: true,
+            epochs: 5,
+            train_samples: 100,
+            validation: 20,
+            ..TrainConfig::new(Case::Tanh)
+        };
+        pausing_changes_nothing(&config, 2);
+    }
+}

@@ -1,0 +1,261 @@
+//! The axes of a sweep: the configuration fields whose values differ between its runs.
+
+use mlp_engine::TrainConfig;
+use serde::Serialize;
+
+/// One run's value of a field.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Level {
+    /// A number.
+    Num(f64),
+    /// A name (an enum, a list of widths, a flag).
+    Text(String),
+}
+
+impl Level {
+    /// As written in tables and on axes.
+    pub fn label(&self) -> String {
+        match self {
+            Level::Num(v) => format!("{v}"),
+            Level::Text(s) => s.clone(),
+        }
+    }
+
+    fn num(&self) -> Option<f64> {
+        match self {
+            Level::Num(v) => Some(*v),
+            Level::Text(_) => None,
+        }
+    }
+}
+
+/// How an axis places its values.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Scale {
+    /// A few distinct values, each its own position, in order.
+    Levels(Vec<Level>),
+    /// Many numbers, on a linear axis.
+    Linear,
+    /// Many positive rates or coefficients, on a logarithmic axis.
+    Log,
+}
+
+/// A field that varies, with every run's value in the order of the runs given.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Axis {
+    /// The field's name, as sweep files and results spell it.
+    pub name: &'static str,
+    /// Each run's value.
+    pub values: Vec<Level>,
+    /// How to place the values.
+    pub scale: Scale,
+}
+
+/// At most this many distinct numbers are shown as levels rather than on a scale.
+const MAX_LEVELS: usize = 6;
+
+/// Fields drawn on a log scale when they take many values: rates and coefficients.
+const LOG_FIELDS: &[&str] = &["lr", "l2", "weight_decay", "eps", "lr_decay"];
+
+fn text(v: impl Serialize) -> Level {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => Level::Text(s),
+        Ok(serde_json::Value::Null) => Level::Text("default".into()),
+        Ok(other) => Level::Text(other.to_string()),
+        Err(_) => Level::Text("?".into()),
+    }
+}
+
+type Field = (&'static str, fn(&TrainConfig) -> Level);
+
+/// Every field of a configuration a sweep can vary, in the order reports list them.
+const FIELDS: &[Field] = &[
+    ("case", |c| Level::Text(c.case.name().into())),
+    ("hidden", |c| Level::Text(c.hidden.to_string())),
+    ("activation", |c| text(c.activation)),
+    ("loss", |c| text(c.loss)),
+    ("bias", |c| text(c.bias)),
+    ("lr", |c| Level::Num(c.lr)),
+    ("batch", |c| Level::Num(c.batch as f64)),
+    ("optimizer", |c| text(c.optimizer)),
+    ("momentum", |c| Level::Num(c.momentum)),
+    ("beta1", |c| Level::Num(c.beta1)),
+    ("beta2", |c| Level::Num(c.beta2)),
+    ("eps", |c| Level::Num(c.eps)),
+    ("l2", |c| Level::Num(c.l2)),
+    ("weight_decay", |c| Level::Num(c.weight_decay)),
+    ("schedule", |c| text(c.schedule)),
+    ("lr_decay", |c| Level::Num(c.lr_decay)),
+    ("step_epochs", |c| Level::Num(c.step_epochs as f64)),
+    ("warmup_epochs", |c| Level::Num(c.warmup_epochs as f64)),
+    ("init", |c| text(c.init)),
+    ("dropout_input", |c| Level::Num(c.dropout_input)),
+    ("dropout", |c| Level::Num(c.dropout)),
+    ("max_norm", |c| Level::Num(c.max_norm)),
+    ("augment", |c| text(c.augment)),
+    ("rotate", |c| Level::Num(c.rotate)),
+    ("scale", |c| Level::Num(c.scale)),
+    ("shear", |c| Level::Num(c.shear)),
+    ("translate", |c| Level::Num(c.translate)),
+    ("elastic_sigma", |c| Level::Num(c.elastic_sigma)),
+    ("elastic_alpha", |c| Level::Num(c.elastic_alpha)),
+    ("train_samples", |c| Level::Num(c.train_samples as f64)),
+    ("validation", |c| Level::Num(c.validation as f64)),
+    ("epochs", |c| Level::Num(c.epochs as f64)),
+    ("backprop", |c| Level::Text(c.backprop.name().into())),
+    ("shuffle", |c| text(c.shuffle)),
+    ("eval_every", |c| Level::Num(c.eval_every as f64)),
+    ("seed", |c| Level::Num(c.seed as f64)),
+];
+
+/// Sorts levels: numbers by value, names alphabetically, numbers first.
+fn sort_levels(levels: &mut [Level]) {
+    levels.sort_by(|a, b| match (a, b) {
+        (Level::Num(x), Level::Num(y)) => x.total_cmp(y),
+        (Level::Text(x), Level::Text(y)) => x.cmp(y),
+        (Level::Num(_), Level::Text(_)) => std::cmp::Ordering::Less,
+        (Level::Text(_), Level::Num(_)) => std::cmp::Ordering::Greater,
+    });
+}
+
+/// The fields that differ between `configs`, each with every configuration's value.
+pub(crate) fn varied_axes(configs: &[&TrainConfig]) -> Vec<Axis> {
+    let mut axes = Vec::new();
+    for &(name, get) in FIELDS {
+        let values: Vec<Level> = configs.iter().map(|c| get(c)).collect();
+        let mut distinct = values.clone();
+        sort_levels(&mut distinct);
+        distinct.dedup();
+        if distinct.len() < 2 {
+            continue;
+        }
+        let numbers: Option<Vec<f64>> = distinct.iter().map(Level::num).collect();
+        let scale = match numbers {
+            Some(n) if distinct.len() > MAX_LEVELS => {
+                if LOG_FIELDS.contains(&name) && n.iter().all(|&v| v > 0.0) {
+                    Scale::Log
+                } else {
+                    Scale::Linear
+                }
+            }
+            _ => Scale::Levels(distinct),
+        };
+        axes.push(Axis {
+            name,
+            values,
+            scale,
+        });
+    }
+    axes
+}
+
+impl Axis {
+    /// Where run `i`'s value sits along the axis, from 0 to 1.
+    pub fn position(&self, i: usize) -> f64 {
+        let v = &self.values[i];
+        match &self.scale {
+            Scale::Levels(levels) => {
+                let at = levels.iter().position(|l| l == v).unwrap_or(0);
+                if levels.len() > 1 {
+                    at as f64 / (levels.len() - 1) as f64
+                } else {
+                    0.5
+                }
+            }
+            Scale::Linear | Scale::Log => {
+                let f = |x: f64| if self.scale == Scale::Log { x.ln() } else { x };
+                let (lo, hi) = self.range();
+                let x = v.num().unwrap_or(lo);
+                if hi > lo {
+                    (f(x) - f(lo)) / (f(hi) - f(lo))
+                } else {
+                    0.5
+                }
+            }
+        }
+    }
+
+    /// The smallest and largest number on a numeric axis.
+    pub fn range(&self) -> (f64, f64) {
+        let nums = self.values.iter().filter_map(Level::num);
+        nums.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        })
+    }
+
+    /// Up to `bins` groups of the runs' values: levels as they are, numbers in
+    /// equal bins (equal in the logarithm on a log axis). Returns each group's
+    /// label and each run's group.
+    pub fn binned(&self, bins: usize) -> (Vec<String>, Vec<usize>) {
+        match &self.scale {
+            Scale::Levels(levels) => (
+                levels.iter().map(Level::label).collect(),
+                (0..self.values.len())
+                    .map(|i| {
+                        levels
+                            .iter()
+                            .position(|l| *l == self.values[i])
+                            .unwrap_or(0)
+                    })
+                    .collect(),
+            ),
+            Scale::Linear | Scale::Log => {
+                let (lo, hi) = self.range();
+                let log = self.scale == Scale::Log;
+                let edge = |k: usize| {
+                    let t = k as f64 / bins as f64;
+                    if log {
+                        (lo.ln() + t * (hi.ln() - lo.ln())).exp()
+                    } else {
+                        lo + t * (hi - lo)
+                    }
+                };
+                let labels = (0..bins)
+                    .map(|k| format!("{}-{}", short(edge(k)), short(edge(k + 1))))
+                    .collect();
+                let groups = (0..self.values.len())
+                    .map(|i| ((self.position(i) * bins as f64) as usize).min(bins - 1))
+                    .collect();
+                (labels, groups)
+            }
+        }
+    }
+}
+
+/// A bin edge with three significant digits.
+fn short(x: f64) -> String {
+    let s = format!("{x:.2e}");
+    match s.parse::<f64>() {
+        Ok(v) => format!("{v}"),
+        Err(_) => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mlp_engine::Case;
+
+    #[test]
+    fn only_fields_that_differ_are_axes_and_many_rates_go_on_a_log_scale() {
+        let base = TrainConfig::new(Case::ReluSigmoid);
+        let configs: Vec<TrainConfig> = (0..8)
+            .map(|i| TrainConfig {
+                lr: 0.001 * 2f64.powi(i),
+                hidden: if i % 2 == 0 { 100.into() } else { 300.into() },
+                ..base.clone()
+            })
+            .collect();
+        let refs: Vec<&TrainConfig> = configs.iter().collect();
+        let axes = varied_axes(&refs);
+        let names: Vec<&str> = axes.iter().map(|a| a.name).collect();
+        assert_eq!(names, ["hidden", "lr"]);
+        assert!(matches!(axes[0].scale, Scale::Levels(ref l) if l.len() == 2));
+        assert_eq!(axes[1].scale, Scale::Log);
+        assert_eq!(axes[1].position(0), 0.0);
+        assert_eq!(axes[1].position(7), 1.0);
+        let (labels, groups) = axes[1].binned(4);
+        assert_eq!(labels.len(), 4);
+        assert_eq!(groups, [0, 0, 1, 1, 2, 2, 3, 3]);
+    }
+}

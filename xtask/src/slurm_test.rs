@@ -1,0 +1,393 @@
+//! `cargo xtask slurm-test`: a small real sweep through a real Slurm on this machine.
+//!
+//! As root on Debian: installs `slurm-wlm` and `munge` when missing, writes
+//! a one-node `slurm.conf` for this host and a munge key, starts `munged`,
+//! `slurmctld` and `slurmd`, and waits for the node to be idle. Then it
+//! submits a sweep on the real MNIST as a 3-task array (`mlp sweep --slurm
+//! --submit`), cancels one task while it runs, checks that `mlp sweep
+//! --status` names it, resubmits it from that line, waits for the array, and
+//! checks the merged results equal a single-process run of the same sweep,
+//! configuration by configuration, bit for bit. Last, it stops the daemons
+//! it started (by their process ids) and removes what it wrote.
+
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Options of `cargo xtask slurm-test`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Keep the work folder (configuration, logs, results) for a look afterwards.
+    #[arg(long)]
+    keep: bool,
+}
+
+/// The sweep: six equal configurations of a few seconds each on real MNIST,
+/// two per task, so that a task cancelled after its first result is cut in
+/// the middle of its second.
+const SWEEP: &[&str] = &[
+    "--case",
+    "relu-sigmoid",
+    "--hidden",
+    "300",
+    "--lr",
+    "0.02,0.04,0.06,0.08,0.1,0.12",
+    "--epochs",
+    "5",
+];
+
+/// Runs a command, failing with its stderr when it fails; returns its stdout.
+fn run(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
+    if !out.status.success() {
+        bail!(
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn found(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Installs slurm-wlm and munge with apt-get when a daemon is missing.
+fn install() -> Result<()> {
+    if ["slurmctld", "slurmd", "munged", "sbatch"]
+        .iter()
+        .all(|p| found(p))
+    {
+        return Ok(());
+    }
+    eprintln!("installing slurm-wlm and munge ...");
+    let started = Instant::now();
+    run(Command::new("apt-get").arg("update").arg("-q"))?;
+    run(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            "slurm-wlm",
+            "munge",
+        ])
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    eprintln!("installed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Daemons started here, stopped by their process ids however the test ends.
+struct Daemons {
+    pid_files: Vec<PathBuf>,
+    /// `slurm.conf` as it was, to put back.
+    saved_conf: Option<(PathBuf, Option<Vec<u8>>)>,
+}
+
+impl Drop for Daemons {
+    fn drop(&mut self) {
+        for pid_file in self.pid_files.iter().rev() {
+            if let Ok(pid) = std::fs::read_to_string(pid_file) {
+                let pid = pid.trim();
+                if !pid.is_empty() {
+                    let _ = Command::new("kill").arg(pid).status();
+                    // Give it a moment to go, then make sure.
+                    for _ in 0..50 {
+                        let alive = Command::new("kill").args(["-0", pid]).output();
+                        if !alive.is_ok_and(|o| o.status.success()) {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            }
+        }
+        if let Some((path, before)) = self.saved_conf.take() {
+            let _ = match before {
+                Some(bytes) => std::fs::write(&path, bytes),
+                None => std::fs::remove_file(&path),
+            };
+        }
+    }
+}
+
+/// The node line `slurmd -C` prints for this host.
+fn node_line() -> Result<String> {
+    let out = run(Command::new("slurmd").arg("-C"))?;
+    out.lines()
+        .find(|l| l.starts_with("NodeName="))
+        .map(str::to_string)
+        .context("slurmd -C printed no NodeName line")
+}
+
+/// Writes the configuration and starts munged, slurmctld and slurmd.
+fn start(work: &Path) -> Result<(Daemons, String)> {
+    let node = node_line()?;
+    let host = node
+        .split_whitespace()
+        .next()
+        .and_then(|w| w.strip_prefix("NodeName="))
+        .context("no host name in the node line")?
+        .to_string();
+    let state = work.join("slurm");
+    std::fs::create_dir_all(state.join("spool"))?;
+    std::fs::create_dir_all(state.join("ctld"))?;
+    let conf = format!(
+        "ClusterName=mlptest\nSlurmctldHost={host}\nSlurmUser=root\nSlurmdUser=root\n\
+         AuthType=auth/munge\nProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\n\
+         SelectType=select/cons_tres\nSelectTypeParameters=CR_Core\n\
+         JobAcctGatherType=jobacct_gather/none\nSchedulerType=sched/backfill\nMpiDefault=none\n\
+         ReturnToService=2\nStateSaveLocation={ctld}\nSlurmdSpoolDir={spool}\n\
+         SlurmctldPidFile={dir}/slurmctld.pid\nSlurmdPidFile={dir}/slurmd.pid\n\
+         SlurmctldLogFile={dir}/slurmctld.log\nSlurmdLogFile={dir}/slurmd.log\n\
+         {node}\nPartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n",
+        ctld = state.join("ctld").display(),
+        spool = state.join("spool").display(),
+        dir = state.display(),
+    );
+    let conf_path = PathBuf::from("/etc/slurm/slurm.conf");
+    std::fs::create_dir_all("/etc/slurm")?;
+    let before = std::fs::read(&conf_path).ok();
+    let mut daemons = Daemons {
+        pid_files: Vec::new(),
+        saved_conf: Some((conf_path.clone(), before)),
+    };
+    std::fs::write(&conf_path, conf).context("cannot write /etc/slurm/slurm.conf")?;
+
+    // munge: a key if there is none, its folders, then the daemon as root.
+    let key = Path::new("/etc/munge/munge.key");
+    if !key.exists() {
+        std::fs::create_dir_all("/etc/munge")?;
+        let mut bytes = vec![0u8; 1024];
+        std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+        std::fs::write(key, bytes)?;
+        run(Command::new("chmod").args(["400", "/etc/munge/munge.key"]))?;
+    }
+    for dir in ["/run/munge", "/var/log/munge", "/var/lib/munge"] {
+        std::fs::create_dir_all(dir)?;
+    }
+    let munge_pid = state.join("munged.pid");
+    run(Command::new("munged")
+        .arg("--force")
+        .arg(format!("--pid-file={}", munge_pid.display())))?;
+    daemons.pid_files.push(munge_pid);
+    run(&mut Command::new("slurmctld"))?;
+    daemons.pid_files.push(state.join("slurmctld.pid"));
+    run(&mut Command::new("slurmd"))?;
+    daemons.pid_files.push(state.join("slurmd.pid"));
+
+    let started = Instant::now();
+    loop {
+        let states = run(Command::new("sinfo").args(["-h", "-o", "%T"])).unwrap_or_default();
+        if states.lines().any(|l| l.trim() == "idle") {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            bail!(
+                "the node is not idle after 90 s (sinfo says {:?}); see {}",
+                states.trim(),
+                state.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    eprintln!(
+        "slurm is up: node {host} idle after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok((daemons, host))
+}
+
+/// Records of a sweep folder (every results file), each without its timings, by key.
+fn records(out: &Path) -> Result<BTreeMap<String, serde_json::Value>> {
+    let mut files = Vec::new();
+    if out.join("results.jsonl").is_file() {
+        files.push(out.join("results.jsonl"));
+    }
+    if let Ok(dir) = std::fs::read_dir(out.join("results")) {
+        for e in dir {
+            files.push(e?.path());
+        }
+    }
+    let mut by_key = BTreeMap::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f)?;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let mut v: serde_json::Value = serde_json::from_str(line)
+                .with_context(|| format!("a bad line in {}", f.display()))?;
+            let key = v["key"]
+                .as_str()
+                .context("a record without a key")?
+                .to_string();
+            let m = v["metrics"]
+                .as_object_mut()
+                .context("a record without metrics")?;
+            for t in ["train_seconds", "eval_seconds", "steps_per_second"] {
+                m.remove(t);
+            }
+            for e in v["history"].as_array_mut().context("no history")? {
+                e.as_object_mut().map(|o| o.remove("train_seconds"));
+            }
+            v.as_object_mut().map(|o| o.remove("finished_unix"));
+            if let Some(prev) = by_key.insert(key.clone(), v.clone()) {
+                if prev != v {
+                    bail!("{key} is in two results files with different figures");
+                }
+            }
+        }
+    }
+    Ok(by_key)
+}
+
+/// States of the array's tasks still in the queue: task id to state.
+fn queue(job: &str) -> Result<BTreeMap<String, String>> {
+    let out = run(Command::new("squeue").args(["-h", "-r", "-j", job, "-o", "%K %T"]))
+        .unwrap_or_default();
+    Ok(out
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(t, s)| (t.trim().to_string(), s.trim().to_string()))
+        .collect())
+}
+
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> Result<bool>) -> Result<()> {
+    let started = Instant::now();
+    while !done()? {
+        if started.elapsed() > limit {
+            bail!("{what}: not after {} s", limit.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
+
+/// Runs the command.
+pub fn run_test(args: Args) -> Result<()> {
+    if run(Command::new("id").arg("-u"))?.trim() != "0" {
+        bail!("cargo xtask slurm-test runs Slurm's daemons: run it as root");
+    }
+    let root = crate::workspace_root();
+    let data = root.join("data").join("mnist");
+    crate::download::ensure(&data).context("cannot get the MNIST data")?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(cargo).current_dir(&root).args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "mlp-cli",
+    ]))?;
+    let mlp = root.join("target").join("release").join("mlp");
+    install()?;
+
+    let work = tempfile::Builder::new()
+        .prefix("mlp-slurm-test-")
+        .tempdir()?;
+    let work_path = work.path().to_path_buf();
+    let outcome = (|| -> Result<()> {
+        let (daemons, _host) = start(&work_path)?;
+        let out = work_path.join("array");
+        let said = run(Command::new(&mlp)
+            .current_dir(&work_path)
+            .arg("sweep")
+            .args(SWEEP)
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .args([
+                "--slurm",
+                "--submit",
+                "--shard-count",
+                "3",
+                "--cpus-per-task",
+                "1",
+            ]))?;
+        eprint!("{said}");
+        let script = std::fs::read_to_string(out.join("sweep.sbatch"))?;
+        eprintln!(
+            "--- {} ---\n{script}---",
+            out.join("sweep.sbatch").display()
+        );
+        let job = said
+            .lines()
+            .find_map(|l| l.strip_prefix("submitted job "))
+            .and_then(|l| l.split(';').next())
+            .context("mlp sweep --submit printed no job id")?
+            .to_string();
+        // Cancel task 1 once it has a result (mid-slice: it has two).
+        let shard = out.join("results").join("shard-2-of-3.jsonl");
+        wait_until(
+            "task 1 finishing its first configuration",
+            Duration::from_secs(300),
+            || Ok(std::fs::read_to_string(&shard).is_ok_and(|t| t.lines().count() >= 1)),
+        )?;
+        run(Command::new("scancel").arg(format!("{job}_1")))?;
+        eprintln!("cancelled task {job}_1 after its first configuration");
+        wait_until(
+            "the array to leave the queue",
+            Duration::from_secs(600),
+            || Ok(queue(&job)?.is_empty()),
+        )?;
+        let status = run(Command::new(&mlp).arg("sweep").arg("--status").arg(&out))?;
+        eprint!("{status}");
+        let rerun = status
+            .lines()
+            .find_map(|l| l.strip_prefix("rerun the unfinished shards: "))
+            .context("--status names no unfinished task after the scancel")?;
+        if !rerun.starts_with("sbatch --array=1 ") {
+            bail!("--status should name task 1 alone: {rerun}");
+        }
+        let said = run(Command::new("sh")
+            .current_dir(&work_path)
+            .args(["-c", rerun]))?;
+        let job2 = said
+            .split_whitespace()
+            .last()
+            .context("sbatch printed no job id")?
+            .to_string();
+        eprintln!("resubmitted task 1 as job {job2}");
+        wait_until(
+            "the rerun to leave the queue",
+            Duration::from_secs(600),
+            || Ok(queue(&job2)?.is_empty()),
+        )?;
+        let status = run(Command::new(&mlp).arg("sweep").arg("--status").arg(&out))?;
+        eprint!("{status}");
+        if !status.contains("every shard has finished") {
+            bail!("the rerun did not finish its shard");
+        }
+
+        let single = work_path.join("single");
+        run(Command::new(&mlp)
+            .arg("sweep")
+            .args(SWEEP)
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(&single)
+            .args(["--quiet", "--no-report"]))?;
+        let (a, b) = (records(&out)?, records(&single)?);
+        if a.len() != 6 || a != b {
+            bail!(
+                "the array's {} records differ from the single run's {}",
+                a.len(),
+                b.len()
+            );
+        }
+        eprintln!("the array's 6 records equal a single process's, bit for bit");
+        drop(daemons);
+        Ok(())
+    })();
+    if args.keep {
+        eprintln!("kept {}", work.keep().display());
+    }
+    outcome
+}
