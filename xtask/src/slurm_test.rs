@@ -89,6 +89,8 @@ struct Daemons {
     pid_files: Vec<PathBuf>,
     /// `slurm.conf` as it was, to put back.
     saved_conf: Option<(PathBuf, Option<Vec<u8>>)>,
+    /// The munge key, when this test made it.
+    made_key: Option<PathBuf>,
 }
 
 impl Drop for Daemons {
@@ -108,6 +110,9 @@ impl Drop for Daemons {
                     }
                 }
             }
+        }
+        if let Some(key) = self.made_key.take() {
+            let _ = std::fs::remove_file(key);
         }
         if let Some((path, before)) = self.saved_conf.take() {
             let _ = match before {
@@ -158,6 +163,7 @@ fn start(work: &Path) -> Result<(Daemons, String)> {
     let mut daemons = Daemons {
         pid_files: Vec::new(),
         saved_conf: Some((conf_path.clone(), before)),
+        made_key: None,
     };
     std::fs::write(&conf_path, conf).context("cannot write /etc/slurm/slurm.conf")?;
 
@@ -169,6 +175,7 @@ fn start(work: &Path) -> Result<(Daemons, String)> {
         std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
         std::fs::write(key, bytes)?;
         run(Command::new("chmod").args(["400", "/etc/munge/munge.key"]))?;
+        daemons.made_key = Some(key.to_path_buf());
     }
     for dir in ["/run/munge", "/var/log/munge", "/var/lib/munge"] {
         std::fs::create_dir_all(dir)?;
