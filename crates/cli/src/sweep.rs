@@ -130,15 +130,9 @@ pub struct Args {
 }
 
 impl Args {
-    /// The sweep file's title, when the sweep comes from a file that has one.
-    fn name(&self) -> anyhow::Result<Option<String>> {
-        match &self.config {
-            Some(path) => Ok(SweepFile::load(path).map_err(from_engine)?.name),
-            None => Ok(None),
-        }
-    }
-
-    fn plan(&self) -> anyhow::Result<SweepPlan> {
+    /// What the sweep runs, and its title when it comes from a file that has one.
+    fn plan(&self) -> anyhow::Result<(SweepPlan, Option<String>)> {
+        let mut name = None;
         let plan: SweepPlan = if let Some(preset) = self.preset {
             let modes = or(&self.backprop, Backprop::Exact);
             let seeds = or(&self.seed, 1);
@@ -153,7 +147,9 @@ impl Args {
             )
             .into());
         } else if let Some(path) = &self.config {
-            SweepFile::load(path).map_err(from_engine)?.plan()
+            let file = SweepFile::load(path).map_err(from_engine)?;
+            name = file.name.clone();
+            file.plan()
         } else {
             let grid = Grid {
                 recipe: self.recipe.clone(),
@@ -186,7 +182,7 @@ impl Args {
         for c in plan.configs() {
             c.validate(usize::MAX).map_err(from_engine)?;
         }
-        Ok(plan)
+        Ok((plan, name))
     }
 
     /// This process's shard: `--shard`, else the scheduler's environment
@@ -246,15 +242,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return status(out);
     }
     let step = deferred_steps(args.block_samples)?;
-    let whole = args.plan()?;
+    let (whole, name) = args.plan()?;
     if whole.is_empty() {
         return Err(UsageError("the sweep has no configurations".into()).into());
     }
     if args.slurm {
-        return slurm(&args, &whole, step);
+        return slurm(&args, (&whole, name), step);
     }
     let (shard, shard_from) = args.shard()?;
-    let meta = describe(&args, &whole, shard.count, step)?;
+    let meta = describe(name, &whole, shard.count, step);
     let total = whole.len();
     let plan = whole.select(shard);
     if plan.is_empty() {
@@ -415,11 +411,11 @@ fn status(out: &Path) -> anyhow::Result<()> {
 /// What `OUT/sweep.json` says of a sweep split `count` ways: its title and
 /// every slice's keys (every slice writes the same, whole).
 fn describe(
-    args: &Args,
+    name: Option<String>,
     whole: &SweepPlan,
     count: usize,
     step: mlp_engine::StepOptions,
-) -> anyhow::Result<sweep::SweepMeta> {
+) -> sweep::SweepMeta {
     let shard_keys = (1..=count)
         .map(|index| {
             let part = whole.clone().select(Shard { index, count });
@@ -429,14 +425,15 @@ fn describe(
             keys.collect()
         })
         .collect();
-    Ok(sweep::SweepMeta {
-        name: args.name()?,
-        shard_keys,
-    })
+    sweep::SweepMeta { name, shard_keys }
 }
 
 /// `mlp sweep --slurm [--submit]`: writes the job array's script, and submits it when asked.
-fn slurm(args: &Args, whole: &SweepPlan, step: mlp_engine::StepOptions) -> anyhow::Result<()> {
+fn slurm(
+    args: &Args,
+    (whole, name): (&SweepPlan, Option<String>),
+    step: mlp_engine::StepOptions,
+) -> anyhow::Result<()> {
     let positive = |flag: &str, v: Option<usize>| -> anyhow::Result<Option<usize>> {
         match v {
             Some(0) => Err(UsageError(format!("invalid {flag}: must be at least 1")).into()),
@@ -464,7 +461,7 @@ fn slurm(args: &Args, whole: &SweepPlan, step: mlp_engine::StepOptions) -> anyho
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
     let (path, time, estimate) = crate::slurm::write_script(&spec, whole, &data, step, &args.out)?;
-    describe(args, whole, tasks, step)?
+    describe(name, whole, tasks, step)
         .save(&args.out)
         .map_err(from_engine)?;
     match estimate {

@@ -21,18 +21,22 @@ const GRID: &[&str] = &[
 ];
 const CONFIGS: usize = 2 * 2 * 2 * 2 * 2;
 
-fn sweep(data: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    mlp()
-        .arg("sweep")
+/// `mlp sweep` of the grid on `data` into `out`, quiet and without a report.
+fn sweep_command(data: &Path, out: &Path, extra: &[&str]) -> assert_cmd::Command {
+    let mut cmd = mlp();
+    cmd.arg("sweep")
         .args(GRID)
         .arg("--data")
         .arg(data)
         .arg("--out")
         .arg(out)
         .args(["--quiet", "--no-report"])
-        .args(extra)
-        .output()
-        .unwrap()
+        .args(extra);
+    cmd
+}
+
+fn sweep(data: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    sweep_command(data, out, extra).output().unwrap()
 }
 
 #[test]
@@ -64,14 +68,7 @@ fn shards_are_disjoint_and_cover_the_grid() {
     let out = dir.path().join("sharded");
     let first = sweep(dir.path(), &out, &["--shard", "1/3"]);
     assert!(first.status.success(), "{first:?}");
-    let slurm = mlp()
-        .arg("sweep")
-        .args(GRID)
-        .arg("--data")
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .args(["--quiet", "--no-report"])
+    let slurm = sweep_command(dir.path(), &out, &[])
         .env("SLURM_ARRAY_TASK_ID", "1")
         .env("SLURM_ARRAY_TASK_COUNT", "3")
         .env("SLURM_CPUS_PER_TASK", "1")
@@ -103,14 +100,7 @@ fn shards_are_disjoint_and_cover_the_grid() {
     assert!(table.contains("3/3"), "{table}");
     assert!(table.contains("not started"), "{table}");
     assert!(table.contains("--resume and --shard 3/3"), "{table}");
-    let k8s = mlp()
-        .arg("sweep")
-        .args(GRID)
-        .arg("--data")
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .args(["--quiet", "--no-report", "--shard-count", "3"])
+    let k8s = sweep_command(dir.path(), &out, &["--shard-count", "3"])
         .env("JOB_COMPLETION_INDEX", "2")
         .output()
         .unwrap();
