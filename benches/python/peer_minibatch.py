@@ -1,10 +1,10 @@
-"""The minibatch step of `mlp bench --recipe simard-ce`, in PyTorch and in jitted JAX.
+"""The minibatch step of `mlp bench --recipe simard-plain`, in PyTorch and in jitted JAX.
 
 784-800-10, ReLU, biases, softmax cross-entropy, Nesterov momentum 0.9 with
-L2 1e-4 (as simard-ce), f32, one thread, batches drawn from the first 10,000
+L2 1e-4 (as simard-plain), f32, one thread, batches drawn from the first 10,000
 training images reshuffled each pass. Run it in the same session as the bench:
 
-    cargo run --release -p mlp-cli -- bench --recipe simard-ce --batch 64 --threads 1
+    cargo run --release -p mlp-cli -- bench --recipe simard-plain --batch 64 --threads 1
     /tmp/torchenv/bin/python benches/python/peer_minibatch.py --data data/mnist --batch 64
 
 It runs whichever of PyTorch and JAX is installed, says which it skipped, and

@@ -155,7 +155,7 @@ fn recipe_bench_lists_every_batch_thread_count_first_layer_and_density() {
         "bench",
         "--json",
         "--recipe",
-        "simard-ce",
+        "simard-plain",
         "--batch",
         "8,16",
         "--threads",
@@ -173,7 +173,7 @@ fn recipe_bench_lists_every_batch_thread_count_first_layer_and_density() {
     assert_eq!(list.len(), 2 * 2 * 2 * 2, "{v}");
     let mut seen = Vec::new();
     for r in list {
-        assert_eq!(r["name"].as_str(), Some("simard-ce"));
+        assert_eq!(r["name"].as_str(), Some("simard-plain"));
         assert_eq!(r["sizes"], serde_json::json!([64, 800, 10]));
         assert!(r["samples_per_second"].as_f64().unwrap() > 0.0, "{r}");
         let first = r["first_layer"].as_str().unwrap().to_string();
@@ -204,22 +204,22 @@ fn bad_recipe_bench_flags_are_usage_errors() {
     common::usage_error("bench", &["--recipe", "study-tanh"], "--recipe");
     common::usage_error(
         "bench",
-        &["--recipe", "simard-ce", "--batch", "0"],
+        &["--recipe", "simard-plain", "--batch", "0"],
         "--batch",
     );
     common::usage_error(
         "bench",
-        &["--recipe", "simard-ce", "--threads", "0"],
+        &["--recipe", "simard-plain", "--threads", "0"],
         "--threads",
     );
     common::usage_error(
         "bench",
-        &["--recipe", "simard-ce", "--density", "0"],
+        &["--recipe", "simard-plain", "--density", "0"],
         "--density",
     );
     common::usage_error(
         "bench",
-        &["--recipe", "simard-ce", "--density", "1.5"],
+        &["--recipe", "simard-plain", "--density", "1.5"],
         "--density",
     );
 }

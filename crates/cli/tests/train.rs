@@ -44,7 +44,7 @@ fn dropout_and_max_norm_train_and_are_recorded() {
             "--json",
             "--quiet",
             "--recipe",
-            "simard-ce",
+            "simard-plain",
             "--hidden",
             "16-8",
             "--epochs",

@@ -105,7 +105,7 @@ mod tests {
             validation: 0,
             batch: 16,
             seed,
-            ..recipe::recipe("simard-ce").unwrap().config()
+            ..recipe::recipe("simard-plain").unwrap().config()
         };
         let net = initial_network(&config, 16, 4);
         let (_, network) = crate::train_run(

@@ -104,7 +104,7 @@ mod tests {
             elastic_alpha: 3.0,
             translate: 1.0,
             dropout_input: 0.2,
-            ..recipe::recipe("simard-ce").unwrap().config()
+            ..recipe::recipe("simard-plain").unwrap().config()
         }
     }
 

@@ -15,8 +15,8 @@ pub const PART_ROWS: usize = 8;
 /// Input density (non-zero fraction of a batch) from which the first layer
 /// runs dense through sgemm rather than over the non-zero inputs.
 ///
-/// Measured (2026-12-02, this project's 2-core VM, simard-ce at batch 64, one
-/// thread) with `mlp bench --recipe simard-ce --batch 64 --first-layer
+/// Measured (2026-12-02, this project's 2-core VM, simard-plain at batch 64, one
+/// thread) with `mlp bench --recipe simard-plain --batch 64 --first-layer
 /// sparse,dense --density 0.3,0.4,0.5,0.6,0.8`: sparse is ahead at 40%
 /// (14,271 against 13,590 samples/s) and behind at 50% (11,497 against
 /// 12,968); the lines cross near 43% (docs/performance.md).
