@@ -101,17 +101,12 @@ fn hinton_softmax() -> TrainConfig {
 /// Srivastava et al. 2014's dropout net scaled to 2 cores: 784-800-800-10
 /// ReLU, inputs dropped with probability 0.2 and hidden units with 0.5,
 /// max-norm 3.5, Nesterov momentum, a cosine schedule over 100 epochs; the
-/// last 10,000 training images held out for validation.
+/// last 10,000 training images held out for validation: simard-ce with a
+/// second hidden layer.
 fn dropout_relu() -> TrainConfig {
     TrainConfig {
         hidden: "800-800".parse().expect("valid widths"),
-        dropout_input: 0.2,
-        dropout: 0.5,
-        max_norm: 3.5,
-        lr: 0.1,
-        epochs: 100,
-        eval_every: 10,
-        ..simard_plain()
+        ..simard_ce()
     }
 }
 
@@ -219,6 +214,16 @@ mod tests {
         let ce = recipe("simard-ce").unwrap().config();
         let plain = recipe("simard-plain").unwrap().config();
         assert!(ce.dropout_input > 0.0 && ce.dropout > 0.0 && ce.max_norm > 0.0);
+        let deep = recipe("dropout-relu").unwrap().config();
+        assert_eq!(deep.hidden.widths(), [800, 800]);
+        assert_eq!(
+            TrainConfig {
+                hidden: ce.hidden.clone(),
+                ..deep
+            },
+            ce,
+            "dropout-relu is simard-ce with a second hidden layer"
+        );
         let undropped = TrainConfig {
             dropout_input: plain.dropout_input,
             dropout: plain.dropout,
