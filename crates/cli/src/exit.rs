@@ -33,6 +33,35 @@ pub fn from_engine(e: EngineError) -> anyhow::Error {
             path.display()
         ))
         .into(),
+        EngineError::TooManyConfigurations {
+            file,
+            count,
+            limit,
+            tables,
+        } => {
+            // A grid given directly came from flags: name its lists as flags.
+            let (origin, name_of): (String, fn(&str) -> String) = match file {
+                Some(path) => (path.display().to_string(), str::to_string),
+                None => ("the command line".to_string(), flag_of),
+            };
+            let tables: Vec<String> = tables
+                .iter()
+                .map(|(name, lists)| {
+                    let lists: Vec<String> = lists.iter().map(|(f, n)| format!("{} {n}", name_of(f))).collect();
+                    let lists = lists.join(" x ");
+                    if name.is_empty() {
+                        lists
+                    } else {
+                        format!("{name}: {lists}")
+                    }
+                })
+                .collect();
+            UsageError(format!(
+                "{origin} expands to {count} configurations ({}), more than --max-configurations ({limit}); shorten a list, or raise --max-configurations to run them all",
+                tables.join("; ")
+            ))
+            .into()
+        }
         other => other.into(),
     }
 }

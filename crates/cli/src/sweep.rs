@@ -68,6 +68,10 @@ pub struct Args {
     eval_every: Option<usize>,
     #[command(flatten)]
     general: GeneralAxisFlags,
+    /// Refuse a sweep that expands to more configurations than this (a
+    /// guard against a typo that would plan millions of runs).
+    #[arg(long, value_name = "N", default_value_t = sweep::DEFAULT_MAX_CONFIGURATIONS)]
+    max_configurations: usize,
     /// Configurations trained at once (default: SLURM_CPUS_PER_TASK, else all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -147,7 +151,7 @@ impl Args {
             )
             .into());
         } else if let Some(path) = &self.config {
-            let file = SweepFile::load(path).map_err(from_engine)?;
+            let file = SweepFile::load(path, self.max_configurations).map_err(from_engine)?;
             name = file.name.clone();
             file.plan()
         } else {
@@ -176,6 +180,8 @@ impl Args {
                 ))
                 .into());
             }
+            grid.check_size(self.max_configurations)
+                .map_err(from_engine)?;
             grid.expand().into()
         };
         // Range checks that need no data, so usage errors come before loading.
@@ -245,6 +251,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (whole, name) = args.plan()?;
     if whole.is_empty() {
         return Err(UsageError("the sweep has no configurations".into()).into());
+    }
+    if !args.quiet {
+        eprintln!("{}", plan_line(&whole));
     }
     if args.slurm {
         return slurm(&args, (&whole, name), step);
@@ -327,6 +336,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         crate::shared::report_results(&[results], &args.out, args.quiet)?;
     }
     Ok(())
+}
+
+/// What the sweep holds, said before anything is loaded or run.
+fn plan_line(plan: &SweepPlan) -> String {
+    let mut line = format!("plan: {} configurations", plan.len());
+    if !plan.halving.is_empty() {
+        let trials: usize = plan.halving.iter().map(|g| g.trials.len()).sum();
+        line.push_str(&format!(
+            " ({} trained to the end, {trials} trials under successive halving)",
+            plan.full.len()
+        ));
+    }
+    line
 }
 
 /// Ctrl-C asks the sweep to stop after keeping what finished; a second one exits at once.

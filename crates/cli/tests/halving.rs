@@ -121,6 +121,19 @@ fn halving_stops_the_trials_that_cannot_learn_first_and_saves_their_steps() {
     assert_eq!(committee["members"].as_array().unwrap().len(), 3);
     assert!(committee["committee"]["error_pct"].as_f64().unwrap() < 50.0);
 
+    // Resumed once finished (a resubmitted task, a rerun for the report):
+    // every rung replays from the records, and nothing changes.
+    let records = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let again = sweep(dir.path(), &out, &["--threads", "2", "--resume"]);
+    assert!(
+        again.contains("0 configurations finished now, 9 already done"),
+        "{again}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("results.jsonl")).unwrap(),
+        records
+    );
+
     let one = dir.path().join("one");
     sweep(dir.path(), &one, &["--threads", "1"]);
     assert_eq!(standings(&one), s);

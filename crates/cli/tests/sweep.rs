@@ -581,3 +581,123 @@ fn slurm_writes_a_job_array_script_and_status_names_every_task_to_run() {
         "{table}"
     );
 }
+
+/// A sweep file of four lists of 100 values (10^8 configurations), as a typo makes.
+fn hundred_million_file(dir: &Path) -> std::path::PathBuf {
+    let list =
+        |f: &dyn Fn(usize) -> String| -> String { (0..100).map(f).collect::<Vec<_>>().join(", ") };
+    let text = format!(
+        "[[grid]]\ncase = [\"tanh\"]\nlr = [{}]\nhidden = [{}]\nl2 = [{}]\nseed = [{}]\n",
+        list(&|i| format!("0.{:03}", i + 1)),
+        list(&|i| (10 + i).to_string()),
+        list(&|i| format!("{i}e-6")),
+        list(&|i| i.to_string()),
+    );
+    let path = dir.join("huge.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A sweep far beyond the limit is refused at once, with one line naming its
+/// count and the lists that multiply to it, before it plans a single
+/// configuration: it runs here in 1 GB of address space.
+#[test]
+fn a_grid_beyond_the_limit_is_refused_at_once_naming_its_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let file = hundred_million_file(dir.path());
+    let out = dir.path().join("out");
+    let run = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1000000 && exec \"$0\" \"$@\"")
+        .arg(assert_cmd::cargo::cargo_bin("mlp"))
+        .args(["sweep", "--config"])
+        .arg(&file)
+        .arg("--data")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    for part in [
+        "huge.toml expands to 100000000 configurations",
+        "hidden 100 x lr 100 x l2 100 x seed 100",
+        "more than --max-configurations (1000000)",
+    ] {
+        assert!(err.contains(part), "{part} missing from {err}");
+    }
+    assert!(!out.exists(), "a refused sweep wrote {}", out.display());
+
+    // The limit is the user's: below a grid of flags it refuses naming the flags, at it the grid runs.
+    let flags = [
+        "sweep",
+        "--case",
+        "tanh",
+        "--hidden",
+        "4",
+        "--lr",
+        "0.01,0.02,0.03",
+        "--seed",
+        "1,2",
+        "--train-samples",
+        "20",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--no-report",
+        "--out",
+    ];
+    let small = dir.path().join("small");
+    let refused = mlp()
+        .args(flags)
+        .arg(&small)
+        .args(["--max-configurations", "5", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("the command line expands to 6 configurations (--lr 3 x --seed 2)"),
+        "{err}"
+    );
+    let ran = mlp()
+        .args(flags)
+        .arg(&small)
+        .args(["--max-configurations", "6", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(ran.status.success(), "{ran:?}");
+    assert_eq!(results(&small.join("results.jsonl")).len(), 6);
+}
+
+/// The plan's size comes first, before the data is read.
+#[test]
+fn a_sweep_says_how_many_configurations_it_plans_before_reading_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = mlp()
+        .args([
+            "sweep",
+            "--case",
+            "tanh",
+            "--lr",
+            "0.01,0.02",
+            "--seed",
+            "1,2,3",
+            "--data",
+        ])
+        .arg(dir.path().join("missing"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[0], "plan: 6 configurations", "{err}");
+    assert!(lines[1].contains("missing"), "{err}");
+}

@@ -90,6 +90,17 @@ macro_rules! general_axes {
                 configs
             }
 
+            /// The name and length of each given list.
+            fn lengths(&self) -> Vec<(&'static str, usize)> {
+                let mut out = Vec::new();
+                $(
+                    if let Some(list) = &self.$field {
+                        out.push((stringify!($field), list.len()));
+                    }
+                )+
+                out
+            }
+
             /// The name of the first given list that is empty.
             fn empty_list(&self) -> Option<&'static str> {
                 $(
@@ -157,7 +168,86 @@ fn default_seed() -> Vec<u64> {
     vec![1]
 }
 
+/// How many configurations a table expands to, and the lists that multiply to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expansion {
+    /// Configurations, repeated ones included (saturating at `u128::MAX`).
+    pub count: u128,
+    /// Each list longer than one value, by field name, with its length, in expansion order.
+    pub lists: Vec<(&'static str, u128)>,
+}
+
+impl Expansion {
+    /// The expansion of lists of these lengths: their product.
+    pub fn of(lengths: impl IntoIterator<Item = (&'static str, u128)>) -> Expansion {
+        let mut e = Expansion {
+            count: 1,
+            lists: Vec::new(),
+        };
+        for (name, len) in lengths {
+            e.count = e.count.saturating_mul(len);
+            if len > 1 {
+                e.lists.push((name, len));
+            }
+        }
+        e
+    }
+}
+
+impl std::fmt::Display for Expansion {
+    /// The lists and their lengths, as `lr 100 x hidden 100`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::error::lists_text(&self.lists))
+    }
+}
+
 impl Grid {
+    /// How many configurations [`Grid::expand`] makes, found without making them.
+    pub fn expansion(&self) -> Expansion {
+        let len = |given: Option<usize>| given.unwrap_or(1) as u128;
+        let mut lengths: Vec<(&'static str, u128)> = Vec::new();
+        if self.recipe.is_empty() {
+            let cases = self.case.as_ref().map_or(Case::ALL.len(), Vec::len);
+            lengths.push(("case", cases as u128));
+        } else {
+            lengths.push(("recipe", self.recipe.len() as u128));
+            lengths.push(("case", len(self.case.as_ref().map(Vec::len))));
+        }
+        lengths.extend([
+            ("backprop", len(self.backprop.as_ref().map(Vec::len))),
+            (
+                "train_samples",
+                len(self.train_samples.as_ref().map(Vec::len)),
+            ),
+            ("hidden", len(self.hidden.as_ref().map(Vec::len))),
+            ("lr", len(self.lr.as_ref().map(Vec::len))),
+            ("l2", len(self.l2.as_ref().map(Vec::len))),
+            ("epochs", len(self.epochs.as_ref().map(Vec::len))),
+            ("seed", len(self.seed.as_ref().map(Vec::len))),
+        ]);
+        lengths.extend(
+            self.general
+                .lengths()
+                .into_iter()
+                .map(|(name, n)| (name, n as u128)),
+        );
+        Expansion::of(lengths)
+    }
+
+    /// Refuses a grid of more than `limit` configurations, naming its lists.
+    pub fn check_size(&self, limit: usize) -> Result<(), EngineError> {
+        let e = self.expansion();
+        if e.count > limit as u128 {
+            return Err(EngineError::TooManyConfigurations {
+                file: None,
+                count: e.count,
+                limit,
+                tables: vec![(String::new(), e.lists)],
+            });
+        }
+        Ok(())
+    }
+
     /// Every configuration of the cross product, in a fixed nested order.
     ///
     /// # Panics
@@ -344,8 +434,14 @@ struct RawSweepFile {
 const MNIST_TRAIN: usize = 60_000;
 
 impl SweepFile {
-    /// Parses sweep-file text; `path` names the file in errors.
-    pub fn parse(text: &str, path: &Path) -> Result<SweepFile, EngineError> {
+    /// Parses sweep-file text; `path` names the file in errors. A file that
+    /// expands to more than `max_configurations` is refused before any
+    /// configuration is made, naming its count and the lists that multiply to it.
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        max_configurations: usize,
+    ) -> Result<SweepFile, EngineError> {
         let bad = |problem: String| EngineError::Format {
             path: path.to_path_buf(),
             problem,
@@ -354,21 +450,31 @@ impl SweepFile {
         if raw.grid.is_empty() && raw.search.is_empty() {
             return Err(bad("no [[grid]] or [[search]] table".into()));
         }
+        let mut tables = Vec::new();
         for (i, g) in raw.grid.iter().enumerate() {
-            g.held_out(raw.validation)
-                .validate()
+            let g = g.held_out(raw.validation);
+            g.validate()
                 .map_err(|e| bad(format!("[[grid]] table {}: {e}", i + 1)))?;
+            tables.push((format!("[[grid]] table {}", i + 1), g.expansion()));
         }
         let mut search = Vec::with_capacity(raw.search.len());
         for (i, table) in raw.search.iter().enumerate() {
             let at = |e: String| bad(format!("[[search]] table {}: {e}", i + 1));
             let s = Search::parse(table).map_err(at)?;
+            tables.push((
+                format!("[[search]] table {}", i + 1),
+                s.expansion().map_err(at)?,
+            ));
+            search.push(s);
+        }
+        check_size(path, tables, max_configurations)?;
+        for (i, s) in search.iter().enumerate() {
+            let at = |e: String| bad(format!("[[search]] table {}: {e}", i + 1));
             for g in s.grids().map_err(at)? {
                 g.held_out(raw.validation)
                     .validate()
                     .map_err(|e| at(e.to_string()))?;
             }
-            search.push(s);
         }
         let file = SweepFile {
             name: raw.name,
@@ -390,13 +496,13 @@ impl SweepFile {
         Ok(file)
     }
 
-    /// Reads and parses a sweep file.
-    pub fn load(path: &Path) -> Result<SweepFile, EngineError> {
+    /// Reads and parses a sweep file (see [`SweepFile::parse`]).
+    pub fn load(path: &Path, max_configurations: usize) -> Result<SweepFile, EngineError> {
         let text = std::fs::read_to_string(path).map_err(|source| EngineError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        SweepFile::parse(&text, path)
+        SweepFile::parse(&text, path, max_configurations)
     }
 
     /// The union of every table's configurations (grids first, then
@@ -443,6 +549,40 @@ impl SweepFile {
             .collect();
         SweepPlan { full, halving }
     }
+}
+
+/// Configurations a sweep may expand to unless its user raises the limit:
+/// far more than any machine runs, far fewer than exhaust its memory.
+pub const DEFAULT_MAX_CONFIGURATIONS: usize = 1_000_000;
+
+/// Tables a refusal names, largest first: enough to find the typo.
+const TABLES_NAMED: usize = 4;
+
+/// Refuses the file at `path` when its `tables` expand to more than `limit` configurations.
+fn check_size(
+    path: &Path,
+    mut tables: Vec<(String, Expansion)>,
+    limit: usize,
+) -> Result<(), EngineError> {
+    let count = tables
+        .iter()
+        .fold(0u128, |sum, (_, e)| sum.saturating_add(e.count));
+    if count <= limit as u128 {
+        return Ok(());
+    }
+    tables.retain(|(_, e)| !e.lists.is_empty());
+    tables.sort_by_key(|t| std::cmp::Reverse(t.1.count));
+    tables.truncate(TABLES_NAMED);
+    let lone = tables.len() == 1;
+    Err(EngineError::TooManyConfigurations {
+        file: Some(path.to_path_buf()),
+        count,
+        limit,
+        tables: tables
+            .into_iter()
+            .map(|(name, e)| (if lone { String::new() } else { name }, e.lists))
+            .collect(),
+    })
 }
 
 /// Removes repeated configurations, keeping the first of each.
@@ -500,15 +640,23 @@ mod tests {
             hidden = [300]
             train_samples = [1250]
         "#;
-        let f = SweepFile::parse(text, Path::new("s.toml")).unwrap();
+        let f = SweepFile::parse(text, Path::new("s.toml"), DEFAULT_MAX_CONFIGURATIONS).unwrap();
         let all = f.expand();
         // 2 + 2, and the third grid repeats a configuration of the first.
         assert_eq!(all.len(), 4);
-        let bad = SweepFile::parse("[[grid]]\nhiden = [3]\n", Path::new("s.toml"));
+        let bad = SweepFile::parse(
+            "[[grid]]\nhiden = [3]\n",
+            Path::new("s.toml"),
+            DEFAULT_MAX_CONFIGURATIONS,
+        );
         assert!(matches!(bad, Err(EngineError::Format { .. })));
-        let empty = SweepFile::parse("[[grid]]\nhidden = []\n", Path::new("s.toml"))
-            .unwrap_err()
-            .to_string();
+        let empty = SweepFile::parse(
+            "[[grid]]\nhidden = []\n",
+            Path::new("s.toml"),
+            DEFAULT_MAX_CONFIGURATIONS,
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             empty,
             "s.toml: [[grid]] table 1: invalid hidden: the list is empty"
@@ -526,7 +674,7 @@ mod tests {
             lr = [0.05, 0.1]
             batch = [64]
         "#;
-        let all = SweepFile::parse(text, Path::new("s.toml"))
+        let all = SweepFile::parse(text, Path::new("s.toml"), DEFAULT_MAX_CONFIGURATIONS)
             .unwrap()
             .expand();
         assert_eq!(all.len(), 4);
@@ -549,9 +697,93 @@ mod tests {
         assert!(study
             .iter()
             .all(|c| !c.shuffle && c.epochs == 50 && c.is_online_study()));
-        let bad = SweepFile::parse("[[grid]]\nrecipe = [\"nope\"]\n", Path::new("s.toml"))
+        let bad = SweepFile::parse(
+            "[[grid]]\nrecipe = [\"nope\"]\n",
+            Path::new("s.toml"),
+            DEFAULT_MAX_CONFIGURATIONS,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(bad.contains("unknown recipe 'nope'"), "{bad}");
+    }
+
+    /// The count found without expanding is the count expanding makes, for
+    /// grids with and without recipes, study and general lists, and searches
+    /// of both methods (a random one whose choices hold lists of varying length too).
+    #[test]
+    fn an_expansion_counts_what_expanding_makes_without_making_it() {
+        let grids = [
+            Grid::default(),
+            Grid {
+                lr: Some(vec![0.1, 0.2, 0.3]),
+                seed: Some(vec![1, 2]),
+                general: GeneralAxes {
+                    batch: Some(vec![1, 32]),
+                    dropout: Some(vec![0.0, 0.1, 0.2]),
+                    ..GeneralAxes::default()
+                },
+                ..Grid::default()
+            },
+            Grid {
+                recipe: vec!["simard-ce".into(), "hinton-softmax".into()],
+                case: Some(vec![Case::Tanh, Case::ReluSigmoid]),
+                l2: Some(vec![0.0, 1e-4]),
+                ..Grid::default()
+            },
+            Grid {
+                recipe: vec!["simard-ce".into()],
+                epochs: Some(vec![1, 2, 3, 4]),
+                backprop: Some(vec![Backprop::Exact, Backprop::AsPublished]),
+                ..Grid::default()
+            },
+        ];
+        for g in &grids {
+            let e = g.expansion();
+            assert_eq!(e.count, g.expand().len() as u128, "{g:?}");
+            let product: u128 = e.lists.iter().map(|(_, n)| n).product();
+            assert_eq!(product, e.count, "{e}");
+        }
+        assert_eq!(
+            grids[1].expansion().to_string(),
+            "case 2 x lr 3 x seed 2 x batch 2 x dropout 3"
+        );
+
+        let searches = [
+            "[[search]]\ntrials = 7\ncase = \"tanh\"\nl2 = [0.0, 0.1]\nlr = { log_uniform = [0.001, 0.1] }\n",
+            "[[search]]\nmethod = \"grid\"\ncase = \"tanh\"\nseed = 3\nhidden = { choice = [4, 8, 16] }\nlr = { choice = [0.1, 0.2] }\n",
+            "[[search]]\ntrials = 9\ncase = \"tanh\"\nlr = { choice = [[0.1, 0.2], [0.3], [0.4, 0.5, 0.6]] }\n",
+        ];
+        for text in searches {
+            let table: toml::Table = toml::from_str(text).unwrap();
+            let s = Search::parse(
+                &table.get("search").unwrap().as_array().unwrap()[0]
+                    .as_table()
+                    .unwrap()
+                    .clone(),
+            )
+            .unwrap();
+            let made: usize = s.grids().unwrap().iter().map(|g| g.expand().len()).sum();
+            assert_eq!(s.expansion().unwrap().count, made as u128, "{text}");
+        }
+    }
+
+    /// A file over the limit is refused by its count and lists, largest table first.
+    #[test]
+    fn a_file_over_the_limit_names_its_count_and_its_largest_tables() {
+        let text = "[[grid]]\ncase = [\"tanh\"]\nlr = [0.1, 0.2]\n[[grid]]\ncase = [\"tanh\"]\nhidden = [1, 2, 3]\nseed = [1, 2, 3]\n";
+        let err = SweepFile::parse(text, Path::new("s.toml"), 10)
             .unwrap_err()
             .to_string();
-        assert!(bad.contains("unknown recipe 'nope'"), "{bad}");
+        assert_eq!(
+            err,
+            "s.toml expands to 11 configurations ([[grid]] table 2: hidden 3 x seed 3; [[grid]] table 1: lr 2), more than the limit of 10"
+        );
+        assert_eq!(
+            SweepFile::parse(text, Path::new("s.toml"), 11)
+                .unwrap()
+                .expand()
+                .len(),
+            11
+        );
     }
 }

@@ -247,9 +247,12 @@ pub(super) fn run_group(
             stopped: alive.len() - kept,
         });
         let mut next: Vec<usize> = ranked[..kept].iter().map(|&(_, _, i)| i).collect();
+        // A trial kept here may have been stopped at a later rung by an
+        // earlier run of this sweep (a resume replays every rung); only a
+        // stop at this rung or before contradicts the ranking.
         if let Some(&i) = next
             .iter()
-            .find(|&&i| matches!(standing[i], Standing::Stopped(..)))
+            .find(|&&i| matches!(standing[i], Standing::Stopped(e, _) if e <= rung))
         {
             return Err(EngineError::Dataset(format!(
                 "successive halving keeps {} at epoch {rung}, but its results say it stopped; run the sweep into a new folder",

@@ -14,7 +14,7 @@ mod search;
 mod shard;
 
 pub use checkpoint::{checkpoint_path, Checkpoint};
-pub use grid::{GeneralAxes, Grid, SweepFile};
+pub use grid::{Expansion, GeneralAxes, Grid, SweepFile, DEFAULT_MAX_CONFIGURATIONS};
 pub use models::{model_file_name, model_path};
 pub use plan::{HalvingGroup, SweepPlan};
 pub use preset::Preset;

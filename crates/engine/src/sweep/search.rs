@@ -9,7 +9,7 @@
 //! `method = "random"` draws `trials` configurations; `method = "grid"`
 //! takes the cross product of the choices instead.
 
-use super::grid::Grid;
+use super::grid::{Expansion, Grid};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
@@ -264,8 +264,8 @@ impl Search {
             fixed,
             drawn,
         };
-        // Every trial must make a grid: report a bad key now, by name.
-        search.grids()?;
+        // Every trial takes the same keys: report a bad one now, by name.
+        search.grid_of(search.first_values())?;
         Ok(search)
     }
 
@@ -274,28 +274,51 @@ impl Search {
     /// `trials` is.
     pub fn draws(&self) -> Vec<Vec<(String, Value)>> {
         match self.method {
-            Method::Random => (0..self.trials)
-                .map(|t| {
-                    let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-                    rng.set_stream(t as u64);
-                    self.drawn
-                        .iter()
-                        .map(|(k, d)| (k.clone(), d.draw(&mut rng)))
-                        .collect()
+            Method::Random => (0..self.trials).map(|t| self.draw_trial(t)).collect(),
+            Method::Grid => vec![self.first_values()],
+        }
+    }
+
+    /// The values random trial `t` draws.
+    fn draw_trial(&self, t: usize) -> Vec<(String, Value)> {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(t as u64);
+        self.drawn
+            .iter()
+            .map(|(k, d)| (k.clone(), d.draw(&mut rng)))
+            .collect()
+    }
+
+    /// The first trial's drawn values; for a grid search, every choice as its grid list.
+    fn first_values(&self) -> Vec<(String, Value)> {
+        match self.method {
+            Method::Random => self.draw_trial(0),
+            Method::Grid => self
+                .drawn
+                .iter()
+                .map(|(k, d)| match d {
+                    Distribution::Choice(values) => (k.clone(), Value::Array(values.clone())),
+                    _ => unreachable!("parse admits only choices in a grid search"),
                 })
                 .collect(),
-            Method::Grid => {
-                // Grid search: every choice becomes its grid list.
-                vec![self
-                    .drawn
-                    .iter()
-                    .map(|(k, d)| match d {
-                        Distribution::Choice(values) => (k.clone(), Value::Array(values.clone())),
-                        _ => unreachable!("parse admits only choices in a grid search"),
-                    })
-                    .collect()]
-            }
         }
+    }
+
+    /// The grid of one trial: the fixed keys and its drawn `values`.
+    fn grid_of(&self, values: Vec<(String, Value)>) -> Result<Grid, String> {
+        let mut table = Table::new();
+        for (k, v) in self
+            .fixed
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .chain(values)
+        {
+            let v = as_grid_value(&k, v);
+            table.insert(k, v);
+        }
+        Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().to_string())
     }
 
     /// One grid per trial: the fixed keys and the trial's draws (checked by
@@ -303,29 +326,54 @@ impl Search {
     pub fn grids(&self) -> Result<Vec<Grid>, String> {
         self.draws()
             .into_iter()
-            .map(|values| {
-                let mut table = Table::new();
-                for (k, v) in self
-                    .fixed
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .chain(values)
-                {
-                    let v = as_grid_value(&k, v);
-                    table.insert(k, v);
-                }
-                Value::Table(table)
-                    .try_into()
-                    .map_err(|e: toml::de::Error| e.message().to_string())
-            })
+            .map(|values| self.grid_of(values))
             .collect()
+    }
+
+    /// How many configurations the search makes, found without drawing
+    /// every trial (unless a choice holds lists, whose lengths then vary
+    /// from trial to trial and are counted one by one).
+    pub fn expansion(&self) -> Result<Expansion, String> {
+        let first = self.first_values();
+        let whole = self.grid_of(first.clone())?.expansion();
+        if self.method == Method::Grid {
+            return Ok(whole);
+        }
+        // A trial's drawn values multiply it only when they are lists.
+        let drawn_product = |values: &[(String, Value)]| -> u128 {
+            values
+                .iter()
+                .map(|(_, v)| v.as_array().map_or(1, |a| a.len() as u128))
+                .product()
+        };
+        let per_fixed = whole.count / drawn_product(&first).max(1);
+        let lists_drawn = self.drawn.iter().any(|(_, d)| match d {
+            Distribution::Choice(values) => values.iter().any(Value::is_array),
+            _ => false,
+        });
+        let count = if lists_drawn {
+            (0..self.trials).fold(0u128, |sum, t| {
+                sum.saturating_add(per_fixed.saturating_mul(drawn_product(&self.draw_trial(t))))
+            })
+        } else {
+            per_fixed.saturating_mul(self.trials as u128)
+        };
+        let mut lists = vec![("trials", self.trials as u128)];
+        lists.extend(
+            whole
+                .lists
+                .into_iter()
+                .filter(|(name, _)| !self.drawn.iter().any(|(k, _)| k == name)),
+        );
+        lists.retain(|&(_, len)| len > 1);
+        Ok(Expansion { count, lists })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::SweepFile;
+    use crate::sweep::{SweepFile, DEFAULT_MAX_CONFIGURATIONS};
     use crate::Case;
     use std::path::Path;
 
@@ -347,7 +395,8 @@ l2 = { choice = [0.0, 0.0001] }
 "#;
 
     fn parse(text: &str) -> Result<SweepFile, String> {
-        SweepFile::parse(text, Path::new("s.toml")).map_err(|e| e.to_string())
+        SweepFile::parse(text, Path::new("s.toml"), DEFAULT_MAX_CONFIGURATIONS)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
