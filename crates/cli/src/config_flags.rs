@@ -3,8 +3,8 @@
 
 use clap::Args as ClapArgs;
 use mlp_engine::augment::Augment;
-use mlp_engine::sweep::GeneralAxes;
 use mlp_engine::{Activation, Init, Loss, Optimizer, ScheduleKind, TrainConfig};
+use mlp_sweep::GeneralAxes;
 
 /// One value per field; an absent flag keeps the recipe's value.
 #[derive(ClapArgs, Debug, Default)]

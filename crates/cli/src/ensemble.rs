@@ -1,12 +1,12 @@
 //! `mlp ensemble`: a committee of saved models, voting by their mean output scores.
 
 use crate::eval::check_fits;
-use crate::exit::from_engine;
+use crate::exit::from_sweep;
 use crate::exit::UsageError;
 use crate::shared::{load_data, load_model, EvalData};
 use clap::Args as ClapArgs;
 use mlp_engine::committee::evaluate_committee;
-use mlp_engine::sweep;
+
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -112,7 +112,7 @@ fn best_of_sweep(out: &Path, best: Option<usize>) -> anyhow::Result<Vec<PathBuf>
     if best == Some(0) {
         return Err(UsageError("invalid --best: must be at least 1".into()).into());
     }
-    let files = sweep::results_files(out).map_err(from_engine)?;
+    let files = mlp_sweep::results_files(out).map_err(from_sweep)?;
     if files.is_empty() {
         return Err(UsageError(format!(
             "invalid --from: {} holds no sweep results (results.jsonl)",
@@ -120,7 +120,7 @@ fn best_of_sweep(out: &Path, best: Option<usize>) -> anyhow::Result<Vec<PathBuf>
         ))
         .into());
     }
-    let records = sweep::merge(&files).map_err(from_engine)?;
+    let records = mlp_sweep::merge(&files).map_err(from_sweep)?;
     let mut ranked = Vec::new();
     // Trials halving stopped are ranked too, by their validation error where they stopped.
     for r in &records {
@@ -146,7 +146,7 @@ fn best_of_sweep(out: &Path, best: Option<usize>) -> anyhow::Result<Vec<PathBuf>
     ranked[..take]
         .iter()
         .map(|(_, key)| {
-            let path = sweep::model_path(out, key);
+            let path = mlp_sweep::model_path(out, key);
             if path.is_file() {
                 Ok(path)
             } else {

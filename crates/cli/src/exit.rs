@@ -1,6 +1,7 @@
 //! Turning errors into one line on stderr and the right exit code.
 
 use mlp_engine::EngineError;
+use mlp_sweep::SweepError;
 use std::process::ExitCode;
 
 /// An error that is the user's to fix by changing the command line (exit 2).
@@ -28,12 +29,23 @@ pub fn from_engine(e: EngineError) -> anyhow::Error {
             UsageError(format!("invalid {}: {problem}", flag_of(field))).into()
         }
         EngineError::InitShape { .. } => UsageError(format!("invalid --init-from: {e}")).into(),
-        EngineError::ResultsExist { path } => UsageError(format!(
+        other => other.into(),
+    }
+}
+
+/// Converts a sweep error into the command's words, as [`from_engine`] does.
+pub fn from_sweep(e: SweepError) -> anyhow::Error {
+    match e {
+        SweepError::Engine(e) => from_engine(e),
+        SweepError::Config { field, problem } => {
+            UsageError(format!("invalid {}: {problem}", flag_of(field))).into()
+        }
+        SweepError::ResultsExist { path } => UsageError(format!(
             "invalid --out: {} already holds results; pass --resume to continue it or choose another --out",
             path.display()
         ))
         .into(),
-        EngineError::TooManyConfigurations {
+        SweepError::TooManyConfigurations {
             file,
             count,
             limit,

@@ -124,8 +124,8 @@ impl SweepProgress {
     }
 
     /// Updates the display for one runner event.
-    pub fn event(&self, event: mlp_engine::sweep::SweepEvent<'_>) {
-        use mlp_engine::sweep::SweepEvent as E;
+    pub fn event(&self, event: mlp_sweep::SweepEvent<'_>) {
+        use mlp_sweep::SweepEvent as E;
         match event {
             E::Planned {
                 to_run,

@@ -1,6 +1,6 @@
 //! `mlp report`: merge result files and write the report they call for.
 
-use crate::exit::{from_engine, UsageError};
+use crate::exit::{from_sweep, UsageError};
 use clap::Args as ClapArgs;
 use std::path::PathBuf;
 
@@ -24,7 +24,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut files = Vec::new();
     for path in &args.results {
         if path.is_dir() {
-            let found = mlp_engine::sweep::results_files(path).map_err(from_engine)?;
+            let found = mlp_sweep::results_files(path).map_err(from_sweep)?;
             if found.is_empty() {
                 return Err(UsageError(format!(
                     "invalid RESULTS: {} holds no results.jsonl or results/*.jsonl",
@@ -40,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let out = match &args.out {
         Some(o) => o.clone(),
         None if args.results[0].is_dir() => args.results[0].clone(),
-        None => mlp_engine::sweep::sweep_folder(&args.results[0]),
+        None => mlp_sweep::sweep_folder(&args.results[0]),
     };
     crate::shared::report_results(&files, &out, args.quiet)
 }

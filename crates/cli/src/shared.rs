@@ -1,7 +1,7 @@
 //! What several subcommands do alike: open the data and models, check output
 //! paths and step options, name a split, draw a digit in the terminal.
 
-use crate::exit::{from_engine, UsageError};
+use crate::exit::{from_engine, from_sweep, UsageError};
 use anyhow::Context;
 use clap::ValueEnum;
 use mlp_engine::model::{self, Model};
@@ -55,7 +55,7 @@ pub fn deferred_steps(block_samples: usize) -> anyhow::Result<StepOptions> {
 
 /// Merges `results`, writes the report into `out`, prints its path and a summary.
 pub fn report_results(results: &[PathBuf], out: &Path, quiet: bool) -> anyhow::Result<()> {
-    let merged = mlp_engine::sweep::merge_noting(results).map_err(from_engine)?;
+    let merged = mlp_sweep::merge_noting(results).map_err(from_sweep)?;
     if !merged.repeated.is_empty() {
         eprintln!(
             "note: {} configurations appear in more than one results file, with the same figures; each counts once (first: {})",
@@ -68,8 +68,8 @@ pub fn report_results(results: &[PathBuf], out: &Path, quiet: bool) -> anyhow::R
         anyhow::bail!("no finished configurations in {}", results[0].display());
     }
     // The sweep's title, from the folder that ran it.
-    let folder = mlp_engine::sweep::sweep_folder(&results[0]);
-    let meta = mlp_engine::sweep::SweepMeta::load(&folder).map_err(from_engine)?;
+    let folder = mlp_sweep::sweep_folder(&results[0]);
+    let meta = mlp_sweep::SweepMeta::load(&folder).map_err(from_sweep)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let files =
         mlp_report::write_report(&records, meta.name.as_deref(), out).map_err(from_engine)?;

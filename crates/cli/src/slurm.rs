@@ -1,9 +1,9 @@
 //! `mlp sweep --slurm`: a ready job-array script for the sweep, and `--submit` to hand it to sbatch.
 
-use crate::exit::{from_engine, UsageError};
+use crate::exit::{from_engine, from_sweep, UsageError};
 use anyhow::Context;
-use mlp_engine::sweep::{estimate, Shard, SweepPlan};
 use mlp_engine::{LoadedData, StepOptions};
+use mlp_sweep::{estimate, Shard, SweepPlan};
 use std::path::Path;
 use std::time::Duration;
 
@@ -126,7 +126,7 @@ pub fn write_script(
         None => {
             let per_cost =
                 estimate::seconds_per_cost(whole, data, step, Duration::from_millis(500))
-                    .map_err(from_engine)?;
+                    .map_err(from_sweep)?;
             let slowest = (1..=spec.tasks)
                 .map(|index| {
                     let part = whole.clone().select(Shard {

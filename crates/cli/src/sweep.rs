@@ -1,13 +1,13 @@
 //! `mlp sweep`: a grid, sweep file or preset, run in parallel, with results as they finish.
 
 use crate::config_flags::GeneralAxisFlags;
-use crate::exit::{from_engine, UsageError};
+use crate::exit::{from_engine, from_sweep, UsageError};
 use crate::progress::{visible, SweepProgress};
 use crate::shared::{deferred_steps, load_data};
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use mlp_engine::sweep::{self, Grid, Preset, Shard, SweepFile, SweepOptions, SweepPlan};
 use mlp_engine::{recipe, Backprop, Case, Layers};
+use mlp_sweep::{self as sweep, Grid, Preset, Shard, SweepFile, SweepOptions, SweepPlan};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -151,7 +151,7 @@ impl Args {
             )
             .into());
         } else if let Some(path) = &self.config {
-            let file = SweepFile::load(path, self.max_configurations).map_err(from_engine)?;
+            let file = SweepFile::load(path, self.max_configurations).map_err(from_sweep)?;
             name = file.name.clone();
             file.plan()
         } else {
@@ -181,7 +181,7 @@ impl Args {
                 .into());
             }
             grid.check_size(self.max_configurations)
-                .map_err(from_engine)?;
+                .map_err(from_sweep)?;
             grid.expand().into()
         };
         // Range checks that need no data, so usage errors come before loading.
@@ -282,7 +282,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
     let results = sweep::shard_results_path(&args.out, shard);
-    meta.save(&args.out).map_err(from_engine)?;
+    meta.save(&args.out).map_err(from_sweep)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     install_interrupt(stop.clone());
@@ -290,14 +290,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let options = SweepOptions {
         threads,
         results: results.clone(),
-        other_results: sweep::results_files(&args.out).map_err(from_engine)?,
+        other_results: sweep::results_files(&args.out).map_err(from_sweep)?,
         resume: args.resume,
         step,
         save_models: args.save_models.then(|| args.out.join("models")),
         checkpoints: args.out.join("checkpoints"),
     };
     let summary = sweep::run_sweep(plan, &data, &options, &|e| progress.event(e), &stop)
-        .map_err(from_engine)?;
+        .map_err(from_sweep)?;
     progress.finish();
     if summary.dropped_torn_line {
         eprintln!(
@@ -363,7 +363,7 @@ fn install_interrupt(stop: Arc<AtomicBool>) {
 
 /// `mlp sweep --status OUT`: per shard, configurations done and in all.
 fn status(out: &Path) -> anyhow::Result<()> {
-    let meta = sweep::SweepMeta::load(out).map_err(from_engine)?;
+    let meta = sweep::SweepMeta::load(out).map_err(from_sweep)?;
     if meta.shard_keys.is_empty() {
         return Err(UsageError(format!(
             "invalid --status: {} holds no sweep.json with its shards; is it a sweep's --out folder?",
@@ -371,8 +371,8 @@ fn status(out: &Path) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let files = sweep::results_files(out).map_err(from_engine)?;
-    let merged = sweep::merge_noting(&files).map_err(from_engine)?;
+    let files = sweep::results_files(out).map_err(from_sweep)?;
+    let merged = sweep::merge_noting(&files).map_err(from_sweep)?;
     let done: std::collections::HashSet<&str> =
         merged.records.iter().map(|r| r.key.as_str()).collect();
     let count = meta.shard_keys.len();
@@ -485,7 +485,7 @@ fn slurm(
     let (path, time, estimate) = crate::slurm::write_script(&spec, whole, &data, step, &args.out)?;
     describe(name, whole, tasks, step)
         .save(&args.out)
-        .map_err(from_engine)?;
+        .map_err(from_sweep)?;
     match estimate {
         Some(s) => println!(
             "{}: {tasks} tasks of {} CPUs, {time} each (the slowest slice measured here at {s:.0} s)",

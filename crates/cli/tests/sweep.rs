@@ -500,7 +500,7 @@ fn a_grid_of_the_users_own_gets_the_general_report_and_saved_models_make_a_commi
         .collect();
     by_validation.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     for (m, (_, key)) in members.iter().zip(&by_validation) {
-        let file = mlp_engine::sweep::model_file_name(key);
+        let file = mlp_sweep::model_file_name(key);
         assert!(
             m["model"].as_str().unwrap().ends_with(&file),
             "{m} is not {key}"

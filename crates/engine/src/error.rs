@@ -30,26 +30,6 @@ pub enum EngineError {
         /// The shape the run needs.
         needed: String,
     },
-    /// A results file already holds results and resuming it was not asked for.
-    #[error("{} already holds results", path.display())]
-    ResultsExist {
-        /// The results file.
-        path: PathBuf,
-    },
-    /// Another process holds the lock of a results file.
-    #[error("{} is being written by another mlp process; let it finish (or stop it) before running this shard again", path.display())]
-    Locked {
-        /// The results file.
-        path: PathBuf,
-    },
-    /// The worker threads could not be started.
-    #[error("cannot start {threads} worker threads: {problem}")]
-    Threads {
-        /// Threads asked for.
-        threads: usize,
-        /// Why they could not start.
-        problem: String,
-    },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -66,19 +46,6 @@ pub enum EngineError {
         /// What is wrong with it.
         problem: String,
     },
-    /// A sweep expands to more configurations than it may.
-    #[error("{} expands to {count} configurations ({}), more than the limit of {limit}", file.as_ref().map_or("the grid".into(), |p| p.display().to_string()), tables_text(tables))]
-    TooManyConfigurations {
-        /// The sweep file, or `None` for a grid given directly.
-        file: Option<PathBuf>,
-        /// Configurations it expands to (saturating).
-        count: u128,
-        /// The most it may expand to.
-        limit: usize,
-        /// Each table of more than one configuration (its name, empty for a
-        /// lone grid) and its lists longer than one value, with their lengths.
-        tables: Vec<(String, Vec<(&'static str, u128)>)>,
-    },
     /// The run was interrupted before it finished.
     #[error("interrupted")]
     Interrupted,
@@ -92,28 +59,4 @@ impl EngineError {
             problem: problem.into(),
         }
     }
-}
-
-/// Lists and their lengths as `lr 100 x hidden 100`.
-pub(crate) fn lists_text(lists: &[(&str, u128)]) -> String {
-    if lists.is_empty() {
-        return "no list of more than one value".into();
-    }
-    let parts: Vec<String> = lists
-        .iter()
-        .map(|(name, len)| format!("{name} {len}"))
-        .collect();
-    parts.join(" x ")
-}
-
-/// Tables and their lists as `[[grid]] table 1: lr 100 x seed 3; [[search]] table 1: trials 50`.
-fn tables_text(tables: &[(String, Vec<(&'static str, u128)>)]) -> String {
-    let parts: Vec<String> = tables
-        .iter()
-        .map(|(name, lists)| match name.is_empty() {
-            true => lists_text(lists),
-            false => format!("{name}: {}", lists_text(lists)),
-        })
-        .collect();
-    parts.join("; ")
 }

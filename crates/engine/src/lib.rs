@@ -1,4 +1,4 @@
-//! Networks, online training, metrics and sweeps of MLPs on MNIST-format data.
+//! Networks, online and minibatch training, metrics and model files of MLPs on MNIST-format data.
 //!
 //! The study's family (784-N-10 networks without biases, online gradient
 //! descent on MSE) runs on the online engine of the study's hot loop; any
@@ -7,7 +7,8 @@
 //! composable optimisers. [`Network`] holds the weights,
 //! [`Dataset`] a read-only sparse copy of a data split that every
 //! configuration of a sweep shares, and [`train`] runs one [`TrainConfig`] to
-//! a [`TrainReport`]; [`sweep`] runs many, [`model`] saves and loads them.
+//! a [`TrainReport`]; [`model`] saves and loads them. Sweeps of many
+//! configurations live in the `mlp-sweep` crate.
 //! Reports and pictures live in the `mlp-report` crate, which reads these
 //! results; this crate draws nothing.
 #![deny(missing_docs)]
@@ -34,7 +35,6 @@ pub mod preprocess;
 pub mod recipe;
 mod report;
 mod step;
-pub mod sweep;
 mod train;
 
 pub use arch::{Activation, Init, Layers, Loss};

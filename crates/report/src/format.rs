@@ -1,7 +1,7 @@
 //! How the reports write cases, modes and numbers.
 
-use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, Case, TrainConfig};
+use mlp_sweep::RunRecord;
 use std::cmp::Ordering;
 
 /// `case 1 (tanh)` or `case 2 (relu/sigmoid)`.

@@ -18,8 +18,8 @@ mod plot;
 pub mod study;
 pub mod sweep;
 
-use mlp_engine::sweep::RunRecord;
 use mlp_engine::EngineError;
+use mlp_sweep::RunRecord;
 use std::path::Path;
 
 /// True when `records` hold any of the study's published configurations.

@@ -3,8 +3,8 @@
 use super::{render_plot, Plot, PlotKind, CONFUSION_SIZE};
 use crate::draw::{blue_colour, draw_cell, grid_chart, heat_colour, titled, Area, DrawResult};
 use crate::format::{case_title, fmt_lr, mode_title, thousands};
-use mlp_engine::sweep::RunRecord;
 use mlp_engine::EngineError;
+use mlp_sweep::RunRecord;
 use plotters::prelude::*;
 use std::path::Path;
 

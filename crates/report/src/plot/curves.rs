@@ -3,8 +3,8 @@
 use super::{render_plot, Plot, PlotKind, PLOT_SIZE};
 use crate::draw::{axis_decimals, font, titled, Area, DrawResult, PALETTE};
 use crate::format::{by_run, case_title, fmt_lr, mode_title, thousands};
-use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, Case, EngineError};
+use mlp_sweep::RunRecord;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::BTreeMap;

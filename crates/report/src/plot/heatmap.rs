@@ -5,8 +5,8 @@ use crate::draw::{
     axis_decimals, draw_cell, font, grid_chart, heat_colour, titled, Area, DrawResult,
 };
 use crate::format::{case_title, fmt_lr, mode_title, run_id, thousands};
-use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, Case, EngineError};
+use mlp_sweep::RunRecord;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;

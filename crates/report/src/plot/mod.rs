@@ -15,8 +15,8 @@ pub(crate) use confusion::best_record;
 pub(crate) use confusion::{draw_confusion, record_confusion};
 
 use crate::draw::{render_png, Area, DrawResult};
-use mlp_engine::sweep::RunRecord;
 use mlp_engine::EngineError;
+use mlp_sweep::RunRecord;
 use std::path::{Path, PathBuf};
 
 /// Size of the learning-curve and heat-map plots, in pixels.

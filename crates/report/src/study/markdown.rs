@@ -8,8 +8,8 @@ use crate::format::{
     by_run, capitalise, case_title, fmt_lr, fmt_mse, fmt_pct, fmt_secs, speedup, thousands,
 };
 use crate::plot::{Plot, PlotKind};
-use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, Case};
+use mlp_sweep::RunRecord;
 use mnist_idx::MNIST_SHA256;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;

@@ -9,8 +9,8 @@ pub mod published;
 
 use crate::format::{fmt_lr, fmt_pct};
 use crate::plot;
-use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, EngineError};
+use mlp_sweep::RunRecord;
 use std::path::{Path, PathBuf};
 
 /// The files [`write_report`] wrote.

@@ -1,8 +1,8 @@
 //! The study's published Tables 1-6 as data, and matching our records to their rows.
 
 use crate::format::run_id;
-use mlp_engine::sweep::RunRecord;
 use mlp_engine::{Backprop, Case};
+use mlp_sweep::RunRecord;
 
 /// Epochs of every published run.
 pub const PUBLISHED_EPOCHS: usize = 50;

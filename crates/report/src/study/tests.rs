@@ -3,8 +3,8 @@
 use super::published::{match_row, record_matches, Varying, TABLES};
 use super::*;
 use crate::format::{case_title, fmt_mse, fmt_secs, speedup, thousands};
-use mlp_engine::sweep::{run_key, RunRecord};
 use mlp_engine::{Case, EpochRecord, Metrics, TrainConfig, TrainReport};
+use mlp_sweep::{run_key, RunRecord};
 use mnist_idx::MNIST_SHA256;
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 
 use super::axes::Axis;
 use crate::format::fmt_pct;
-use mlp_engine::sweep::RunRecord;
+use mlp_sweep::RunRecord;
 
 /// The runs ranked best first: by validation error when every run has one
 /// (ties by validation loss, then key: never by test figures), else by test

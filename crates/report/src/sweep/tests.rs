@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::study::tests::record;
-use mlp_engine::sweep::run_key;
 use mlp_engine::{Backprop, Case};
+use mlp_sweep::run_key;
 
 /// A hidden x lr grid with a validation split; error falls with width and
 /// is lowest at the middle rate, so the ranking is known.

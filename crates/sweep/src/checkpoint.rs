@@ -6,9 +6,10 @@
 //! biases, each optimiser state. Floats that must come back bit for bit
 //! (the scales) are stored as their bits: JSON parsing need not round-trip.
 
-use super::models::key_file_name;
-use crate::train::Snapshot;
-use crate::{EngineError, Network, TrainReport};
+use crate::models::key_file_name;
+use crate::SweepError;
+use mlp_engine::Snapshot;
+use mlp_engine::{Network, TrainReport};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -44,7 +45,7 @@ pub fn checkpoint_path(dir: &Path, key: &str) -> PathBuf {
 
 impl Checkpoint {
     /// Writes the checkpoint to `path` through a temporary file renamed into place.
-    pub fn save(&self, path: &Path) -> Result<(), EngineError> {
+    pub fn save(&self, path: &Path) -> Result<(), SweepError> {
         let net = &self.snapshot.network;
         let header = Header {
             key: self.key.clone(),
@@ -56,7 +57,7 @@ impl Checkpoint {
             train_seconds_bits: self.snapshot.train_seconds.to_bits(),
             optimiser_lens: self.snapshot.optimiser.iter().map(Vec::len).collect(),
         };
-        let header = serde_json::to_vec(&header).map_err(|e| EngineError::Format {
+        let header = serde_json::to_vec(&header).map_err(|e| SweepError::Format {
             path: path.to_path_buf(),
             problem: e.to_string(),
         })?;
@@ -73,21 +74,21 @@ impl Checkpoint {
             bytes.extend(a.iter().flat_map(|x| x.to_le_bytes()));
         }
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| EngineError::Io {
+            std::fs::create_dir_all(dir).map_err(|source| SweepError::Io {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
-        crate::files::write_atomic(path, &bytes)
+        Ok(mlp_engine::files::write_atomic(path, &bytes)?)
     }
 
     /// Reads a checkpoint; every problem is one line naming the file.
-    pub fn load(path: &Path) -> Result<Checkpoint, EngineError> {
-        let bytes = std::fs::read(path).map_err(|source| EngineError::Io {
+    pub fn load(path: &Path) -> Result<Checkpoint, SweepError> {
+        let bytes = std::fs::read(path).map_err(|source| SweepError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        Checkpoint::parse(&bytes).map_err(|problem| EngineError::Format {
+        Checkpoint::parse(&bytes).map_err(|problem| SweepError::Format {
             path: path.to_path_buf(),
             problem: format!(
                 "not a whole halving checkpoint ({problem}); delete it to rerun that trial's rung"

@@ -7,33 +7,14 @@
 //! a stopped or finished one is a record in the results file: whatever kills
 //! the sweep, its rerun finds every trial where it was and goes on from there.
 
-use super::checkpoint::{checkpoint_path, Checkpoint};
-use super::plan::HalvingGroup;
-use super::results::RunRecord;
-use super::runner::{save_model, Job, Sweep, SweepEvent};
-use crate::{EngineError, EpochRecord};
+use crate::checkpoint::{checkpoint_path, Checkpoint};
+use crate::context::{save_model, Job, Sweep, SweepEvent};
+use crate::plan::HalvingGroup;
+use crate::results::RunRecord;
+use crate::SweepError;
+use mlp_engine::{EngineError, EpochRecord};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Test hook: once this many checkpoints are written, the process stops
-/// still, so that a test can kill it at a known point mid-rung.
-const HOLD_VARIABLE: &str = "MLP_TEST_HOLD_AFTER_CHECKPOINTS";
-
-/// Checkpoints this process wrote.
-static CHECKPOINTS_WRITTEN: AtomicUsize = AtomicUsize::new(0);
-
-/// Holds the process still after the checkpoint [`HOLD_VARIABLE`] names.
-fn hold_for_tests() {
-    let written = CHECKPOINTS_WRITTEN.fetch_add(1, Ordering::SeqCst) + 1;
-    let hold = std::env::var(HOLD_VARIABLE).ok();
-    if hold.and_then(|v| v.parse::<usize>().ok()) == Some(written) {
-        eprintln!("holding after checkpoint {written} ({HOLD_VARIABLE})");
-        loop {
-            std::thread::park();
-        }
-    }
-}
 
 /// What running one group did.
 pub(super) struct GroupOutcome {
@@ -87,11 +68,11 @@ impl Standing {
 }
 
 /// Removes a checkpoint that is no longer needed; one already gone is fine.
-fn remove(path: &Path) -> Result<(), EngineError> {
+fn remove(path: &Path) -> Result<(), SweepError> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(EngineError::Io {
+        Err(source) => Err(SweepError::Io {
             path: path.to_path_buf(),
             source,
         }),
@@ -100,15 +81,17 @@ fn remove(path: &Path) -> Result<(), EngineError> {
 
 /// The figures halving ranks a trial by at `epoch`: validation error, then
 /// validation loss (errors tie often on a few thousand images).
-fn judged_at(history: &[EpochRecord], epoch: usize, key: &str) -> Result<(f64, f64), EngineError> {
+fn judged_at(history: &[EpochRecord], epoch: usize, key: &str) -> Result<(f64, f64), SweepError> {
     let record = history
         .get(epoch.wrapping_sub(1))
         .filter(|r| r.epoch == epoch);
     match record.and_then(|r| Some((r.validation_error_pct?, r.validation_loss?))) {
         Some(figures) => Ok(figures),
-        None => Err(EngineError::Dataset(format!(
-            "successive halving cannot rank {key}: its results have no validation figures at epoch {epoch}; run the sweep into a new folder"
-        ))),
+        None => Err(SweepError::Inconsistent {
+            problem: format!(
+            "successive halving cannot rank {key}: its results have no validation figures at epoch {epoch}"
+            ),
+        }),
     }
 }
 
@@ -118,7 +101,7 @@ pub(super) fn run_group(
     group: &HalvingGroup,
     base: usize,
     done: &HashMap<String, RunRecord>,
-) -> Result<GroupOutcome, EngineError> {
+) -> Result<GroupOutcome, SweepError> {
     let dir = &sweep.options.checkpoints;
     let keys: Vec<String> = group.trials.iter().map(|c| sweep.key(c)).collect();
     let mut standing = Vec::with_capacity(keys.len());
@@ -141,7 +124,11 @@ pub(super) fn run_group(
         finished: 0,
         complete: false,
         steps_saved: 0,
-        steps_unhalved: group.trials.iter().map(crate::TrainConfig::steps).sum(),
+        steps_unhalved: group
+            .trials
+            .iter()
+            .map(mlp_engine::TrainConfig::steps)
+            .sum(),
     };
     let rungs = group.rungs();
     let mut alive: Vec<usize> = (0..keys.len()).collect();
@@ -153,7 +140,7 @@ pub(super) fn run_group(
             .filter(|&i| !standing[i].reached(rung))
             .collect();
         let starts: Vec<Standing> = todo.iter().map(|&i| standing[i].clone()).collect();
-        let job = |j: usize| -> Result<Job, EngineError> {
+        let job = |j: usize| -> Result<Job, SweepError> {
             let (i, slot) = (todo[j], base + todo[j]);
             let (config, key) = (&group.trials[i], &keys[i]);
             let path = checkpoint_path(dir, key);
@@ -173,7 +160,7 @@ pub(super) fn run_group(
             match session.run_to(rung, !last, &mut sweep.worker(slot)) {
                 Ok(()) => {}
                 Err(EngineError::Interrupted) => return Ok(Job::Interrupted),
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
             if last {
                 sweep.finish(slot, session)?;
@@ -185,7 +172,6 @@ pub(super) fn run_group(
                     snapshot: session.snapshot(),
                 };
                 checkpoint.save(&path)?;
-                hold_for_tests();
                 (sweep.events)(SweepEvent::Paused { slot, epoch: rung });
             }
             Ok(Job::Done)
@@ -234,10 +220,12 @@ pub(super) fn run_group(
                     outcome.finished += 1;
                 }
                 _ => {
-                    return Err(EngineError::Dataset(format!(
-                        "successive halving stops {} at epoch {rung}, but its results say it went on; run the sweep into a new folder",
+                    return Err(SweepError::Inconsistent {
+                        problem: format!(
+                        "successive halving stops {} at epoch {rung}, but its results say it went on",
                         keys[i]
-                    )))
+                    ),
+                    })
                 }
             }
         }
@@ -254,10 +242,12 @@ pub(super) fn run_group(
             .iter()
             .find(|&&i| matches!(standing[i], Standing::Stopped(e, _) if e <= rung))
         {
-            return Err(EngineError::Dataset(format!(
-                "successive halving keeps {} at epoch {rung}, but its results say it stopped; run the sweep into a new folder",
-                keys[i]
-            )));
+            return Err(SweepError::Inconsistent {
+                problem: format!(
+                    "successive halving keeps {} at epoch {rung}, but its results say it stopped",
+                    keys[i]
+                ),
+            });
         }
         next.sort_unstable();
         alive = next;

@@ -6,10 +6,8 @@
 //! else runs after it, so the folder is left exactly as a SIGKILL at that
 //! point would leave it.
 
-use mlp_engine::sweep::{
-    run_sweep, SweepEvent, SweepFile, SweepOptions, DEFAULT_MAX_CONFIGURATIONS,
-};
 use mlp_engine::{LoadedData, StepOptions};
+use mlp_sweep::{run_sweep, SweepEvent, SweepFile, SweepOptions, DEFAULT_MAX_CONFIGURATIONS};
 use serde_json::Value;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;

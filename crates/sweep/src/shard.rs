@@ -1,6 +1,6 @@
 //! Splitting a sweep into disjoint, deterministic slices for separate machines.
 
-use crate::TrainConfig;
+use mlp_engine::TrainConfig;
 use std::str::FromStr;
 
 /// The K-th of N slices of a sweep (1-based).
@@ -126,7 +126,7 @@ pub fn schedule_order(configs: &mut [TrainConfig]) {
     configs.sort_by(|a, b| {
         cost(b)
             .total_cmp(&cost(a))
-            .then_with(|| super::config_key(a).cmp(&super::config_key(b)))
+            .then_with(|| crate::config_key(a).cmp(&crate::config_key(b)))
     });
 }
 
@@ -144,8 +144,8 @@ pub fn cost(c: &TrainConfig) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::{config_key, Preset};
-    use crate::Backprop;
+    use crate::{config_key, Preset};
+    use mlp_engine::Backprop;
 
     #[test]
     fn parses_and_rejects() {

@@ -1,7 +1,7 @@
 //! Named sweeps: the study as published, and the grid it never finished.
 
-use super::grid::{dedup, Grid};
-use crate::{Backprop, Case, TrainConfig};
+use crate::grid::{dedup, Grid};
+use mlp_engine::{Backprop, Case, TrainConfig};
 use std::str::FromStr;
 
 /// A named sweep.

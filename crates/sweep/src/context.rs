@@ -1,16 +1,16 @@
-//! Running a sweep: configurations in parallel, each on one thread, results as they finish.
+//! A sweep under way: its options, the events it reports, and the state its
+//! workers share (the data, the results file, the thread pool).
 
-use super::halving::{run_group, GroupOutcome};
-use super::models::model_file_name;
-use super::plan::SweepPlan;
-use super::results::{run_key, ResultsFile, RunRecord};
-use super::shard::schedule_order;
-use crate::model::{Model, Stage};
-use crate::train::Session;
-use crate::{
-    EngineError, LoadedData, Network, Observer, RunOptions, StepOptions, TrainConfig, TrainReport,
+use crate::key::run_key;
+use crate::models::model_file_name;
+use crate::results::{ResultsFile, RunRecord};
+use crate::SweepError;
+use mlp_engine::model::{Model, Stage};
+use mlp_engine::Session;
+use mlp_engine::{
+    LoadedData, Network, Observer, RunOptions, StepOptions, TrainConfig, TrainReport,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -89,25 +89,6 @@ pub enum SweepEvent<'a> {
     },
 }
 
-/// The outcome of a sweep invocation.
-#[derive(Debug, Default)]
-pub struct SweepSummary {
-    /// Configurations found already done.
-    pub already_done: usize,
-    /// Configurations finished by this invocation.
-    pub finished: usize,
-    /// Configurations not run because the sweep was stopped.
-    pub not_run: usize,
-    /// True when the sweep was stopped before the end.
-    pub interrupted: bool,
-    /// True when the results file ended in a torn line that was dropped.
-    pub dropped_torn_line: bool,
-    /// Sample steps successive halving did not run, against every trial of its groups run to the end.
-    pub steps_saved: u64,
-    /// Sample steps of every halving trial run to the end.
-    pub steps_unhalved: u64,
-}
-
 /// Reports one configuration's progress and passes on the stop request.
 pub(super) struct Worker<'a> {
     slot: usize,
@@ -146,6 +127,34 @@ pub(super) enum Job {
     Interrupted,
 }
 
+impl<'a> Sweep<'a> {
+    /// A sweep of `data` appending to `file`, with its workers started.
+    pub fn new(
+        data: &'a LoadedData,
+        options: &'a SweepOptions,
+        events: &'a (dyn Fn(SweepEvent<'_>) + Sync),
+        stop: &'a AtomicBool,
+        file: ResultsFile,
+    ) -> Result<Sweep<'a>, SweepError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(options.threads.max(1))
+            .build()
+            .map_err(|e| SweepError::Threads {
+                threads: options.threads,
+                problem: e.to_string(),
+            })?;
+        Ok(Sweep {
+            data,
+            options,
+            events,
+            stop,
+            file: Mutex::new(file),
+            checksums: data.files.sha256().into_iter().collect(),
+            pool,
+        })
+    }
+}
+
 impl Sweep<'_> {
     /// The results key of `config` in this sweep.
     pub fn key(&self, config: &TrainConfig) -> String {
@@ -172,11 +181,11 @@ impl Sweep<'_> {
     pub fn each(
         &self,
         count: usize,
-        job: &(dyn Fn(usize) -> Result<Job, EngineError> + Sync),
-    ) -> Result<usize, EngineError> {
+        job: &(dyn Fn(usize) -> Result<Job, SweepError> + Sync),
+    ) -> Result<usize, SweepError> {
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
-        let failure: Mutex<Option<EngineError>> = Mutex::new(None);
+        let failure: Mutex<Option<SweepError>> = Mutex::new(None);
         self.pool.scope(|scope| {
             for _ in 0..self.options.threads.max(1) {
                 scope.spawn(|_| loop {
@@ -211,18 +220,19 @@ impl Sweep<'_> {
     pub fn session(
         &self,
         config: &TrainConfig,
-        snapshot: Option<crate::train::Snapshot>,
-    ) -> Result<Session<'_>, EngineError> {
+        snapshot: Option<mlp_engine::Snapshot>,
+    ) -> Result<Session<'_>, SweepError> {
         let data = (&self.data.train, &self.data.test);
         let (step, run) = (self.options.step, RunOptions::default());
-        match snapshot {
+        let session = match snapshot {
             Some(s) => Session::resume(config, data, s, step, run),
             None => Session::start(config, data, None, step, run),
-        }
+        };
+        Ok(session?)
     }
 
     /// Ends `session`: its model saved when asked, then its record appended.
-    pub fn finish(&self, slot: usize, session: Session<'_>) -> Result<(), EngineError> {
+    pub fn finish(&self, slot: usize, session: Session<'_>) -> Result<(), SweepError> {
         let key = self.key(session.config());
         let (report, net) = session.finish();
         // The model before its record, so that a record always has its model.
@@ -239,7 +249,7 @@ impl Sweep<'_> {
         key: String,
         report: TrainReport,
         stopped_at_epoch: Option<usize>,
-    ) -> Result<(), EngineError> {
+    ) -> Result<(), SweepError> {
         let record = RunRecord {
             key,
             report,
@@ -265,8 +275,8 @@ pub(super) fn save_model(
     data: &LoadedData,
     report: &TrainReport,
     network: Network,
-) -> Result<(), EngineError> {
-    std::fs::create_dir_all(dir).map_err(|source| EngineError::Io {
+) -> Result<(), SweepError> {
+    std::fs::create_dir_all(dir).map_err(|source| SweepError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
@@ -279,125 +289,10 @@ pub(super) fn save_model(
         data_sha256: data.files.sha256(),
         metrics: Some(report.metrics.clone()),
         block_samples: report.block_samples,
-        tool_version: crate::VERSION.to_string(),
+        tool_version: mlp_engine::VERSION.to_string(),
     };
-    crate::model::save(&dir.join(model_file_name(key)), &model)
-}
-
-/// Runs everything in `plan` not already in the results file: the full
-/// configurations longest first, then each halving group rung by rung, on
-/// `threads` workers.
-///
-/// Each configuration trains on a single thread from its own seed, and
-/// halving judges a rung only when every trial has reached it, so the
-/// results do not depend on the thread count or on the order runs finish in.
-pub fn run_sweep(
-    mut plan: SweepPlan,
-    data: &LoadedData,
-    options: &SweepOptions,
-    events: &(dyn Fn(SweepEvent<'_>) + Sync),
-    stop: &AtomicBool,
-) -> Result<SweepSummary, EngineError> {
-    for c in plan.configs() {
-        c.validate(data.train.len())?;
-    }
-    let (file, existing) = ResultsFile::open(&options.results, options.resume)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.max(1))
-        .build()
-        .map_err(|e| EngineError::Threads {
-            threads: options.threads,
-            problem: e.to_string(),
-        })?;
-    let sweep = Sweep {
-        data,
-        options,
-        events,
-        stop,
-        file: Mutex::new(file),
-        checksums: data.files.sha256().into_iter().collect(),
-        pool,
-    };
-    let mut done: HashMap<String, RunRecord> = HashMap::new();
-    if options.resume {
-        for path in options
-            .other_results
-            .iter()
-            .filter(|p| **p != options.results)
-        {
-            // Another shard may be writing it: its torn last line is simply not done yet.
-            for r in ResultsFile::read(path)?.records {
-                done.insert(r.key.clone(), r);
-            }
-        }
-    }
-    // This file's own records win over a copy elsewhere.
-    done.extend(existing.records.into_iter().map(|r| (r.key.clone(), r)));
-    let mut configs = std::mem::take(&mut plan.full);
-    let before = configs.len();
-    configs.retain(|c| !done.contains_key(&sweep.key(c)));
-    schedule_order(&mut configs);
-    let halving_done = plan
-        .halving
-        .iter()
-        .flat_map(|g| &g.trials)
-        .filter(|c| done.contains_key(&sweep.key(c)))
-        .count();
-    let halving_total: usize = plan.halving.iter().map(|g| g.trials.len()).sum();
-    let mut summary = SweepSummary {
-        already_done: before - configs.len() + halving_done,
-        dropped_torn_line: existing.torn_tail,
-        ..SweepSummary::default()
-    };
-    let to_run = configs.len() + halving_total - halving_done;
-    events(SweepEvent::Planned {
-        to_run,
-        already_done: summary.already_done,
-        total_steps: configs.iter().map(TrainConfig::steps).sum::<u64>()
-            + plan
-                .halving
-                .iter()
-                .map(super::plan::HalvingGroup::planned_steps)
-                .sum::<u64>(),
-    });
-
-    let job = |slot: usize| -> Result<Job, EngineError> {
-        let config = &configs[slot];
-        events(SweepEvent::Started {
-            slot,
-            config,
-            steps_done: 0,
-        });
-        let mut session = sweep.session(config, None)?;
-        match session.run_to(config.epochs, false, &mut sweep.worker(slot)) {
-            Ok(()) => {}
-            Err(EngineError::Interrupted) => return Ok(Job::Interrupted),
-            Err(e) => return Err(e),
-        }
-        sweep.finish(slot, session)?;
-        Ok(Job::Done)
-    };
-    summary.finished = sweep.each(configs.len(), &job)?;
-    let mut interrupted = summary.finished < configs.len();
-    let mut base = configs.len();
-    for group in &plan.halving {
-        if interrupted || sweep.stopping() {
-            interrupted = true;
-            break;
-        }
-        let GroupOutcome {
-            finished,
-            complete,
-            steps_saved,
-            steps_unhalved,
-        } = run_group(&sweep, group, base, &done)?;
-        summary.finished += finished;
-        summary.steps_saved += steps_saved;
-        summary.steps_unhalved += steps_unhalved;
-        interrupted |= !complete;
-        base += group.trials.len();
-    }
-    summary.not_run = to_run - summary.finished;
-    summary.interrupted = interrupted;
-    Ok(summary)
+    Ok(mlp_engine::model::save(
+        &dir.join(model_file_name(key)),
+        &model,
+    )?)
 }

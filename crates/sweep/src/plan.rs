@@ -1,8 +1,8 @@
 //! What a sweep runs: configurations trained to the end, and groups of trials under successive halving.
 
-use super::search::Halving;
-use super::shard::{schedule_order, Shard};
-use crate::TrainConfig;
+use crate::search::Halving;
+use crate::shard::{schedule_order, Shard};
+use mlp_engine::TrainConfig;
 
 /// Trials of one search judged together by successive halving.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,7 +143,7 @@ impl SweepPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Case;
+    use mlp_engine::Case;
 
     fn group(trials: usize, epochs: usize, halving: Halving) -> HalvingGroup {
         let mut c = TrainConfig::new(Case::ReluSigmoid);

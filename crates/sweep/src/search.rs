@@ -9,7 +9,7 @@
 //! `method = "random"` draws `trials` configurations; `method = "grid"`
 //! takes the cross product of the choices instead.
 
-use super::grid::{Expansion, Grid};
+use crate::grid::{Expansion, Grid};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
@@ -373,8 +373,8 @@ impl Search {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::{SweepFile, DEFAULT_MAX_CONFIGURATIONS};
-    use crate::Case;
+    use crate::{SweepFile, DEFAULT_MAX_CONFIGURATIONS};
+    use mlp_engine::Case;
     use std::path::Path;
 
     /// The issue's file, its halving table left out.
@@ -524,7 +524,7 @@ lr = { choice = [0.01, 0.05] }
     #[test]
     fn the_issues_file_halves_its_24_trials_at_epochs_2_and_6() {
         // The copy in docs/ that the README points to is this file, with its halving table.
-        let text = include_str!("../../../../docs/sweeps/lr-and-width.toml");
+        let text = include_str!("../../../docs/sweeps/lr-and-width.toml");
         let f = parse(text).unwrap();
         let plan = f.plan();
         assert!(plan.full.is_empty());

@@ -1,9 +1,10 @@
 //! How long a slice of a sweep will train: measured on this build and machine, scaled by each configuration's cost.
 
-use super::plan::SweepPlan;
-use super::shard::cost;
-use crate::train::Session;
-use crate::{EngineError, LoadedData, NoObserver, RunOptions, StepOptions, TrainConfig};
+use crate::plan::SweepPlan;
+use crate::shard::cost;
+use crate::SweepError;
+use mlp_engine::Session;
+use mlp_engine::{LoadedData, NoObserver, RunOptions, StepOptions, TrainConfig};
 use std::time::{Duration, Instant};
 
 /// Samples a probe epoch trains on: a fraction of a second for any configuration.
@@ -16,7 +17,7 @@ pub fn seconds_per_cost(
     data: &LoadedData,
     step: StepOptions,
     budget: Duration,
-) -> Result<f64, EngineError> {
+) -> Result<f64, SweepError> {
     let Some(costliest) = plan
         .configs()
         .max_by(|a, b| per_step(a).total_cmp(&per_step(b)))
@@ -32,7 +33,7 @@ pub fn seconds_per_cost(
         epochs: 1,
         eval_every: 0,
         warmup_epochs: 0,
-        schedule: crate::ScheduleKind::Constant,
+        schedule: mlp_engine::ScheduleKind::Constant,
         ..costliest.clone()
     };
     let data_pair = (&data.train, &data.test);
@@ -65,7 +66,7 @@ pub fn plan_seconds(plan: &SweepPlan, threads: usize, seconds_per_cost: f64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Case;
+    use mlp_engine::Case;
 
     #[test]
     fn a_plan_takes_its_work_shared_out_or_its_longest_run() {

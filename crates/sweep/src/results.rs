@@ -1,6 +1,7 @@
 //! The results file: one JSON object per finished configuration, appended and synced.
 
-use crate::{EngineError, TrainConfig, TrainReport};
+use crate::SweepError;
+use mlp_engine::TrainReport;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// One line of `results.jsonl`: a finished configuration and its provenance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
-    /// The run's identity, see [`run_key`].
+    /// The run's identity, see [`crate::run_key`].
     pub key: String,
     /// Configuration, metrics, history, confusion matrix, SIMD path, version.
     #[serde(flatten)]
@@ -49,25 +50,25 @@ impl SweepMeta {
     }
 
     /// Writes `OUT/sweep.json` whole.
-    pub fn save(&self, out: &Path) -> Result<(), EngineError> {
+    pub fn save(&self, out: &Path) -> Result<(), SweepError> {
         let path = SweepMeta::path(out);
-        let text = serde_json::to_vec_pretty(self).map_err(|e| EngineError::Format {
+        let text = serde_json::to_vec_pretty(self).map_err(|e| SweepError::Format {
             path: path.clone(),
             problem: e.to_string(),
         })?;
-        crate::files::write_atomic(&path, &text)
+        Ok(mlp_engine::files::write_atomic(&path, &text)?)
     }
 
     /// Reads `OUT/sweep.json`; a folder without one describes a sweep without a title.
-    pub fn load(out: &Path) -> Result<SweepMeta, EngineError> {
+    pub fn load(out: &Path) -> Result<SweepMeta, SweepError> {
         let path = SweepMeta::path(out);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| EngineError::Format {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SweepError::Format {
                 path,
                 problem: e.to_string(),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SweepMeta::default()),
-            Err(source) => Err(EngineError::Io { path, source }),
+            Err(source) => Err(SweepError::Io { path, source }),
         }
     }
 }
@@ -75,7 +76,7 @@ impl SweepMeta {
 /// The results file `shard` of a sweep in `out` appends to: `results.jsonl`
 /// for the whole sweep, `results/shard-K-of-N.jsonl` for one of N slices,
 /// so that no two processes ever append to one file.
-pub fn shard_results_path(out: &Path, shard: super::Shard) -> PathBuf {
+pub fn shard_results_path(out: &Path, shard: crate::Shard) -> PathBuf {
     if shard.count <= 1 {
         results_path(out)
     } else {
@@ -107,14 +108,14 @@ pub fn sweep_folder(results_file: &Path) -> PathBuf {
 
 /// Every results file of the sweep in folder `out`: `results.jsonl` and
 /// `results/*.jsonl`, those that exist, in name order.
-pub fn results_files(out: &Path) -> Result<Vec<PathBuf>, EngineError> {
+pub fn results_files(out: &Path) -> Result<Vec<PathBuf>, SweepError> {
     let mut files = Vec::new();
     let whole = results_path(out);
     match std::fs::metadata(&whole) {
         Ok(_) => files.push(whole),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(source) => {
-            return Err(EngineError::Io {
+            return Err(SweepError::Io {
                 path: whole,
                 source,
             })
@@ -124,12 +125,12 @@ pub fn results_files(out: &Path) -> Result<Vec<PathBuf>, EngineError> {
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
-        Err(source) => return Err(EngineError::Io { path: dir, source }),
+        Err(source) => return Err(SweepError::Io { path: dir, source }),
     };
     let mut shards = Vec::new();
     for entry in entries {
         let path = entry
-            .map_err(|source| EngineError::Io {
+            .map_err(|source| SweepError::Io {
                 path: dir.clone(),
                 source,
             })?
@@ -141,46 +142,6 @@ pub fn results_files(out: &Path) -> Result<Vec<PathBuf>, EngineError> {
     shards.sort();
     files.extend(shards);
     Ok(files)
-}
-
-/// The identity of a configuration: equal keys mean equal configurations.
-pub fn config_key(c: &TrainConfig) -> String {
-    let mut key = format!(
-        "{}|N={}|lr={}|K={}|l2={}|E={}|{}|seed={}|shuffle={}|eval={}",
-        c.case,
-        c.hidden,
-        c.lr,
-        c.train_samples,
-        c.l2,
-        c.epochs,
-        c.backprop,
-        c.seed,
-        c.shuffle,
-        c.eval_every
-    );
-    // Fields beyond the study's appear only away from their defaults, so the
-    // study's keys are the ones written before those fields existed.
-    for part in c.general_parts() {
-        key.push('|');
-        key.push_str(&part);
-    }
-    key
-}
-
-/// The identity of a run: its configuration and the block size of held-back
-/// updates it ran with (which changes results at the rounding level), so that
-/// a sweep resumed with another block size never counts the old runs as its own.
-/// Minibatch runs hold nothing back, so their key says `block=none` whatever is asked.
-pub fn run_key(c: &TrainConfig, block_samples: Option<usize>) -> String {
-    let block_samples = if c.is_online_study() {
-        block_samples
-    } else {
-        None
-    };
-    match block_samples {
-        Some(b) => format!("{}|block={b}", config_key(c)),
-        None => format!("{}|block=none", config_key(c)),
-    }
 }
 
 /// What reading a results file found.
@@ -204,8 +165,8 @@ pub struct ResultsFile {
 
 impl ResultsFile {
     /// Reads every complete record of `path`; a torn last line is ignored, other bad lines are errors.
-    pub fn read(path: &Path) -> Result<ReadOutcome, EngineError> {
-        let bytes = std::fs::read(path).map_err(|source| EngineError::Io {
+    pub fn read(path: &Path) -> Result<ReadOutcome, SweepError> {
+        let bytes = std::fs::read(path).map_err(|source| SweepError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -237,7 +198,7 @@ impl ResultsFile {
                 // An incomplete last line is what a hard kill mid-write leaves: ignore it.
                 Err(_) if !complete => out.torn_tail = true,
                 Err(e) => {
-                    return Err(EngineError::Format {
+                    return Err(SweepError::Format {
                         path: path.to_path_buf(),
                         problem: format!("line {line_no} is not a result record: {e}"),
                     })
@@ -251,13 +212,13 @@ impl ResultsFile {
     /// Opens `path` for appending; existing complete records are returned, a torn tail is cut off.
     ///
     /// Without `resume`, an existing non-empty file is an error rather than silently mixed into.
-    pub fn open(path: &Path, resume: bool) -> Result<(ResultsFile, ReadOutcome), EngineError> {
-        let io = |source| EngineError::Io {
+    pub fn open(path: &Path, resume: bool) -> Result<(ResultsFile, ReadOutcome), SweepError> {
+        let io = |source| SweepError::Io {
             path: path.to_path_buf(),
             source,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| EngineError::Io {
+            std::fs::create_dir_all(dir).map_err(|source| SweepError::Io {
                 path: dir.to_path_buf(),
                 source,
             })?;
@@ -271,7 +232,7 @@ impl ResultsFile {
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(EngineError::Locked {
+                return Err(SweepError::Locked {
                     path: path.to_path_buf(),
                 })
             }
@@ -280,7 +241,7 @@ impl ResultsFile {
         let existing = match file.metadata().map_err(io)?.len() {
             0 => ReadOutcome::default(),
             _ if !resume => {
-                return Err(EngineError::ResultsExist {
+                return Err(SweepError::ResultsExist {
                     path: path.to_path_buf(),
                 })
             }
@@ -294,7 +255,7 @@ impl ResultsFile {
                     .filter(|r| !r.key.contains("|block="))
                     .count();
                 if unkeyed > 0 {
-                    return Err(EngineError::Format {
+                    return Err(SweepError::Format {
                         path: path.to_path_buf(),
                         problem: format!(
                             "{unkeyed} of its results come from an earlier mlp that did not record their block size, so they cannot be resumed; run the sweep into a new folder, or move this file away to start over"
@@ -319,13 +280,13 @@ impl ResultsFile {
     }
 
     /// Appends one record as a line, flushed and synced before returning.
-    pub fn append(&mut self, record: &RunRecord) -> Result<(), EngineError> {
-        let mut line = serde_json::to_vec(record).map_err(|e| EngineError::Format {
+    pub fn append(&mut self, record: &RunRecord) -> Result<(), SweepError> {
+        let mut line = serde_json::to_vec(record).map_err(|e| SweepError::Format {
             path: self.path.clone(),
             problem: e.to_string(),
         })?;
         line.push(b'\n');
-        let io = |source| EngineError::Io {
+        let io = |source| SweepError::Io {
             path: self.path.clone(),
             source,
         };
@@ -342,7 +303,7 @@ impl ResultsFile {
 }
 
 /// Merges result files: a configuration present twice is kept once; differing metrics are an error.
-pub fn merge(paths: &[PathBuf]) -> Result<Vec<RunRecord>, EngineError> {
+pub fn merge(paths: &[PathBuf]) -> Result<Vec<RunRecord>, SweepError> {
     merge_noting(paths).map(|m| m.records)
 }
 
@@ -356,7 +317,7 @@ pub struct Merged {
 }
 
 /// [`merge`], noting the configurations present more than once.
-pub fn merge_noting(paths: &[PathBuf]) -> Result<Merged, EngineError> {
+pub fn merge_noting(paths: &[PathBuf]) -> Result<Merged, SweepError> {
     let mut repeated = Vec::new();
     let mut by_key: BTreeMap<String, (RunRecord, PathBuf)> = BTreeMap::new();
     let mut order = Vec::new();
@@ -366,7 +327,7 @@ pub fn merge_noting(paths: &[PathBuf]) -> Result<Merged, EngineError> {
                 Some((prev, prev_path)) => {
                     if prev.report.metrics.without_timings() != rec.report.metrics.without_timings()
                     {
-                        return Err(EngineError::Format {
+                        return Err(SweepError::Format {
                             path: path.clone(),
                             problem: format!(
                                 "configuration {} conflicts with {}: same configuration, different metrics",
@@ -391,27 +352,4 @@ pub fn merge_noting(paths: &[PathBuf]) -> Result<Merged, EngineError> {
         .filter_map(|k| by_key.remove(&k).map(|(r, _)| r))
         .collect();
     Ok(Merged { records, repeated })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Case;
-
-    #[test]
-    fn keys_of_the_study_are_unchanged_and_minibatch_runs_hold_no_block() {
-        let study = TrainConfig::new(Case::Tanh);
-        assert_eq!(
-            run_key(&study, Some(32)),
-            "tanh|N=300|lr=0.01|K=60000|l2=0|E=50|exact|seed=1|shuffle=false|eval=0|block=32"
-        );
-        let mut mini = study.clone();
-        mini.batch = 64;
-        mini.bias = true;
-        assert_eq!(
-            run_key(&mini, Some(32)),
-            "tanh|N=300|lr=0.01|K=60000|l2=0|E=50|exact|seed=1|shuffle=false|eval=0|bias|B=64|block=none"
-        );
-        assert_ne!(config_key(&mini), config_key(&study));
-    }
 }
