@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod download;
 mod reproduce;
 mod slurm_test;
+mod structure;
 mod test;
 
 /// Command-line entry point.
@@ -35,6 +36,8 @@ enum Command {
     Reproduce(reproduce::Args),
     /// Run a small real sweep through a real one-node Slurm on this machine (as root).
     SlurmTest(slurm_test::Args),
+    /// Check the house rules: no module import cycles, no crate above its share of lines.
+    Structure(structure::Args),
     /// Run every test, the real-data ones included (gets the data first).
     Test(test::Args),
 }
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Download(args) => download::run(args),
         Command::Reproduce(args) => reproduce::run(args),
         Command::SlurmTest(args) => slurm_test::run_test(args),
+        Command::Structure(args) => structure::run(args),
         Command::Test(args) => test::run(args),
     };
     match result {

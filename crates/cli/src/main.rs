@@ -10,7 +10,6 @@ mod progress;
 mod report;
 mod shared;
 mod show;
-mod slurm;
 mod sweep;
 mod train;
 

@@ -7,7 +7,9 @@ use crate::shared::{deferred_steps, load_data};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use mlp_engine::{recipe, Backprop, Case, Layers};
-use mlp_sweep::{self as sweep, Grid, Preset, Shard, SweepFile, SweepOptions, SweepPlan};
+use mlp_sweep::{
+    self as sweep, scheduler, Grid, Preset, Shard, SweepError, SweepFile, SweepOptions, SweepPlan,
+};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -134,61 +136,62 @@ pub struct Args {
 }
 
 impl Args {
-    /// What the sweep runs, and its title when it comes from a file that has one.
-    fn plan(&self) -> anyhow::Result<(SweepPlan, Option<String>)> {
-        let mut name = None;
-        let plan: SweepPlan = if let Some(preset) = self.preset {
+    /// The sweep as a sweep file: the file given, or the grid of the flags,
+    /// or the preset's grids; with --slurm, every task runs it as written back.
+    fn sweep_file(&self) -> anyhow::Result<SweepFile> {
+        if let Some(preset) = self.preset {
             let modes = or(&self.backprop, Backprop::Exact);
             let seeds = or(&self.seed, 1);
-            let mut cs = preset.expand(&modes, &seeds);
-            if let Some(e) = self.eval_every {
-                cs.iter_mut().for_each(|c| c.eval_every = e);
-            }
-            cs.into()
-        } else if self.general.any() && (self.preset.is_some() || self.config.is_some()) {
+            let grids = preset.grids_with(&modes, &seeds, self.eval_every);
+            return Ok(SweepFile::of_grids(None, grids));
+        }
+        if self.general.any() && self.config.is_some() {
             return Err(UsageError(
                 "the flags of fields beyond the study's (--batch, --optimizer, ...) make a grid; give them without --preset or --config".into(),
             )
             .into());
-        } else if let Some(path) = &self.config {
-            let file = SweepFile::load(path, self.max_configurations).map_err(from_sweep)?;
-            name = file.name.clone();
-            file.plan()
-        } else {
-            let grid = Grid {
-                recipe: self.recipe.clone(),
-                case: given(&self.case),
-                hidden: given(&self.hidden),
-                lr: given(&self.lr),
-                train_samples: given(&self.train_samples),
-                l2: given(&self.l2),
-                epochs: given(&self.epochs),
-                backprop: given(&self.backprop),
-                seed: given(&self.seed),
-                shuffle: match (self.shuffle, self.no_shuffle) {
-                    (true, _) => Some(true),
-                    (_, true) => Some(false),
-                    _ => None,
-                },
-                eval_every: self.eval_every,
-                general: self.general.axes(),
-            };
-            if let Some(name) = self.recipe.iter().find(|n| recipe::recipe(n).is_none()) {
-                return Err(UsageError(format!(
-                    "invalid --recipe: {}",
-                    recipe::unknown_recipe(name)
-                ))
-                .into());
-            }
-            grid.check_size(self.max_configurations)
-                .map_err(from_sweep)?;
-            grid.expand().into()
+        }
+        if let Some(path) = &self.config {
+            return SweepFile::load(path, self.max_configurations).map_err(from_sweep);
+        }
+        let grid = Grid {
+            recipe: self.recipe.clone(),
+            case: given(&self.case),
+            hidden: given(&self.hidden),
+            lr: given(&self.lr),
+            train_samples: given(&self.train_samples),
+            l2: given(&self.l2),
+            epochs: given(&self.epochs),
+            backprop: given(&self.backprop),
+            seed: given(&self.seed),
+            shuffle: match (self.shuffle, self.no_shuffle) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+            eval_every: self.eval_every,
+            general: self.general.axes(),
         };
-        // Range checks that need no data, so usage errors come before loading.
+        if let Some(name) = self.recipe.iter().find(|n| recipe::recipe(n).is_none()) {
+            return Err(UsageError(format!(
+                "invalid --recipe: {}",
+                recipe::unknown_recipe(name)
+            ))
+            .into());
+        }
+        grid.check_size(self.max_configurations)
+            .map_err(from_sweep)?;
+        Ok(SweepFile::of_grids(None, vec![grid]))
+    }
+
+    /// What the sweep runs, checked for range errors that need no data (so
+    /// usage errors come before loading it).
+    fn plan(file: &SweepFile) -> anyhow::Result<SweepPlan> {
+        let plan = file.plan();
         for c in plan.configs() {
             c.validate(usize::MAX).map_err(from_engine)?;
         }
-        Ok((plan, name))
+        Ok(plan)
     }
 
     /// This process's shard: `--shard`, else the scheduler's environment
@@ -199,14 +202,14 @@ impl Args {
             return Ok((s, None));
         }
         let env = |name: &str| std::env::var(name).ok();
-        match sweep::shard_from_environment(self.shard_count, &env) {
+        match scheduler::shard_from_environment(self.shard_count, &env) {
             Ok(Some((s, from))) => Ok((s, Some(from))),
             Ok(None) if self.shard_count.is_some() => Err(UsageError(
                 "invalid --shard-count: no SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX in the environment says which shard this is; give --shard K/N".into(),
             )
             .into()),
             Ok(None) => Ok((Shard::ALL, None)),
-            Err(e) => Err(UsageError(format!("cannot take the shard from the environment: {e}")).into()),
+            Err(e) => Err(UsageError(format!("cannot take the shard from the environment: {e}; give --shard-count N or --shard K/N")).into()),
         }
     }
 
@@ -215,15 +218,10 @@ impl Args {
         match self.threads {
             Some(0) => Err(UsageError("invalid --threads: must be at least 1".into()).into()),
             Some(t) => Ok(t),
-            None => match std::env::var("SLURM_CPUS_PER_TASK") {
-                Ok(v) => match v.trim().parse::<usize>() {
-                    Ok(n) if n > 0 => Ok(n),
-                    _ => Err(UsageError(format!(
-                        "SLURM_CPUS_PER_TASK={v} is not a thread count; give --threads"
-                    ))
-                    .into()),
-                },
-                Err(_) => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+            None => match scheduler::threads_from_environment(&|name| std::env::var(name).ok()) {
+                Ok(Some(n)) => Ok(n),
+                Ok(None) => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+                Err(e) => Err(UsageError(format!("{e}; give --threads")).into()),
             },
         }
     }
@@ -248,7 +246,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return status(out);
     }
     let step = deferred_steps(args.block_samples)?;
-    let (whole, name) = args.plan()?;
+    let file = args.sweep_file()?;
+    let whole = Args::plan(&file)?;
+    let name = file.name.clone();
     if whole.is_empty() {
         return Err(UsageError("the sweep has no configurations".into()).into());
     }
@@ -256,7 +256,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("{}", plan_line(&whole));
     }
     if args.slurm {
-        return slurm(&args, (&whole, name), step);
+        return slurm(&args, &file, &whole, step);
     }
     let (shard, shard_from) = args.shard()?;
     let meta = describe(name, &whole, shard.count, step);
@@ -450,10 +450,12 @@ fn describe(
     sweep::SweepMeta { name, shard_keys }
 }
 
-/// `mlp sweep --slurm [--submit]`: writes the job array's script, and submits it when asked.
+/// `mlp sweep --slurm [--submit]`: writes the resolved sweep file and the
+/// job array's script running it, and submits the script when asked.
 fn slurm(
     args: &Args,
-    (whole, name): (&SweepPlan, Option<String>),
+    file: &SweepFile,
+    whole: &SweepPlan,
     step: mlp_engine::StepOptions,
 ) -> anyhow::Result<()> {
     let positive = |flag: &str, v: Option<usize>| -> anyhow::Result<Option<usize>> {
@@ -463,39 +465,70 @@ fn slurm(
         }
     };
     let tasks = positive("--shard-count", args.shard_count)?
-        .unwrap_or_else(|| whole.len().min(crate::slurm::MAX_TASKS));
-    if tasks > crate::slurm::MAX_TASKS {
+        .unwrap_or_else(|| whole.len().min(scheduler::MAX_TASKS));
+    if tasks > scheduler::MAX_TASKS {
         return Err(UsageError(format!(
             "invalid --shard-count: {tasks} tasks is more than a Slurm array takes by default ({})",
-            crate::slurm::MAX_TASKS
+            scheduler::MAX_TASKS
         ))
         .into());
     }
-    let spec = crate::slurm::ArraySpec {
+    let max_parallel = positive("--max-parallel", args.max_parallel)?;
+    let cpus_per_task = positive("--cpus-per-task", args.cpus_per_task)?.unwrap_or(1);
+    let data = load_data(&args.data)?;
+    std::fs::create_dir_all(args.out.join("logs"))
+        .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
+    let (time, estimate) = match &args.time {
+        Some(t) => (t.clone(), None),
+        None => {
+            let slowest =
+                sweep::estimate::slowest_slice_seconds(whole, &data, step, tasks, cpus_per_task)
+                    .map_err(from_sweep)?;
+            // Half again for a slower or busier node, and minutes to load data and evaluate.
+            (scheduler::slurm_time(slowest * 1.5 + 300.0), Some(slowest))
+        }
+    };
+    let spec = scheduler::ArraySpec {
         tasks,
-        max_parallel: positive("--max-parallel", args.max_parallel)?,
-        cpus_per_task: positive("--cpus-per-task", args.cpus_per_task)?.unwrap_or(1),
-        time: args.time.clone(),
+        max_parallel,
+        cpus_per_task,
+        time: time.clone(),
         partition: args.partition.clone(),
         account: args.account.clone(),
     };
-    let data = load_data(&args.data)?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
-    let (path, time, estimate) = crate::slurm::write_script(&spec, whole, &data, step, &args.out)?;
-    describe(name, whole, tasks, step)
+    let resolved = args.out.join("sweep.toml");
+    let text = file.to_toml().map_err(from_sweep)?;
+    mlp_engine::files::write_atomic(&resolved, text.as_bytes()).map_err(from_engine)?;
+    let task = scheduler::TaskCommand {
+        exe: std::env::current_exe().context("cannot find this mlp binary's path")?,
+        config: resolved,
+        data: args.data.clone(),
+        out: args.out.clone(),
+        block_samples: args.block_samples,
+        save_models: args.save_models,
+        max_configurations: args.max_configurations,
+    };
+    let cwd = std::env::current_dir().context("cannot read the working folder")?;
+    let path = args.out.join("sweep.sbatch");
+    let script = scheduler::script(&spec, &task, &cwd);
+    mlp_engine::files::write_atomic(&path, script.as_bytes()).map_err(from_engine)?;
+    describe(file.name.clone(), whole, tasks, step)
         .save(&args.out)
         .map_err(from_sweep)?;
     match estimate {
         Some(s) => println!(
-            "{}: {tasks} tasks of {} CPUs, {time} each (the slowest slice measured here at {s:.0} s)",
+            "{}: {tasks} tasks of {cpus_per_task} CPUs, {time} each (the slowest slice measured here at {s:.0} s)",
             path.display(),
-            spec.cpus_per_task
         ),
-        None => println!("{}: {tasks} tasks of {} CPUs, {time} each", path.display(), spec.cpus_per_task),
+        None => println!("{}: {tasks} tasks of {cpus_per_task} CPUs, {time} each", path.display()),
     }
     if args.submit {
-        let id = crate::slurm::submit(&path)?;
+        let id = scheduler::submit(&path).map_err(|e| match e {
+            SweepError::NoScheduler { problem } => {
+                UsageError(format!("invalid --submit: {problem}")).into()
+            }
+            other => from_sweep(other),
+        })?;
         println!(
             "submitted job {id}; `mlp sweep --status {}` shows its progress",
             args.out.display()

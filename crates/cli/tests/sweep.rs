@@ -555,12 +555,52 @@ fn slurm_writes_a_job_array_script_and_status_names_every_task_to_run() {
         "at least the five minutes' margin: {time}"
     );
     let exec = script.lines().last().unwrap();
-    assert!(exec.contains(" sweep --case tanh,relu-sigmoid"), "{exec}");
+    let resolved = out.join("sweep.toml");
+    assert!(
+        exec.contains(&format!(" sweep --config {} ", resolved.display())),
+        "{exec}"
+    );
     assert!(
         exec.ends_with("--shard-count 3 --threads 1 --resume --quiet"),
         "{exec}"
     );
     assert!(!exec.contains("--slurm") && !exec.contains("--max-parallel"));
+    // The resolved file is the whole sweep: its tasks get the same slices as the flags did.
+    let again = dir.path().join("again");
+    let o = mlp()
+        .args([
+            "sweep",
+            "--slurm",
+            "--shard-count",
+            "3",
+            "--time",
+            "1:00:00",
+            "--config",
+        ])
+        .arg(&resolved)
+        .arg("--data")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let keys = |d: &Path| -> serde_json::Value {
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(d.join("sweep.json")).unwrap())
+            .unwrap()["shard_keys"]
+            .clone()
+    };
+    assert_eq!(keys(&again), keys(&out));
+    assert_eq!(keys(&out).as_array().unwrap().len(), 3);
+    assert_eq!(
+        keys(&out)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_array().unwrap().len())
+            .sum::<usize>(),
+        CONFIGS
+    );
     assert!(
         !out.join("results.jsonl").exists(),
         "--slurm trains nothing here"

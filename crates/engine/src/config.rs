@@ -2,7 +2,7 @@
 
 use crate::arch::{Activation, Init, Layers, Loss};
 use crate::augment::{Augment, Distortion};
-use crate::optim::{Optimizer, ScheduleKind};
+use crate::kinds::{Optimizer, ScheduleKind};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;

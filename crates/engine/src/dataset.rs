@@ -156,7 +156,7 @@ impl Dataset {
     /// one aligned group; `None` otherwise.
     #[inline]
     pub(crate) fn pair_dot(&self, a: u32, b: u32) -> Option<f32> {
-        self.grams.dot(self, a, b)
+        self.grams.dot(&self.samples, a, b)
     }
 
     /// The label of sample `i`.
@@ -211,5 +211,49 @@ impl LoadedData {
         let train = Dataset::from_split(&files.train.view());
         let test = Dataset::from_split(&files.test.view());
         Ok(LoadedData { files, train, test })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gram::{gather_dot, GROUP};
+
+    #[test]
+    fn cached_dots_equal_direct_ones_and_only_within_a_group() {
+        let (inputs, n) = (40, 2 * GROUP + 5);
+        // Sparse-ish integer-valued rows, so every dot is exact.
+        let x: Vec<f32> = (0..n * inputs)
+            .map(|i| {
+                if (i * 7) % 3 == 0 {
+                    ((i * 13) % 5) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let data = Dataset::from_dense(inputs, 2, &x, &vec![0; n]).unwrap();
+        let mut dense = vec![0.0; inputs];
+        for b in 0..n {
+            data.dense_into(b, &mut dense);
+            for a in 0..n {
+                let got = data.pair_dot(a as u32, b as u32);
+                if a < b && a / GROUP == b / GROUP {
+                    let (ai, av) = data.sample(a);
+                    let exact: f32 = (0..inputs)
+                        .map(|p| x[a * inputs + p] * x[b * inputs + p])
+                        .sum();
+                    assert_eq!(got, Some(gather_dot(ai, av, &dense)), "{a} . {b}");
+                    assert_eq!(got, Some(exact), "{a} . {b}");
+                } else {
+                    assert_eq!(got, None, "{a} . {b}");
+                }
+            }
+        }
+        // Every group is computed now: prefetching any sample's row of dots
+        // (the short last group's too) stays inside its group.
+        for b in 0..n {
+            data.prefetch(b);
+        }
     }
 }

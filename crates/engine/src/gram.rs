@@ -6,7 +6,7 @@
 //! same data) asks for the same ones, so they are computed on first use, one
 //! group of consecutive samples at a time, and kept.
 
-use crate::Dataset;
+use mlp_kernels::SparseSet;
 use std::sync::OnceLock;
 
 /// Consecutive samples per group: any block of up to this many consecutive
@@ -32,12 +32,12 @@ impl Grams {
     /// `x_a . x_b` as [`gather_dot`] of `a`'s entries against `b`'s dense input,
     /// when `a < b` share a group; `None` otherwise.
     #[inline]
-    pub(crate) fn dot(&self, data: &Dataset, a: u32, b: u32) -> Option<f32> {
+    pub(crate) fn dot(&self, samples: &SparseSet, a: u32, b: u32) -> Option<f32> {
         let (a, b) = (a as usize, b as usize);
         if a >= b || a / GROUP != b / GROUP {
             return None;
         }
-        let group = self.groups[b / GROUP].get_or_init(|| compute(data, b / GROUP));
+        let group = self.groups[b / GROUP].get_or_init(|| compute(samples, b / GROUP));
         let (a, b) = (a % GROUP, b % GROUP);
         Some(group[b * (b - 1) / 2 + a])
     }
@@ -67,18 +67,18 @@ impl Grams {
 }
 
 /// The triangle of group `g`'s dots.
-fn compute(data: &Dataset, g: usize) -> Box<[f32]> {
+fn compute(samples: &SparseSet, g: usize) -> Box<[f32]> {
     let first = g * GROUP;
-    let len = GROUP.min(data.len() - first);
+    let len = GROUP.min(samples.len() - first);
     let mut dots = vec![0.0f32; len * len.saturating_sub(1) / 2];
-    let mut dense = vec![0.0f32; data.inputs()];
+    let mut dense = vec![0.0f32; samples.dim()];
     for b in 1..len {
-        let (bi, bv) = data.sample(first + b);
+        let (bi, bv) = samples.get(first + b);
         for (&r, &v) in bi.iter().zip(bv) {
             dense[r as usize] = v;
         }
         for a in 0..b {
-            let (ai, av) = data.sample(first + a);
+            let (ai, av) = samples.get(first + a);
             dots[b * (b - 1) / 2 + a] = gather_dot(ai, av, &dense);
         }
         for &r in bi {
@@ -103,47 +103,4 @@ pub(crate) fn gather_dot(idx: &[u32], vals: &[f32], dense: &[f32]) -> f32 {
         acc[0] += v * dense[i as usize];
     }
     (acc[0] + acc[1]) + (acc[2] + acc[3])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cached_dots_equal_direct_ones_and_only_within_a_group() {
-        let (inputs, n) = (40, 2 * GROUP + 5);
-        // Sparse-ish integer-valued rows, so every dot is exact.
-        let x: Vec<f32> = (0..n * inputs)
-            .map(|i| {
-                if (i * 7) % 3 == 0 {
-                    ((i * 13) % 5) as f32
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let data = Dataset::from_dense(inputs, 2, &x, &vec![0; n]).unwrap();
-        let mut dense = vec![0.0; inputs];
-        for b in 0..n {
-            data.dense_into(b, &mut dense);
-            for a in 0..n {
-                let got = data.pair_dot(a as u32, b as u32);
-                if a < b && a / GROUP == b / GROUP {
-                    let (ai, av) = data.sample(a);
-                    let exact: f32 = (0..inputs)
-                        .map(|p| x[a * inputs + p] * x[b * inputs + p])
-                        .sum();
-                    assert_eq!(got, Some(gather_dot(ai, av, &dense)), "{a} . {b}");
-                    assert_eq!(got, Some(exact), "{a} . {b}");
-                } else {
-                    assert_eq!(got, None, "{a} . {b}");
-                }
-            }
-        }
-        // Every group is computed now: prefetching any sample's row of dots
-        // (the short last group's too) stays inside its group.
-        for b in 0..n {
-            data.prefetch(b);
-        }
-    }
 }

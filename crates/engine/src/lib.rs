@@ -25,6 +25,7 @@ mod error;
 mod eval;
 pub mod files;
 mod gram;
+mod kinds;
 pub mod minibatch;
 pub mod model;
 mod network;

@@ -139,7 +139,8 @@ impl<S: Simd> Binary<S> for ReluDeriv {
 /// The module's contract.
 #[inline(always)]
 unsafe fn tanh_body<S: Simd>(s: S, x: *const f32, y: *mut f32, n: usize) {
-    // SAFETY: passed on from the caller.
+    // SAFETY: `x[..n]` readable and `y[..n]` writable, the same pointer or
+    // disjoint (this module's contract), is what `map` requires.
     unsafe { map(s, Tanh, x, y, n) };
 }
 
@@ -147,7 +148,8 @@ unsafe fn tanh_body<S: Simd>(s: S, x: *const f32, y: *mut f32, n: usize) {
 /// The module's contract.
 #[inline(always)]
 unsafe fn sigmoid_body<S: Simd>(s: S, x: *const f32, y: *mut f32, n: usize) {
-    // SAFETY: passed on from the caller.
+    // SAFETY: `x[..n]` readable and `y[..n]` writable, the same pointer or
+    // disjoint (this module's contract), is what `map` requires.
     unsafe { map(s, Sigmoid, x, y, n) };
 }
 
@@ -155,31 +157,38 @@ unsafe fn sigmoid_body<S: Simd>(s: S, x: *const f32, y: *mut f32, n: usize) {
 /// The module's contract.
 #[inline(always)]
 unsafe fn relu_body<S: Simd>(s: S, x: *const f32, y: *mut f32, n: usize) {
-    // SAFETY: passed on from the caller.
+    // SAFETY: `x[..n]` readable and `y[..n]` writable, the same pointer or
+    // disjoint (this module's contract), is what `map` requires.
     unsafe { map(s, Relu, x, y, n) };
 }
 
 /// # Safety
-/// The module's contract.
+/// `y[..n]` is readable and `g[..n]` writable; they do not overlap (not
+/// even in place: the wrappers take `y` shared and `g` exclusive).
 #[inline(always)]
 unsafe fn mul_tanh_deriv_body<S: Simd>(s: S, y: *const f32, factor: f32, g: *mut f32, n: usize) {
-    // SAFETY: passed on from the caller.
+    // SAFETY: `y[..n]` readable and `g[..n]` writable and disjoint (this
+    // function's contract) is what `zip_g` requires.
     unsafe { zip_g(s, TanhDeriv(factor), y, g, n) };
 }
 
 /// # Safety
-/// The module's contract.
+/// `y[..n]` is readable and `g[..n]` writable; they do not overlap (not
+/// even in place: the wrappers take `y` shared and `g` exclusive).
 #[inline(always)]
 unsafe fn mul_sigmoid_deriv_body<S: Simd>(s: S, y: *const f32, g: *mut f32, n: usize) {
-    // SAFETY: passed on from the caller.
+    // SAFETY: `y[..n]` readable and `g[..n]` writable and disjoint (this
+    // function's contract) is what `zip_g` requires.
     unsafe { zip_g(s, SigmoidDeriv, y, g, n) };
 }
 
 /// # Safety
-/// The module's contract.
+/// `z[..n]` is readable and `g[..n]` writable; they do not overlap (not
+/// even in place: the wrappers take `z` shared and `g` exclusive).
 #[inline(always)]
 unsafe fn mul_relu_deriv_body<S: Simd>(s: S, z: *const f32, g: *mut f32, n: usize) {
-    // SAFETY: passed on from the caller.
+    // SAFETY: `z[..n]` readable and `g[..n]` writable and disjoint (this
+    // function's contract) is what `zip_g` requires.
     unsafe { zip_g(s, ReluDeriv, z, g, n) };
 }
 
@@ -253,7 +262,8 @@ macro_rules! bias_kernel {
         /// As [`bias_map`].
         #[inline(always)]
         unsafe fn $body<S: Simd>(s: S, b: *const f32, width: usize, rows: usize, z: *mut f32, a: *mut f32) {
-            // SAFETY: passed on from the caller.
+            // SAFETY: this function's contract is `bias_map`'s (`z`, `a`
+            // hold `rows * width` floats each and are disjoint, `b` `width`).
             unsafe { bias_map(s, $op, b, width, rows, z, a) };
         }
         kernel! {

@@ -85,7 +85,8 @@ pub(crate) unsafe fn for_each_col_block<S: Simd, B: ColBlock<S>>(
     cols: usize,
     b: &B,
 ) {
-    // SAFETY: passed on from the caller.
+    // SAFETY: `blocks` needs `b`'s memory contract for every column below
+    // `cols`, which is this function's own contract.
     unsafe {
         if nb == 8 {
             blocks::<S, B, 8>(s, cols, b)
@@ -273,7 +274,8 @@ impl<R: RowSel> GemvT<R> {
     /// The struct's contract holds for every column below `cols`.
     #[inline(always)]
     pub(crate) unsafe fn run<S: Simd>(&self, s: S, cols: usize) {
-        // SAFETY: passed on from the caller.
+        // SAFETY: `for_each_col_block` calls `block` only on columns below
+        // `cols`, where the caller guarantees the struct's contract holds.
         unsafe { for_each_col_block(s, S::GEMV_BLOCK, cols, self) }
     }
 }

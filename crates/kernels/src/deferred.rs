@@ -145,7 +145,8 @@ impl<S: Simd> ColBlock<S> for Tile<'_> {
                 // `cols` floats, the block's columns among them.
                 unsafe { w.fma_load(s, scale, self.deltas.add(p * cols + c0), tail) };
             }
-            // SAFETY: as for the load.
+            // SAFETY: the same touched row's block of columns, inside `a`, which
+            // the pass may write.
             unsafe { w.store(s, row, tail) };
         }
 

@@ -1,5 +1,10 @@
 //! Runtime selection of the kernel type: CPU detection (once), the `MLP_SIMD`
 //! environment override, and a thread-local override for tests and benchmarks.
+//!
+//! Detection picks the fastest path the CPU has: AVX-512F, else AVX2+FMA,
+//! else portable Rust. Every path the CPU has is tested against the scalar
+//! references, and `MLP_REQUIRE_SIMD=avx512f` makes the suite fail where the
+//! AVX-512 path could not run (CI requires it on machines that have it).
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -99,18 +104,35 @@ pub(crate) fn available() -> Vec<Path> {
     v
 }
 
+/// The path detection picks when `MLP_SIMD` names none: the first (fastest)
+/// of `available` other than the test shape `Portable16`.
+fn default_path(available: &[Path]) -> Path {
+    available
+        .iter()
+        .copied()
+        .find(|&p| p != Path::Portable16)
+        .unwrap_or(Path::Portable)
+}
+
+/// The path `MLP_SIMD=requested` names (a canonical name or an alias), if it
+/// is one of `available`.
+fn requested_path(available: &[Path], requested: &str) -> Option<Path> {
+    Path::parse(requested).filter(|p| available.contains(p))
+}
+
 /// Detection result, cached: 0 = not yet detected, else a `Path` discriminant.
 static DETECTED: AtomicU8 = AtomicU8::new(0);
 
-/// Detects the path once: the CPU's best, or the one `MLP_SIMD` names if this CPU has it.
+/// Detects the path once: the one `MLP_SIMD` names if this CPU has it, else
+/// [`default_path`], the fastest.
 #[cold]
 fn detect() -> Path {
     let avail = available();
-    let mut path = avail[0];
+    let mut path = default_path(&avail);
     if let Ok(req) = std::env::var("MLP_SIMD") {
-        match Path::parse(&req) {
-            Some(p) if avail.contains(&p) => path = p,
-            _ => eprintln!(
+        match requested_path(&avail, &req) {
+            Some(p) => path = p,
+            None => eprintln!(
                 "mlp-kernels: ignoring MLP_SIMD={req:?} (available: {}); using {}",
                 avail
                     .iter()
@@ -199,13 +221,17 @@ macro_rules! kernel {
                     avx512f($crate::simd::avx512::Avx512::new_unchecked(), $($arg),*)
                 },
                 #[cfg(target_arch = "x86_64")]
-                // SAFETY: as above, for AVX2 and FMA.
+                // SAFETY: `Avx2` is active only when the CPU has AVX2 and FMA
+                // (see `dispatch::available`), which the token and the entry
+                // point's target features need; the caller upholds the body's contract.
                 $crate::dispatch::Path::Avx2 => unsafe {
                     avx2fma($crate::simd::avx2::Avx2::new_unchecked(), $($arg),*)
                 },
-                // SAFETY: the caller upholds the body's contract.
+                // SAFETY: portable code needs no CPU feature; the caller
+                // upholds the body's contract.
                 $crate::dispatch::Path::Portable => unsafe { portable($($arg),*) },
-                // SAFETY: as above.
+                // SAFETY: portable code needs no CPU feature; the caller
+                // upholds the body's contract.
                 $crate::dispatch::Path::Portable16 => unsafe { portable16($($arg),*) },
             }
         }
@@ -213,13 +239,47 @@ macro_rules! kernel {
 }
 pub(crate) use kernel;
 
-#[cfg(all(test, target_arch = "x86_64"))]
+#[cfg(test)]
 mod tests {
-    use crate::simd::{avx512::Avx512, portable::Portable, Simd};
+    use super::{default_path, requested_path, Path};
+
+    /// Detection picks the fastest path the CPU has; `MLP_SIMD` names another.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn detection_picks_the_fastest_path_unless_asked_for_another() {
+        let all = [Path::Avx512, Path::Avx2, Path::Portable, Path::Portable16];
+        assert_eq!(default_path(&all), Path::Avx512);
+        for name in ["avx512", "avx512f", "AVX-512", "avx-512f"] {
+            assert_eq!(requested_path(&all, name), Some(Path::Avx512), "{name}");
+        }
+        assert_eq!(requested_path(&all, "avx2"), Some(Path::Avx2));
+        // Asking for a path the CPU lacks selects nothing (detection warns
+        // and keeps the default).
+        let avx2_only = [Path::Avx2, Path::Portable, Path::Portable16];
+        assert_eq!(requested_path(&avx2_only, "avx512"), None);
+        assert_eq!(default_path(&avx2_only), Path::Avx2);
+    }
+
+    /// Without a SIMD path, detection picks portable Rust, never the test shape.
+    #[test]
+    fn portable_only() {
+        assert_eq!(default_path(&[Path::Portable]), Path::Portable);
+        assert_eq!(
+            default_path(&[Path::Portable, Path::Portable16]),
+            Path::Portable
+        );
+        assert_eq!(
+            requested_path(&[Path::Portable, Path::Portable16], "portable16"),
+            Some(Path::Portable16)
+        );
+        assert_eq!(requested_path(&[Path::Portable], "no-such-isa"), None);
+    }
 
     /// What makes `portable16` test AVX-512's instantiation of every body.
+    #[cfg(target_arch = "x86_64")]
     #[test]
     fn portable16_is_shaped_like_avx512() {
+        use crate::simd::{avx512::Avx512, portable::Portable, Simd};
         assert_eq!(Portable::<16>::LANES, Avx512::LANES);
         assert_eq!(Portable::<16>::GEMV_BLOCK, Avx512::GEMV_BLOCK);
         assert_eq!(Portable::<16>::FUSED_BLOCK, Avx512::FUSED_BLOCK);

@@ -14,7 +14,7 @@
 //! allocate. They panic (via `assert!`) only on inconsistent lengths and, for
 //! sparse kernels, on index lists that are not strictly increasing or out of range.
 //!
-//! Semantics are specified by [`reference`]. FMA paths round `a * b + c` once;
+//! Semantics are specified by [`reference`](mod@reference). FMA paths round `a * b + c` once;
 //! sums over rows (`gemv_t`, sparse kernels) run in row order exactly like the
 //! reference, so `sparse_ger_then_gemv_t` is bit-identical to `sparse_ger`
 //! followed by `sparse_gemv_t` on the same path, and [`block_pass`] (a block of
@@ -35,13 +35,15 @@
 //! operations (`simd::Simd`); every kernel is one generic body that all paths
 //! share, instantiated in a thin `#[target_feature]` entry point per path. The
 //! crate's tests run every kernel on every path the CPU has against the
-//! [`reference`] and print which paths they tested and which they skipped;
+//! [`reference`](mod@reference) and print which paths they tested and which they skipped;
 //! with `MLP_REQUIRE_SIMD=avx2+fma` (comma-separated path names) they fail
-//! when a named path could not run. The AVX-512F path has never run on a
-//! machine of this project. Its kernel bodies are the generic ones, and the
-//! `portable16` path (plain Rust with AVX-512's 16 lanes and column blocks,
-//! on every CPU) runs them in its shape; what is untested there is only the
-//! AVX-512 type's thin intrinsic wrappers (`simd/avx512.rs`).
+//! when a named path could not run. The AVX-512F path runs in those tests on
+//! a CPU that has it (this project's machines do, and CI requires it there
+//! with `MLP_REQUIRE_SIMD=avx512f,avx2+fma`). Its kernel bodies are the
+//! generic ones, and the `portable16` path (plain Rust with AVX-512's 16
+//! lanes and column blocks, on every CPU) runs them in its shape on CPUs
+//! without it; what only an AVX-512 CPU tests is the AVX-512 type's thin
+//! intrinsic wrappers (`simd/avx512.rs`).
 //!
 //! # Unsafe code
 //!
@@ -153,7 +155,8 @@ pub fn prefetch<T>(s: &[T]) {
         }
         if bytes > 0 {
             // The last line, when `s` does not start on a line boundary.
-            // SAFETY: as above.
+            // SAFETY: `bytes > 0`, so `p + bytes - 1` is `s`'s last byte; a
+            // prefetch never faults in any case.
             unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(bytes - 1)) };
         }
     }
@@ -294,7 +297,8 @@ pub fn sparse_gemv_t(a: &[f32], cols: usize, idx: &[u32], vals: &[f32], y: &mut 
         idx,
         rows_of("sparse_gemv_t", a.len(), cols),
     );
-    // SAFETY: every idx < rows of `a`; `y` has `cols` and is exclusive.
+    // SAFETY: `vals` has `idx.len()` entries; every idx < rows of `a`
+    // (checked above); `y` has `cols` and is exclusive.
     unsafe {
         sparse::sparse_gemv_t(
             a.as_ptr(),
@@ -320,7 +324,9 @@ pub fn update_params(u: &ParamUpdate, w: &mut [f32], g: &[f32], state: &mut [f32
         u.moment.slots() * w.len(),
         "update_params: state.len() != slots * w.len()"
     );
-    // SAFETY: every length is checked above; the slices are distinct borrows.
+    // SAFETY: `w` and `g` hold `w.len()` floats and `state` holds
+    // `slots * w.len()` (checked above); `w` and `state` are exclusive
+    // borrows, so none of the three overlap.
     unsafe { update::update_params(u, w.as_mut_ptr(), g.as_ptr(), state.as_mut_ptr(), w.len()) }
 }
 

@@ -59,7 +59,8 @@ pub(crate) unsafe fn convolve_columns_body<S: Simd>(
             // SAFETY: row `y` of `out`, the same columns.
             let dst = unsafe { out.add(y * cols + x) };
             for (j, &a) in acc.iter().enumerate().take(vectors) {
-                // SAFETY: as for the loads above.
+                // SAFETY: columns `x + j l ..` up to `x + width <= cols` of
+                // row `y < rows` of `out`, which holds `rows * cols` floats.
                 unsafe {
                     if j + 1 == vectors && last < l {
                         s.store_part(dst.add(j * l), last, a)

@@ -324,11 +324,13 @@ unsafe fn fused_body<S: Simd>(
     for k in i..n_upd {
         only.push(upd_idx[k], alpha * upd_vals[k]);
         if only.is_full() {
-            // SAFETY: as above.
+            // SAFETY: the buffered rows come from the update list, whose
+            // indices are rows of `a` (the module's contract).
             unsafe { flush_updates(s, &mut only, delta, a, cols) };
         }
     }
-    // SAFETY: as above.
+    // SAFETY: the buffered rows come from the update list, whose indices are
+    // rows of `a`; `delta` holds `cols` floats.
     unsafe { flush_updates(s, &mut only, delta, a, cols) };
 }
 

@@ -67,10 +67,11 @@ pub struct ParamUpdate {
 /// point's target features (see `elementwise.rs`).
 ///
 /// # Safety
-/// `p` is readable over a vector, or over `tail` floats when `tail > 0`.
+/// `p` is readable over a vector, or over `tail < LANES` floats when `tail > 0`.
 #[inline(always)]
 unsafe fn ld<S: Simd>(s: S, p: *const f32, tail: usize) -> S::V {
-    // SAFETY: the caller's contract.
+    // SAFETY: with `tail == 0` the caller makes `p[..LANES]` readable, as
+    // `load` needs; otherwise `p[..tail]` with `tail < LANES`, as `load_part` needs.
     unsafe {
         if tail == 0 {
             s.load(p)
@@ -83,10 +84,11 @@ unsafe fn ld<S: Simd>(s: S, p: *const f32, tail: usize) -> S::V {
 /// Stores `x` where [`ld`] loads.
 ///
 /// # Safety
-/// As [`ld`], writable.
+/// `p` is writable over a vector, or over `tail < LANES` floats when `tail > 0`.
 #[inline(always)]
 unsafe fn st<S: Simd>(s: S, p: *mut f32, tail: usize, x: S::V) {
-    // SAFETY: the caller's contract.
+    // SAFETY: with `tail == 0` the caller makes `p[..LANES]` writable, as
+    // `store` needs; otherwise `p[..tail]` with `tail < LANES`, as `store_part` needs.
     unsafe {
         if tail == 0 {
             s.store(p, x)
@@ -99,8 +101,8 @@ unsafe fn st<S: Simd>(s: S, p: *mut f32, tail: usize, x: S::V) {
 /// One vector of parameters: returns the new `w` and stores the new state.
 ///
 /// # Safety
-/// `m` and `v` are readable and writable over `tail` floats (a full vector
-/// when `tail == 0`) when the moment uses them.
+/// `m` and `v` are readable and writable over `tail < LANES` floats (a full
+/// vector when `tail == 0`) when the moment uses them.
 #[inline(always)]
 unsafe fn step<S: Simd>(
     s: S,
@@ -122,7 +124,7 @@ unsafe fn step<S: Simd>(
             // SAFETY: the caller's contract covers `m` for this moment.
             let m0 = unsafe { ld(s, m, tail) };
             let t = s.add(s.mul(mu, m0), x);
-            // SAFETY: as above.
+            // SAFETY: the caller's contract makes `m` writable over the same floats.
             unsafe { st(s, m, tail, t) };
             x = if nesterov { s.add(x, s.mul(mu, t)) } else { t };
         }
@@ -140,7 +142,8 @@ unsafe fn step<S: Simd>(
                 s.mul(s.splat(b2), v0),
                 s.mul(s.mul(s.splat(1.0 - b2), x), x),
             );
-            // SAFETY: as above.
+            // SAFETY: the caller's contract makes `m` and `v` writable over the
+            // same floats.
             unsafe {
                 st(s, m, tail, mt);
                 st(s, v, tail, vt);

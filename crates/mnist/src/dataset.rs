@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::dtype::DType;
 use crate::error::IdxError;
-use crate::idx::{DType, IdxArray};
+use crate::idx::IdxArray;
 
 /// Class count used by [`Mnist::open`].
 pub const DEFAULT_CLASSES: usize = 10;

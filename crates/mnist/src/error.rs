@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::idx::DType;
+use crate::dtype::DType;
 
 /// Everything that can go wrong while reading an IDX file or an MNIST-style dataset.
 ///

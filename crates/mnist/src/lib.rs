@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 mod dataset;
+mod dtype;
 mod error;
 mod idx;
 pub mod write;
@@ -19,5 +20,6 @@ pub mod write;
 pub use dataset::{
     open_split, Mnist, PinnedFile, Split, SplitView, DEFAULT_CLASSES, FILE_NAMES, MNIST_SHA256,
 };
+pub use dtype::DType;
 pub use error::IdxError;
-pub use idx::{DType, IdxArray};
+pub use idx::IdxArray;

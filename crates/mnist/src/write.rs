@@ -4,7 +4,7 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use crate::idx::DType;
+use crate::dtype::DType;
 
 /// Encodes an IDX file: header for `dtype` and `dims`, followed by `body` verbatim.
 ///

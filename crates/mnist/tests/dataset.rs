@@ -110,10 +110,10 @@ fn raw_images_are_zero_copy() {
     for i in 0..m.train.len() {
         let img = m.train.image(i).as_ptr_range();
         assert!(all.start <= img.start && img.end <= all.end);
-        assert_eq!(img.start, unsafe { all.start.add(i * m.train.pixels()) });
+        assert_eq!(img.start, all.start.wrapping_add(i * m.train.pixels()));
     }
     // Body is the file's bytes after the 16-byte header, not a copy.
-    assert_eq!(all.start, unsafe { bytes.start.add(16) });
+    assert_eq!(all.start, bytes.start.wrapping_add(16));
 }
 
 #[test]

@@ -62,6 +62,18 @@ pub enum SweepError {
         /// What contradicts what.
         problem: String,
     },
+    /// The cluster scheduler could not be reached.
+    #[error("{problem}")]
+    NoScheduler {
+        /// What failed.
+        problem: String,
+    },
+    /// The cluster scheduler refused the work or answered what cannot be read.
+    #[error("{problem}")]
+    Scheduler {
+        /// What it said.
+        problem: String,
+    },
     /// A sweep expands to more configurations than it may.
     #[error("{} expands to {count} configurations ({}), more than the limit of {limit}", file.as_ref().map_or("the grid".into(), |p| p.display().to_string()), tables_text(tables))]
     TooManyConfigurations {

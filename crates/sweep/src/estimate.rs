@@ -63,6 +63,27 @@ pub fn plan_seconds(plan: &SweepPlan, threads: usize, seconds_per_cost: f64) -> 
     (total / threads.max(1) as f64).max(longest) * seconds_per_cost
 }
 
+/// Seconds the slowest of `slices` slices of `whole` takes on `threads`
+/// workers, at the speed a short measurement on `data` finds here.
+pub fn slowest_slice_seconds(
+    whole: &SweepPlan,
+    data: &LoadedData,
+    step: StepOptions,
+    slices: usize,
+    threads: usize,
+) -> Result<f64, SweepError> {
+    let per_cost = seconds_per_cost(whole, data, step, std::time::Duration::from_millis(500))?;
+    Ok((1..=slices)
+        .map(|index| {
+            let part = whole.clone().select(crate::Shard {
+                index,
+                count: slices,
+            });
+            plan_seconds(&part, threads, per_cost)
+        })
+        .fold(0.0, f64::max))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,6 +97,49 @@ impl SweepFile {
         Ok(file)
     }
 
+    /// A file of these grids and nothing else.
+    pub fn of_grids(name: Option<String>, grid: Vec<Grid>) -> SweepFile {
+        SweepFile {
+            name,
+            validation: None,
+            grid,
+            search: Vec::new(),
+        }
+    }
+
+    /// The file as TOML text that parses back to the same plan.
+    pub fn to_toml(&self) -> Result<String, SweepError> {
+        let bad = |e: toml::ser::Error| SweepError::Format {
+            path: "sweep.toml".into(),
+            problem: e.to_string(),
+        };
+        let mut file = toml::Table::new();
+        if let Some(name) = &self.name {
+            file.insert("name".into(), toml::Value::String(name.clone()));
+        }
+        if let Some(v) = self.validation {
+            file.insert("validation".into(), toml::Value::Integer(v as i64));
+        }
+        if !self.grid.is_empty() {
+            let grids = self
+                .grid
+                .iter()
+                .map(toml::Value::try_from)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(bad)?;
+            file.insert("grid".into(), toml::Value::Array(grids));
+        }
+        if !self.search.is_empty() {
+            let searches = self
+                .search
+                .iter()
+                .map(|s| toml::Value::Table(s.table().clone()))
+                .collect();
+            file.insert("search".into(), toml::Value::Array(searches));
+        }
+        toml::to_string(&file).map_err(bad)
+    }
+
     /// Reads and parses a sweep file (see [`SweepFile::parse`]).
     pub fn load(path: &Path, max_configurations: usize) -> Result<SweepFile, SweepError> {
         let text = std::fs::read_to_string(path).map_err(|source| SweepError::Io {
@@ -354,5 +397,62 @@ mod tests {
                 .len(),
             11
         );
+    }
+
+    /// A file written back as TOML plans exactly what it planned: grids of
+    /// every kind of list, searches with halving, and the presets' grids.
+    #[test]
+    fn a_file_written_back_plans_the_same_configurations() {
+        let text = r#"
+name = "round trip"
+validation = 500
+
+[[grid]]
+recipe = ["simard-ce"]
+hidden = [800, "500-300"]
+lr = [0.05, 0.1]
+batch = [64, 128]
+optimizer = ["adam"]
+augment = ["elastic"]
+shuffle = true
+
+[[grid]]
+case = ["tanh"]
+hidden = [16]
+backprop = ["exact", "as-published"]
+epochs = [2]
+
+[[search]]
+method = "random"
+trials = 6
+seed = 3
+case = "relu-sigmoid"
+epochs = 9
+eval_every = 1
+hidden = { choice = [8, 16] }
+lr = { log_uniform = [0.003, 0.3] }
+
+[search.halving]
+min_epochs = 1
+reduction = 3
+"#;
+        let file = SweepFile::parse(text, Path::new("s.toml"), DEFAULT_MAX_CONFIGURATIONS).unwrap();
+        let written = file.to_toml().unwrap();
+        let back =
+            SweepFile::parse(&written, Path::new("w.toml"), DEFAULT_MAX_CONFIGURATIONS).unwrap();
+        assert_eq!(back.plan(), file.plan(), "{written}");
+        assert_eq!(back.name, file.name);
+        assert!(!file.plan().halving.is_empty());
+        for preset in [crate::Preset::Study, crate::Preset::StudyFull] {
+            let grids =
+                preset.grids_with(&[Backprop::Exact, Backprop::AsPublished], &[1, 2], Some(5));
+            let file = SweepFile::of_grids(Some(preset.name().into()), grids);
+            let written = file.to_toml().unwrap();
+            let back = SweepFile::parse(&written, Path::new("w.toml"), DEFAULT_MAX_CONFIGURATIONS)
+                .unwrap();
+            let mut want = preset.expand(&[Backprop::Exact, Backprop::AsPublished], &[1, 2]);
+            want.iter_mut().for_each(|c| c.eval_every = 5);
+            assert_eq!(back.plan().full, want, "{written}");
+        }
     }
 }

@@ -17,6 +17,7 @@ mod plan;
 mod preset;
 mod results;
 mod runner;
+pub mod scheduler;
 mod search;
 mod shard;
 
@@ -35,4 +36,4 @@ pub use results::{
 };
 pub use runner::{run_sweep, SweepSummary};
 pub use search::{Distribution, Halving, Method, Search};
-pub use shard::{cost, schedule_order, shard_from_environment, Shard};
+pub use shard::{cost, schedule_order, Shard};

@@ -76,19 +76,31 @@ impl Preset {
         }
     }
 
+    /// The preset's grids for the given backprop modes and seeds, each
+    /// evaluating the test set every `eval_every` epochs when given.
+    pub fn grids_with(
+        self,
+        backprop: &[Backprop],
+        seeds: &[u64],
+        eval_every: Option<usize>,
+    ) -> Vec<Grid> {
+        self.grids()
+            .into_iter()
+            .map(|g| Grid {
+                backprop: Some(backprop.to_vec()),
+                seed: Some(seeds.to_vec()),
+                eval_every: eval_every.or(g.eval_every),
+                ..g
+            })
+            .collect()
+    }
+
     /// The preset's configurations for the given backprop modes and seeds.
     pub fn expand(self, backprop: &[Backprop], seeds: &[u64]) -> Vec<TrainConfig> {
         let configs = self
-            .grids()
-            .into_iter()
-            .flat_map(|g| {
-                Grid {
-                    backprop: Some(backprop.to_vec()),
-                    seed: Some(seeds.to_vec()),
-                    ..g
-                }
-                .expand()
-            })
+            .grids_with(backprop, seeds, None)
+            .iter()
+            .flat_map(Grid::expand)
             .collect();
         dedup(configs)
     }

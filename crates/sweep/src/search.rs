@@ -88,6 +88,8 @@ pub struct Search {
     pub halving: Option<Halving>,
     /// Keys every trial takes as written.
     fixed: Table,
+    /// The table as written, for a sweep file written back.
+    table: Table,
     /// Keys drawn for each trial, in key order.
     drawn: Vec<(String, Distribution)>,
 }
@@ -257,6 +259,7 @@ impl Search {
             }
         }
         let search = Search {
+            table: table.clone(),
             method,
             trials,
             seed,
@@ -267,6 +270,11 @@ impl Search {
         // Every trial takes the same keys: report a bad one now, by name.
         search.grid_of(search.first_values())?;
         Ok(search)
+    }
+
+    /// The table as written.
+    pub fn table(&self) -> &Table {
+        &self.table
     }
 
     /// The drawn values of each trial, in trial order: trial `t` draws from

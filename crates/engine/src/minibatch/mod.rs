@@ -33,4 +33,7 @@ pub(crate) use forward::{
 };
 pub use spec::{NetSpec, Output};
 pub(crate) use trainer::MinibatchTrainer;
-pub use trainer::{FirstLayer, DENSE_FROM, PART_ROWS};
+pub use trainer::{FirstLayer, DENSE_FROM};
+
+/// Rows per part of a batch: the unit of the forward and delta tasks.
+pub const PART_ROWS: usize = 8;

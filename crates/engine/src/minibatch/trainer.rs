@@ -3,14 +3,12 @@
 use super::distort::Distorter;
 use super::{
     apply_masks, first_layer, upper_layers, Dropout, Inputs, NetSpec, RowBuffers, RowMasks,
+    PART_ROWS,
 };
 use crate::optim::{chain_for, Chain, Schedule, StepContext};
 use crate::{Dataset, Network, TrainConfig};
 use mlp_kernels::{self as k, MatRef, SparseSet};
 use rayon::prelude::*;
-
-/// Rows per part of a batch: the unit of the forward and delta tasks.
-pub const PART_ROWS: usize = 8;
 
 /// Input density (non-zero fraction of a batch) from which the first layer
 /// runs dense through sgemm rather than over the non-zero inputs.

@@ -10,8 +10,9 @@
 mod schedule;
 mod transform;
 
-pub use schedule::{Schedule, ScheduleKind};
+pub use crate::kinds::{Optimizer, ScheduleKind};
+pub use schedule::Schedule;
 pub use transform::{
-    chain_for, AddDecayedWeights, Chain, Optimizer, ScaleByAdam, ScaleByLearningRate, StepContext,
-    Trace, Transform,
+    chain_for, AddDecayedWeights, Chain, ScaleByAdam, ScaleByLearningRate, StepContext, Trace,
+    Transform,
 };

@@ -1,25 +1,7 @@
 //! The learning rate over training: a base rate, a decay shape and a warm-up.
 
-use crate::arch::named_enum;
+use crate::kinds::ScheduleKind;
 use crate::TrainConfig;
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-
-named_enum!(
-    /// The shape of the learning rate's decay.
-    ScheduleKind, "schedule", {
-        /// The base rate throughout.
-        #[default]
-        Constant = "constant",
-        /// Multiplied by `lr_decay` every `step_epochs` epochs.
-        Step = "step",
-        /// Multiplied by `lr_decay` after every epoch.
-        Exponential = "exponential",
-        /// Half a cosine from the base rate down to zero over the epochs after warm-up.
-        Cosine = "cosine",
-    }
-);
 
 /// A learning-rate schedule, evaluated at a position in epochs.
 #[derive(Debug, Clone, Copy, PartialEq)]

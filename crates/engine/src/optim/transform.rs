@@ -1,27 +1,8 @@
 //! Gradient transformations and their chain.
 
-use crate::arch::named_enum;
+use crate::kinds::Optimizer;
 use crate::TrainConfig;
-use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
-
-named_enum!(
-    /// Which optimiser updates the weights.
-    Optimizer, "optimizer", {
-        /// Plain gradient descent.
-        #[default]
-        Sgd = "sgd",
-        /// Heavy-ball momentum (`v = mu v + g`, step `-lr v`, as PyTorch's SGD).
-        Momentum = "momentum",
-        /// Nesterov momentum (step `-lr (g + mu v)`).
-        Nesterov = "nesterov",
-        /// Adam (Kingma and Ba 2015) with bias correction.
-        Adam = "adam",
-        /// Adam with decoupled weight decay (Loshchilov and Hutter 2019).
-        AdamW = "adamw",
-    }
-);
 
 /// What every transform may read about the step being taken.
 #[derive(Debug, Clone, Copy, PartialEq)]

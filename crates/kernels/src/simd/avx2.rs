@@ -159,7 +159,7 @@ impl Simd for Avx2 {
     }
     #[inline(always)]
     fn hsum(self, a: __m256) -> f32 {
-        // SAFETY: registers only; the token proves AVX (and so SSE3).
+        // SAFETY: registers only; the token proves AVX (the 256-bit extract).
         unsafe {
             let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps::<1>(a));
             super::x86::hsum128(s)

@@ -1,10 +1,10 @@
 //! AVX-512F path: 16 lanes in `__m512`, fused multiply-add, mask-register tails.
 //!
-//! No machine this project has run on has AVX-512, so this file's wrappers
-//! have never executed. They are kept thin on purpose: every kernel body is
-//! the generic one the other paths run, and the `portable16` path runs it in
-//! this path's shape (16 lanes, `GEMV_BLOCK` 8, `FUSED_BLOCK` 4) on any CPU,
-//! so what is untested is only the choice of intrinsic in each method below.
+//! Detection picks this path on a CPU that has AVX-512F. The wrappers are kept thin on purpose: every kernel body
+//! is the generic one the other paths run, and the `portable16` path runs it
+//! in this path's shape (16 lanes, `GEMV_BLOCK` 8, `FUSED_BLOCK` 4) on any
+//! CPU, so what only an AVX-512 CPU tests is the choice of intrinsic in each
+//! method below.
 //!
 //! Every register operation calls intrinsics that touch only registers; an
 //! [`Avx512`] token exists only where the CPU has AVX-512F.
@@ -133,7 +133,8 @@ impl Simd for Avx512 {
     }
     #[inline(always)]
     fn hsum(self, a: __m512) -> f32 {
-        // SAFETY: registers only; the token proves AVX-512F (and so AVX and SSE3).
+        // SAFETY: registers only; the token proves AVX-512F, and so the AVX
+        // of the 256-bit add and extract.
         unsafe {
             let s = _mm256_add_ps(
                 _mm512_castps512_ps256(a),

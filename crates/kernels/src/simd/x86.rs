@@ -2,13 +2,12 @@
 
 use core::arch::x86_64::*;
 
-/// Sum of the four lanes of `s`.
-///
-/// # Safety
-/// The CPU has SSE3 (every AVX CPU does); registers only.
+/// Sum of the four lanes of `s`. Safe: it uses only SSE, which every x86_64
+/// CPU has, on registers.
 #[inline(always)]
-pub(crate) unsafe fn hsum128(s: __m128) -> f32 {
-    // SAFETY: registers only, on an SSE CPU.
+pub(crate) fn hsum128(s: __m128) -> f32 {
+    // SAFETY: `addps`, `movhlps`, `addss`, `shufps` and `movss` are SSE, which
+    // every x86_64 CPU has, and they touch only registers.
     unsafe {
         let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
         let s = _mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s));
