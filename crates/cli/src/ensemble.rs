@@ -107,7 +107,7 @@ pub fn run(mut args: Args) -> anyhow::Result<()> {
 }
 
 /// The model files of the `best` configurations of the sweep in `out` by
-/// validation error (ties by key), or of all its finished ones.
+/// validation error (ties by validation loss, then key), or of all its finished ones.
 fn best_of_sweep(out: &Path, best: Option<usize>) -> anyhow::Result<Vec<PathBuf>> {
     if best == Some(0) {
         return Err(UsageError("invalid --best: must be at least 1".into()).into());
@@ -121,19 +121,15 @@ fn best_of_sweep(out: &Path, best: Option<usize>) -> anyhow::Result<Vec<PathBuf>
         .into());
     }
     let records = mlp_sweep::merge(&files).map_err(from_sweep)?;
-    let mut ranked = Vec::new();
-    // Trials halving stopped are ranked too, by their validation error where they stopped.
-    for r in &records {
-        let Some(v) = r.report.metrics.validation_error_pct else {
-            return Err(UsageError(format!(
-                "invalid --from: {} ran without a validation split, so its models cannot be ranked; name them with --model",
-                out.display()
-            ))
-            .into());
-        };
-        ranked.push((v, &r.key));
-    }
-    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    // Trials halving stopped are ranked too, by their figures where they stopped.
+    let Some(order) = mlp_sweep::rank::rank_by_validation(&records) else {
+        return Err(UsageError(format!(
+            "invalid --from: {} ran without a validation split, so its models cannot be ranked; name them with --model",
+            out.display()
+        ))
+        .into());
+    };
+    let ranked: Vec<&String> = order.iter().map(|&i| &records[i].key).collect();
     let take = best.unwrap_or(ranked.len());
     if take > ranked.len() {
         return Err(UsageError(format!(
@@ -145,7 +141,7 @@ fn best_of_sweep(out: &Path, best: Option<usize>) -> anyhow::Result<Vec<PathBuf>
     }
     ranked[..take]
         .iter()
-        .map(|(_, key)| {
+        .map(|key| {
             let path = mlp_sweep::model_path(out, key);
             if path.is_file() {
                 Ok(path)

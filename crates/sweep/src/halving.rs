@@ -10,6 +10,7 @@
 use crate::checkpoint::{checkpoint_path, Checkpoint};
 use crate::context::{save_model, Job, Sweep, SweepEvent};
 use crate::plan::HalvingGroup;
+use crate::rank::{rank, RankKey};
 use crate::results::RunRecord;
 use crate::SweepError;
 use mlp_engine::{EngineError, EpochRecord};
@@ -191,18 +192,18 @@ pub(super) fn run_group(
             let c = Checkpoint::load(&checkpoint_path(dir, &keys[i]))?;
             standing[i] = Standing::Paused(rung, c.report.history);
         }
-        let mut ranked = Vec::with_capacity(alive.len());
+        let mut figures = Vec::with_capacity(alive.len());
         for &i in &alive {
-            let (error, loss) = judged_at(standing[i].history(), rung, &keys[i])?;
-            ranked.push((error, loss, i));
+            let (error_pct, loss) = judged_at(standing[i].history(), rung, &keys[i])?;
+            figures.push(RankKey {
+                error_pct,
+                loss,
+                key: &keys[i],
+            });
         }
-        ranked.sort_by(|a, b| {
-            a.0.total_cmp(&b.0)
-                .then(a.1.total_cmp(&b.1))
-                .then(a.2.cmp(&b.2))
-        });
+        let ranked: Vec<usize> = rank(&figures).into_iter().map(|j| alive[j]).collect();
         let kept = group.halving.kept(alive.len());
-        for &(_, _, i) in &ranked[kept..] {
+        for &i in &ranked[kept..] {
             match &standing[i] {
                 Standing::Stopped(e, _) if *e == rung => {}
                 Standing::Paused(e, _) if *e == rung => {
@@ -234,7 +235,7 @@ pub(super) fn run_group(
             kept,
             stopped: alive.len() - kept,
         });
-        let mut next: Vec<usize> = ranked[..kept].iter().map(|&(_, _, i)| i).collect();
+        let mut next: Vec<usize> = ranked[..kept].to_vec();
         // A trial kept here may have been stopped at a later rung by an
         // earlier run of this sweep (a resume replays every rung); only a
         // stop at this rung or before contradicts the ranking.

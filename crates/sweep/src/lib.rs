@@ -15,6 +15,7 @@ mod key;
 mod models;
 mod plan;
 mod preset;
+pub mod rank;
 mod results;
 mod runner;
 pub mod scheduler;

@@ -2,34 +2,25 @@
 
 use super::axes::Axis;
 use crate::format::fmt_pct;
+use mlp_sweep::rank::{self, RankKey};
 use mlp_sweep::RunRecord;
 
 /// The runs ranked best first: by validation error when every run has one
 /// (ties by validation loss, then key: never by test figures), else by test
-/// error and loss. Returns the order and whether it is by validation.
+/// error and loss, with the same rule. Returns the order and whether it is by validation.
 pub(crate) fn ranked(records: &[RunRecord]) -> (Vec<usize>, bool) {
-    let by_validation = records
+    if let Some(order) = rank::rank_by_validation(records) {
+        return (order, true);
+    }
+    let keys: Vec<RankKey<'_>> = records
         .iter()
-        .all(|r| r.report.metrics.validation_error_pct.is_some());
-    let score = |r: &RunRecord| {
-        let m = &r.report.metrics;
-        if by_validation {
-            (
-                m.validation_error_pct.unwrap_or(f64::INFINITY),
-                m.validation_loss.unwrap_or(f64::INFINITY),
-            )
-        } else {
-            (m.test_error_pct, m.test_mse)
-        }
-    };
-    let mut order: Vec<usize> = (0..records.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (sa, sb) = (score(&records[a]), score(&records[b]));
-        sa.0.total_cmp(&sb.0)
-            .then(sa.1.total_cmp(&sb.1))
-            .then_with(|| records[a].key.cmp(&records[b].key))
-    });
-    (order, by_validation)
+        .map(|r| RankKey {
+            error_pct: r.report.metrics.test_error_pct,
+            loss: r.report.metrics.test_mse,
+            key: &r.key,
+        })
+        .collect();
+    (rank::rank(&keys), false)
 }
 
 /// Epochs a run trained, marked when halving stopped it.
