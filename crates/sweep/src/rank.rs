@@ -19,7 +19,7 @@ pub struct RankKey<'a> {
 
 impl RankKey<'_> {
     /// Best first: lower error, then lower loss, then key order.
-    pub fn cmp(&self, other: &RankKey<'_>) -> Ordering {
+    pub fn compare(&self, other: &RankKey<'_>) -> Ordering {
         self.error_pct
             .total_cmp(&other.error_pct)
             .then(self.loss.total_cmp(&other.loss))
@@ -30,7 +30,7 @@ impl RankKey<'_> {
 /// `keys` best first, as positions into it.
 pub fn rank(keys: &[RankKey<'_>]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    order.sort_by(|&a, &b| keys[a].compare(&keys[b]));
     order
 }
 
