@@ -73,7 +73,7 @@ pub fn run(mut args: Args) -> anyhow::Result<()> {
                 "members": models.len(),
                 "misclassified": eval.committee.misclassified,
                 "error_pct": eval.committee.error_pct(),
-                "loss": eval.committee.mse,
+                "loss": eval.committee.loss,
                 "confusion": eval.committee.confusion,
             },
         });

@@ -172,7 +172,8 @@ fn print_json(
         "data": args.on.data.display().to_string(),
         "split": args.on.split.name(),
         "samples": eval.samples,
-        "mse": eval.mse,
+        "loss": eval.loss,
+        "loss_kind": m.config.loss,
         "misclassified": eval.misclassified,
         "error_pct": eval.error_pct(),
         "accuracy": eval.accuracy(),
@@ -212,9 +213,10 @@ fn print_text(
         eval.samples
     );
     println!(
-        "{} MSE {:.4}, misclassified {}, error {:.2}%, accuracy {:.2}%",
+        "{} {} {:.4}, misclassified {}, error {:.2}%, accuracy {:.2}%",
         args.on.split.name(),
-        eval.mse,
+        m.config.loss.label(),
+        eval.loss,
         eval.misclassified,
         eval.error_pct(),
         100.0 * eval.accuracy()

@@ -207,8 +207,11 @@ impl SweepProgress {
                     }
                     let m = &record.report.metrics;
                     self.log(format!(
-                        "[{done}/{total}] done {label}: error {:.2}%, test MSE {:.4}, {:.1} s",
-                        m.test_error_pct, m.test_mse, m.train_seconds
+                        "[{done}/{total}] done {label}: error {:.2}%, test {} {:.4}, {:.1} s",
+                        m.test_error_pct,
+                        record.report.config.loss.label(),
+                        m.test_loss,
+                        m.train_seconds
                     ));
                 } else if let Some(epoch) = record.stopped_at_epoch {
                     let v = record

@@ -247,13 +247,26 @@ fn print_table(r: &TrainReport) {
     if !general.is_empty() {
         println!("{}", general.join(", "));
     }
+    let loss = c.loss.label();
     println!(
         "{:>6}  {:>6}  {:>9}  {:>8}  {:>13}  {:>7}  {:>8}",
-        "N", "eta", "train MSE", "test MSE", "misclassified", "error", "time (s)"
+        "N",
+        "eta",
+        format!("train {loss}"),
+        format!("test {loss}"),
+        "misclassified",
+        "error",
+        "time (s)"
     );
     println!(
         "{:>6}  {:>6}  {:>9.4}  {:>8.4}  {:>13}  {:>6.2}%  {:>8.2}",
-        c.hidden, c.lr, m.train_mse, m.test_mse, m.misclassified, m.test_error_pct, m.train_seconds
+        c.hidden,
+        c.lr,
+        m.mean_train_loss,
+        m.test_loss,
+        m.misclassified,
+        m.test_error_pct,
+        m.train_seconds
     );
     if let (Some(e), Some(l)) = (m.validation_error_pct, m.validation_loss) {
         println!(

@@ -104,7 +104,7 @@ fn a_saved_model_evaluates_to_exactly_the_training_metrics() {
     let report = f.train(&["--save", s(&model)]);
     let m = &report["metrics"];
     let e = f.eval_json(&model);
-    assert_eq!(e["mse"], m["test_mse"]);
+    assert_eq!(e["loss"], m["test_loss"]);
     assert_eq!(e["misclassified"], m["misclassified"]);
     assert_eq!(e["error_pct"], m["test_error_pct"]);
     assert_eq!(e["accuracy"], m["accuracy"]);
@@ -165,7 +165,7 @@ fn save_init_then_init_from_twice_trains_bit_identically() {
         "training moved the weights"
     );
     for r in [&ra, &rb] {
-        assert_eq!(r["metrics"]["test_mse"], rc["metrics"]["test_mse"]);
+        assert_eq!(r["metrics"]["test_loss"], rc["metrics"]["test_loss"]);
         assert_eq!(
             r["history"][2]["train_loss"],
             rc["history"][2]["train_loss"]

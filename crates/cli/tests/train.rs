@@ -130,8 +130,8 @@ fn json_output_has_the_documented_keys() {
     assert_eq!(v["block_samples"], mlp_engine::DEFERRED_SAMPLES);
     let m = &v["metrics"];
     for key in [
-        "train_mse",
-        "test_mse",
+        "mean_train_loss",
+        "test_loss",
         "misclassified",
         "test_error_pct",
         "accuracy",
@@ -149,7 +149,7 @@ fn json_output_has_the_documented_keys() {
         .map(|e| e["train_loss"].as_f64().unwrap())
         .sum::<f64>()
         / 4.0;
-    assert!((mean - m["train_mse"].as_f64().unwrap()).abs() < 1e-12);
+    assert!((mean - m["mean_train_loss"].as_f64().unwrap()).abs() < 1e-12);
     let err = m["test_error_pct"].as_f64().unwrap();
     let acc = m["accuracy"].as_f64().unwrap();
     assert!((err / 100.0 + acc - 1.0).abs() < 1e-12);

@@ -155,6 +155,16 @@ named_enum!(
     }
 );
 
+impl Loss {
+    /// The loss as a column or a sentence names it: `MSE`, `cross-entropy`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Loss::Mse => "MSE",
+            Loss::CrossEntropy => "cross-entropy",
+        }
+    }
+}
+
 /// How weights start (biases start at zero).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub enum Init {

@@ -140,7 +140,7 @@ mod tests {
         assert_eq!(c.members, vec![one.clone(); 3]);
         assert_eq!(c.committee.predictions, one.predictions);
         assert_eq!(c.committee.confusion, one.confusion);
-        assert!((c.committee.mse - one.mse).abs() < 1e-6 * one.mse.max(1.0));
+        assert!((c.committee.loss - one.loss).abs() < 1e-6 * one.loss.max(1.0));
     }
 
     #[test]

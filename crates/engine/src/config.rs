@@ -190,7 +190,8 @@ pub struct TrainConfig {
         skip_serializing_if = "is_default_step_epochs"
     )]
     pub step_epochs: usize,
-    /// Epochs of linear learning-rate warm-up.
+    /// Epochs of linear learning-rate warm-up from zero (the first step, at
+    /// rate zero, fills the optimiser's moments and moves no weight).
     #[serde(default, skip_serializing_if = "is_default")]
     pub warmup_epochs: usize,
     /// How the weights start.

@@ -12,8 +12,10 @@ const BLOCK: usize = 256;
 pub struct Evaluation {
     /// Samples evaluated.
     pub samples: usize,
-    /// Mean per-sample loss `0.5 * sum(e^2)`.
-    pub mse: f64,
+    /// Mean per-sample loss of the network's kind: MSE `0.5 * sum(e^2)` or
+    /// the cross-entropy of the label (`mse` where it was written before).
+    #[serde(alias = "mse")]
+    pub loss: f64,
     /// Samples whose argmax output is not the label.
     pub misclassified: usize,
     /// Counts indexed `[true label][predicted]`, `classes x classes`.
@@ -211,7 +213,7 @@ impl Tally {
     pub(crate) fn finish(self) -> Evaluation {
         Evaluation {
             samples: self.samples,
-            mse: if self.samples == 0 {
+            loss: if self.samples == 0 {
                 0.0
             } else {
                 self.loss / self.samples as f64
@@ -303,7 +305,7 @@ mod tests {
     fn evaluation(confusion: Vec<Vec<u64>>) -> Evaluation {
         Evaluation {
             samples: confusion.iter().flatten().sum::<u64>() as usize,
-            mse: 0.0,
+            loss: 0.0,
             misclassified: 0,
             confusion,
             predictions: Vec::new(),

@@ -505,8 +505,8 @@ mod tests {
         };
         let m = Model {
             metrics: Some(crate::Metrics {
-                train_mse: 0.0,
-                test_mse: 0.0,
+                mean_train_loss: 0.0,
+                test_loss: 0.0,
                 misclassified: 0,
                 test_error_pct: 0.0,
                 accuracy: 1.0,

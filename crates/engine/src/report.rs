@@ -17,9 +17,11 @@ pub struct EpochRecord {
     /// Test error in percent after this epoch, when evaluated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_error_pct: Option<f64>,
-    /// Test loss (MSE or cross-entropy, per sample) after this epoch, when evaluated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub test_mse: Option<f64>,
+    /// Test loss after this epoch, when evaluated: per sample, of the
+    /// configuration's kind (`config.loss`: MSE or cross-entropy). Records
+    /// written before it was named by its kind call it `test_mse`.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "test_mse")]
+    pub test_loss: Option<f64>,
     /// Validation error in percent after this epoch, when evaluated with a validation split.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_error_pct: Option<f64>,
@@ -31,10 +33,14 @@ pub struct EpochRecord {
 /// The study's metrics and ours for a finished run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
-    /// Mean over epochs of each epoch's mean training loss (the study's "training MSE").
-    pub train_mse: f64,
-    /// Mean per-sample loss on the test set after training.
-    pub test_mse: f64,
+    /// Mean over epochs of each epoch's mean training loss (the study's
+    /// "training MSE" for its MSE runs; `train_mse` in earlier records).
+    #[serde(alias = "train_mse")]
+    pub mean_train_loss: f64,
+    /// Mean per-sample loss on the test set after training, of the
+    /// configuration's kind (`test_mse` in earlier records).
+    #[serde(alias = "test_mse")]
+    pub test_loss: f64,
     /// Misclassified test samples.
     pub misclassified: usize,
     /// Misclassified test samples in percent.

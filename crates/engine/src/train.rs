@@ -105,7 +105,7 @@ pub fn train_run(
 
 /// An evaluation's two figures for an epoch record.
 fn figures(e: &Evaluation) -> (Option<f64>, Option<f64>) {
-    (Some(e.error_pct()), Some(e.mse))
+    (Some(e.error_pct()), Some(e.loss))
 }
 
 /// The record of finished epoch `epoch` from its summed loss and correct
@@ -127,13 +127,13 @@ fn epoch_record(
         train_accuracy: correct as f64 / k,
         train_seconds,
         test_error_pct: None,
-        test_mse: None,
+        test_loss: None,
         validation_error_pct: None,
         validation_loss: None,
     };
     let every = config.eval_every;
     if pause || every > 0 && (epoch.is_multiple_of(every) || epoch == config.epochs) {
-        (record.test_error_pct, record.test_mse) = figures(&evaluate(test));
+        (record.test_error_pct, record.test_loss) = figures(&evaluate(test));
         if let Some(v) = validation {
             (record.validation_error_pct, record.validation_loss) = figures(&evaluate(v));
         }
@@ -269,8 +269,8 @@ fn assemble(
     TrainReport {
         config: config.clone(),
         metrics: Metrics {
-            train_mse: history.iter().map(|e| e.train_loss).sum::<f64>() / epochs,
-            test_mse: eval.mse,
+            mean_train_loss: history.iter().map(|e| e.train_loss).sum::<f64>() / epochs,
+            test_loss: eval.loss,
             misclassified: eval.misclassified,
             test_error_pct: eval.error_pct(),
             accuracy: eval.accuracy(),

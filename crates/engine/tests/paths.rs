@@ -134,7 +134,7 @@ fn deferred_training_runs_match_immediate_metrics() {
         let (b, nb) = go(W1Update::Deferred { samples: 16 });
         assert!(max_abs_diff(na.w1(), nb.w1()) <= 2e-5, "{case}");
         for (ea, eb) in a.history.iter().zip(&b.history) {
-            let (ma, mb) = (ea.test_mse.unwrap(), eb.test_mse.unwrap());
+            let (ma, mb) = (ea.test_loss.unwrap(), eb.test_loss.unwrap());
             assert!(
                 (ma - mb).abs() <= 1e-5 * ma.max(1e-3),
                 "{case}: {ma} vs {mb}"
@@ -193,7 +193,10 @@ fn shuffle_changes_the_result_and_file_order_is_the_default() {
     let plain = mlp_engine::train(&cfg, &train, &test).unwrap();
     cfg.shuffle = true;
     let shuffled = mlp_engine::train(&cfg, &train, &test).unwrap();
-    assert_ne!(plain.metrics.train_mse, shuffled.metrics.train_mse);
+    assert_ne!(
+        plain.metrics.mean_train_loss,
+        shuffled.metrics.mean_train_loss
+    );
 }
 
 /// The default block (32 steps) and the largest (32 too: a larger request is

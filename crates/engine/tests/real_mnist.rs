@@ -24,7 +24,7 @@ fn relu_sigmoid_300_first_1250_images_is_near_the_study() {
     let err = report.metrics.test_error_pct;
     eprintln!(
         "relu-sigmoid N=300 eta=0.01 K=1250: train MSE {:.4}, test MSE {:.4}, error {err:.2}% (study 12.43%)",
-        report.metrics.train_mse, report.metrics.test_mse
+        report.metrics.mean_train_loss, report.metrics.test_loss
     );
     assert!((9.0..16.0).contains(&err), "test error {err}%");
     assert_eq!(report.metrics.test_samples, 10_000);

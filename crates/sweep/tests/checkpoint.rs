@@ -29,9 +29,9 @@ fn digits(rows: usize, seed: u64) -> Dataset {
 fn figures(r: &TrainReport) -> Vec<u64> {
     let m = &r.metrics;
     let mut f = vec![
-        m.test_mse.to_bits(),
+        m.test_loss.to_bits(),
         m.misclassified as u64,
-        m.train_mse.to_bits(),
+        m.mean_train_loss.to_bits(),
         m.validation_error_pct.unwrap_or(-1.0).to_bits(),
         m.validation_loss.unwrap_or(-1.0).to_bits(),
         m.steps,

@@ -590,3 +590,51 @@ fn distorted_training_is_exact_for_the_identity_and_thread_independent() {
         assert_eq!(bits(&one), bits(&two), "{augment}");
     }
 }
+
+/// With warm-up, the first step's rate is zero: it moves no weight, yet it
+/// fills the momentum, so the second step moves more than a fresh one would.
+#[test]
+fn warmups_first_step_moves_no_weight_and_fills_the_momentum() {
+    let sizes = [12, 6, 4];
+    let cfg = TrainConfig {
+        optimizer: crate::Optimizer::Nesterov,
+        momentum: 0.9,
+        lr: 0.1,
+        warmup_epochs: 1,
+        ..config(
+            &sizes,
+            Activation::Relu,
+            Loss::CrossEntropy,
+            true,
+            Case::ReluSigmoid,
+        )
+    };
+    let data = data(sizes[0], sizes[2], 13, 5);
+    let net = Network::init_layers(&sizes, cfg.init, true, 3);
+    let ids: Vec<u32> = (0..13).collect();
+    let mut warm = MinibatchTrainer::new(&cfg, net.clone(), FirstLayer::Sparse, false);
+    warm.step(&data, &ids, 0.0);
+    assert_eq!(
+        params(&warm.net),
+        params(&net),
+        "the first step moved weights"
+    );
+    warm.step(&data, &ids, 0.5);
+    assert_ne!(params(&warm.net), params(&net));
+    // The same second step without the primed momentum moves the weights less.
+    let mut fresh = MinibatchTrainer::new(&cfg, net.clone(), FirstLayer::Sparse, false);
+    fresh.step(&data, &ids, 0.5);
+    let moved = |t: &MinibatchTrainer| -> f64 {
+        params(&t.net)
+            .iter()
+            .zip(params(&net))
+            .map(|(a, b)| (a - b).abs() as f64)
+            .sum()
+    };
+    assert!(
+        moved(&warm) > moved(&fresh),
+        "{} vs {}",
+        moved(&warm),
+        moved(&fresh)
+    );
+}

@@ -14,7 +14,9 @@ pub struct Schedule {
     pub decay: f64,
     /// Epochs between the `step` schedule's drops.
     pub step_epochs: usize,
-    /// Epochs of linear warm-up from zero to the base rate.
+    /// Epochs of linear warm-up from zero to the base rate: the very first
+    /// step's rate is zero, so it moves no weight and only fills the
+    /// optimiser's moments (momentum, Adam's averages) with its gradient.
     pub warmup_epochs: usize,
     /// All epochs of the run (the cosine's horizon ends there).
     pub epochs: usize,
@@ -37,7 +39,7 @@ impl Schedule {
     pub fn rate(&self, position: f64) -> f64 {
         let warm = self.warmup_epochs as f64;
         if position < warm {
-            // Linear from base/steps-worth above zero: the first step is never zero.
+            // Linear from zero at the first step (position 0).
             return self.base * (position / warm).max(0.0);
         }
         let t = position - warm;
@@ -95,6 +97,15 @@ mod tests {
         close(k.rate(0.0), 0.1);
         close(k.rate(5.0), 0.05);
         close(k.rate(10.0), 0.0);
+    }
+
+    #[test]
+    fn warmups_first_step_has_rate_zero_and_the_next_do_not() {
+        let k = schedule(ScheduleKind::Cosine, 2);
+        assert_eq!(k.rate(0.0), 0.0);
+        // The second of 100 steps per epoch, two epochs of warm-up: 1/200 of the base.
+        close(k.rate(0.01), 0.1 / 200.0);
+        assert_eq!(schedule(ScheduleKind::Cosine, 0).rate(0.0), 0.1);
     }
 
     #[test]

@@ -126,7 +126,7 @@ fn judged_report(
     if let Some(v) = validation {
         let v = judge(v);
         report.metrics.validation_error_pct = Some(v.error_pct());
-        report.metrics.validation_loss = Some(v.mse);
+        report.metrics.validation_loss = Some(v.loss);
     }
     report.block_samples = block_samples;
     report

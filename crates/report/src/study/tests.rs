@@ -46,7 +46,7 @@ pub(crate) fn record(
                 train_accuracy: 1.0 - 0.9 * decay,
                 train_seconds: e as f64 * 0.01,
                 test_error_pct: eval.then_some(error_pct + 60.0 * decay),
-                test_mse: eval.then_some(0.1 + decay),
+                test_loss: eval.then_some(0.1 + decay),
                 validation_error_pct: None,
                 validation_loss: None,
             }
@@ -73,8 +73,8 @@ pub(crate) fn record(
     }
     let train_seconds = k as f64 * epochs as f64 * hidden as f64 * 2e-8 + 0.01;
     let metrics = Metrics {
-        train_mse: history.iter().map(|h| h.train_loss).sum::<f64>() / epochs as f64,
-        test_mse: 0.05 + error_pct / 200.0,
+        mean_train_loss: history.iter().map(|h| h.train_loss).sum::<f64>() / epochs as f64,
+        test_loss: 0.05 + error_pct / 200.0,
         misclassified,
         test_error_pct: misclassified as f64 / 100.0,
         accuracy: 1.0 - misclassified as f64 / 10_000.0,

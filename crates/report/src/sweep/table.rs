@@ -16,7 +16,7 @@ pub(crate) fn ranked(records: &[RunRecord]) -> (Vec<usize>, bool) {
         .iter()
         .map(|r| RankKey {
             error_pct: r.report.metrics.test_error_pct,
-            loss: r.report.metrics.test_mse,
+            loss: r.report.metrics.test_loss,
             key: &r.key,
         })
         .collect();
@@ -111,7 +111,7 @@ pub(crate) fn csv(records: &[RunRecord], order: &[usize], axes: &[Axis]) -> Stri
             opt(m.validation_error_pct),
             opt(m.validation_loss),
             m.test_error_pct.to_string(),
-            m.test_mse.to_string(),
+            m.test_loss.to_string(),
             r.report.history.len().to_string(),
             r.stopped_at_epoch.map_or(String::new(), |e| e.to_string()),
             m.steps.to_string(),
