@@ -8,37 +8,22 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mlp_kernels as k;
+use mlp_testkit::Rng;
 
 const INPUTS: usize = 784;
 const OUTPUTS: usize = 10;
 const SIZES: [usize; 3] = [300, 500, 1000];
 
-/// Deterministic xorshift64 generator.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| (self.unit() * 2.0 - 1.0) * scale).collect()
-    }
-    /// A digit-like sparse sample: ~150 pixels of the central 20x20 window, values in (0, 1].
-    fn sample(&mut self) -> (Vec<u32>, Vec<f32>) {
-        let idx: Vec<u32> = (0..INPUTS as u32)
-            .filter(|&p| {
-                let (r, c) = (p / 28, p % 28);
-                (4..24).contains(&r) && (4..24).contains(&c) && self.next() % 8 < 3
-            })
-            .collect();
-        let vals = idx.iter().map(|_| self.unit().max(1e-3)).collect();
-        (idx, vals)
-    }
+/// A digit-like sparse sample: ~150 pixels of the central 20x20 window, values in (0, 1].
+fn sample(g: &mut Rng) -> (Vec<u32>, Vec<f32>) {
+    let idx: Vec<u32> = (0..INPUTS as u32)
+        .filter(|&p| {
+            let (r, c) = (p / 28, p % 28);
+            (4..24).contains(&r) && (4..24).contains(&c) && g.below(8) < 3
+        })
+        .collect();
+    let vals = idx.iter().map(|_| g.unit().max(1e-3)).collect();
+    (idx, vals)
 }
 
 fn union_len(a: &[u32], b: &[u32]) -> usize {
@@ -46,9 +31,9 @@ fn union_len(a: &[u32], b: &[u32]) -> usize {
 }
 
 fn sparse(c: &mut Criterion) {
-    let mut g = Rng(0x2545_f491_4f6c_dd1d);
-    let (ui, uv) = g.sample();
-    let (ai, av) = g.sample();
+    let mut g = Rng::new(0x2545_f491_4f6c_dd1d);
+    let (ui, uv) = sample(&mut g);
+    let (ai, av) = sample(&mut g);
     let paths = k::available_paths();
     eprintln!(
         "active SIMD path: {} (available: {paths:?}); upd rows {}, acc rows {}, union {}",
@@ -58,8 +43,8 @@ fn sparse(c: &mut Criterion) {
         union_len(&ui, &ai)
     );
     for n in SIZES {
-        let mut w1 = g.vec(INPUTS * n, 0.05);
-        let delta = g.vec(n, 0.1);
+        let mut w1 = g.floats(INPUTS * n, 0.05);
+        let delta = g.floats(n, 0.1);
         let mut y = vec![0.0f32; n];
         let row_bytes = (n * 4) as u64;
 
@@ -131,10 +116,10 @@ fn sparse(c: &mut Criterion) {
 /// Bytes: the logical traffic of the steps it replaces (3 x rows x N x 4 each).
 fn block(c: &mut Criterion) {
     const SLOTS: usize = mlp_engine::DEFERRED_SAMPLES;
-    let mut g = Rng(0x0bad_cafe_1234_5678);
+    let mut g = Rng::new(0x0bad_cafe_1234_5678);
     let mut set = k::SparseSet::new(INPUTS);
     for _ in 0..2 * SLOTS {
-        let (i, v) = g.sample();
+        let (i, v) = sample(&mut g);
         set.push(&i, &v);
     }
     let updates: Vec<k::TiledSparse> = (0..SLOTS).map(|i| set.tiled(i)).collect();
@@ -142,8 +127,8 @@ fn block(c: &mut Criterion) {
     let rows = set.entries();
     let alphas = vec![0.0f32; SLOTS];
     for n in SIZES {
-        let mut w1 = g.vec(INPUTS * n, 0.05);
-        let deltas = g.vec(SLOTS * n, 0.1);
+        let mut w1 = g.floats(INPUTS * n, 0.05);
+        let deltas = g.floats(SLOTS * n, 0.1);
         let mut z = vec![0.0f32; SLOTS * n];
         let mut grp = c.benchmark_group(format!("block_pass_{SLOTS}/N={n}"));
         grp.throughput(Throughput::Bytes(
@@ -171,16 +156,16 @@ fn block(c: &mut Criterion) {
 }
 
 fn dense(c: &mut Criterion) {
-    let mut g = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut g = Rng::new(0x9e37_79b9_7f4a_7c15);
     let p = k::simd_name();
     for n in SIZES {
-        let w1 = g.vec(INPUTS * n, 0.05);
-        let mut w2 = g.vec(OUTPUTS * n, 0.05);
-        let x784 = g.vec(INPUTS, 1.0);
-        let h = g.vec(n, 1.0);
+        let w1 = g.floats(INPUTS * n, 0.05);
+        let mut w2 = g.floats(OUTPUTS * n, 0.05);
+        let x784 = g.floats(INPUTS, 1.0);
+        let h = g.floats(n, 1.0);
         let mut hn = vec![0.0f32; n];
         let mut out = vec![0.0f32; OUTPUTS];
-        let d_out = g.vec(OUTPUTS, 0.1);
+        let d_out = g.floats(OUTPUTS, 0.1);
         let nb = (n * 4) as u64;
 
         let mut grp = c.benchmark_group(format!("dense/N={n}"));
@@ -210,7 +195,7 @@ fn dense(c: &mut Criterion) {
         // A deferred step's in-block corrections: half a block of earlier
         // deltas added to one product, as one kernel and as an axpy per row.
         let rows = mlp_engine::DEFERRED_SAMPLES / 2;
-        let deltas = g.vec(rows * n, 0.1);
+        let deltas = g.floats(rows * n, 0.1);
         let idx: Vec<u32> = (0..rows as u32).collect();
         let coeffs = vec![0.0f32; rows];
         grp.throughput(Throughput::Bytes((rows as u64 + 2) * nb));
@@ -231,12 +216,12 @@ fn dense(c: &mut Criterion) {
 }
 
 fn activations(c: &mut Criterion) {
-    let mut g = Rng(7);
+    let mut g = Rng::new(7);
     let p = k::simd_name();
     for n in SIZES {
-        let x = g.vec(n, 4.0);
+        let x = g.floats(n, 4.0);
         let mut y = vec![0.0f32; n];
-        let mut gr = g.vec(n, 1.0);
+        let mut gr = g.floats(n, 1.0);
         let mut grp = c.benchmark_group(format!("activation/N={n}"));
         grp.throughput(Throughput::Elements(n as u64));
         grp.bench_function(BenchmarkId::new("tanh", p), |b| {

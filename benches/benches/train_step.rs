@@ -34,12 +34,11 @@ fn data() -> Dataset {
     // Deterministic synthetic digits: a blob of ~150 lit pixels per image.
     let (n, d) = (4096usize, 784usize);
     let mut x = vec![0.0f32; n * d];
-    let mut state = 7u64;
+    let mut rng = mlp_testkit::Rng::new(7);
     for row in x.chunks_exact_mut(d) {
         for v in row.iter_mut() {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
-            if (state >> 40) % 100 < 19 {
-                *v = ((state >> 20) % 255 + 1) as f32 / 255.0;
+            if rng.below(100) < 19 {
+                *v = (rng.below(255) + 1) as f32 / 255.0;
             }
         }
     }

@@ -77,10 +77,10 @@ fn resolve_dest(dest: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 /// Makes every file of `table` present and verified in `dest`.
-fn fetch_all(dest: &Path, table: &[Pinned], plan: &Plan, force: bool) -> Result<()> {
+fn fetch_all(dest: &Path, table: &[Pinned], plan: &Plan, force: bool) -> Result<Fetched> {
     let needed = files_to_fetch(dest, table, force)?;
     if needed.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     match plan {
         Plan::Only(source) => fetch_only(source, &needed, dest),
@@ -120,23 +120,37 @@ fn is_present_and_valid(dest: &Path, pinned: &Pinned) -> Result<bool> {
 }
 
 /// With `--from`: the one source must deliver every needed file.
-fn fetch_only(source: &Source, needed: &[Pinned], dest: &Path) -> Result<()> {
+fn fetch_only(source: &Source, needed: &[Pinned], dest: &Path) -> Result<Fetched> {
     let failures = try_source(source, needed, dest)?;
     if failures.is_empty() {
-        return Ok(());
+        return Ok(needed
+            .iter()
+            .map(|p| (p.name.to_string(), source.to_string()))
+            .collect());
     }
     bail!("--from {source}: {}", summarize(&failures, needed.len()))
 }
 
+/// Each file fetched and the source it came from.
+type Fetched = Vec<(String, String)>;
+
 /// Without `--from`: each source in turn, for the files still missing.
-fn fetch_chain(chain: &[Source], mut needed: Vec<Pinned>, dest: &Path) -> Result<()> {
+fn fetch_chain(chain: &[Source], mut needed: Vec<Pinned>, dest: &Path) -> Result<Fetched> {
     let mut tried = Vec::new();
+    let mut fetched = Vec::new();
     for source in chain {
         let asked = needed.len();
         let failures = try_source(source, &needed, dest)?;
-        needed.retain(|p| failures.iter().any(|f| f.name == p.name));
+        let failed = |p: &Pinned| failures.iter().any(|f| f.name == p.name);
+        fetched.extend(
+            needed
+                .iter()
+                .filter(|p| !failed(p))
+                .map(|p| (p.name.to_string(), source.to_string())),
+        );
+        needed.retain(failed);
         if needed.is_empty() {
-            return Ok(());
+            return Ok(fetched);
         }
         tried.push(format!("{source} ({})", summarize(&failures, asked)));
     }
@@ -502,8 +516,29 @@ mod tests {
             Source::Dir(full.path().to_path_buf()),
         ]);
         let dest = tempfile::tempdir().unwrap();
-        fetch_all(dest.path(), &fake.table(), &plan, false).unwrap();
+        let fetched = fetch_all(dest.path(), &fake.table(), &plan, false).unwrap();
         fake.assert_stored(dest.path());
+        // The partial source, earlier in the chain, gives all it has; the full one the rest.
+        let from = |name: &str| {
+            fetched
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_default()
+        };
+        let (partial, full) = (partial.path().display(), full.path().display());
+        assert!(from("train-images-idx3-ubyte").contains(&full.to_string()));
+        for name in [
+            "train-labels-idx1-ubyte",
+            "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte",
+        ] {
+            assert!(
+                from(name).contains(&partial.to_string()),
+                "{name}: {fetched:?}"
+            );
+        }
+        assert_eq!(fetched.len(), 4);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{mlp, write_data};
+use mlp_testkit::bits;
 use std::path::{Path, PathBuf};
 
 const TRAIN: &[&str] = &[
@@ -91,10 +92,6 @@ impl Fixture {
             .filter(|n| n.starts_with('.'))
             .collect()
     }
-}
-
-fn bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|x| x.to_bits()).collect()
 }
 
 #[test]

@@ -1,34 +1,16 @@
 //! A small learnable problem, written as IDX files, is learned by both cases.
 
 use mlp_engine::{Case, LoadedData, TrainConfig};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 /// Ten classes of 8x8 images: each a fixed random prototype plus pixel noise.
 fn write_problem(dir: &std::path::Path) {
-    let (rows, cols, classes) = (8, 8, 10);
-    let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let prototypes: Vec<Vec<u8>> = (0..classes)
-        .map(|_| {
-            (0..rows * cols)
-                .map(|_| if rng.random_bool(0.3) { 255 } else { 0 })
-                .collect()
-        })
-        .collect();
-    for (prefix, count) in [("train", 600), ("t10k", 300)] {
-        let mut images = Vec::with_capacity(count * rows * cols);
-        let mut labels = Vec::with_capacity(count);
-        for _ in 0..count {
-            let label = rng.random_range(0..classes);
-            for &p in &prototypes[label] {
-                // Flip about one pixel in ten: noisy, but learnable.
-                let v = if rng.random_bool(0.1) { 255 - p } else { p };
-                images.push(v);
-            }
-            labels.push(label as u8);
-        }
-        mnist_idx::write::write_split(dir, prefix, &images, rows, cols, &labels).unwrap();
+    mlp_testkit::Digits {
+        train: 600,
+        test: 300,
+        seed: 5,
+        ..mlp_testkit::Digits::default()
     }
+    .write_idx(dir);
 }
 
 #[test]

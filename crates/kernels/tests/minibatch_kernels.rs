@@ -9,18 +9,7 @@ use mlp_kernels::{self as k, reference as r, MatRef};
 use proptest::prelude::*;
 
 fn values(n: usize, seed: u64) -> Vec<f32> {
-    // A small LCG: deterministic values in [-1, 1) without a dependency.
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
+    mlp_testkit::Rng::new(seed).floats(n, 1.0)
 }
 
 proptest! {

@@ -7,22 +7,18 @@ use mlp_engine::{
     Session, StepOptions, TrainConfig, TrainReport,
 };
 use mlp_sweep::Checkpoint;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 /// `rows` 8x8 images of 4 classes, each class a noisy prototype.
 fn digits(rows: usize, seed: u64) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let protos: Vec<Vec<f32>> = (0..4)
-        .map(|_| (0..64).map(|_| f32::from(rng.random_bool(0.3))).collect())
-        .collect();
-    let labels: Vec<u8> = (0..rows).map(|_| rng.random_range(0..4u8)).collect();
-    let x: Vec<f32> = labels
-        .iter()
-        .flat_map(|&l| protos[l as usize].clone())
-        .map(|p| if rng.random_bool(0.1) { 1.0 - p } else { p })
-        .collect();
-    Dataset::from_dense(64, 4, &x, &labels).unwrap()
+    let (train, _) = mlp_testkit::Digits {
+        classes: 4,
+        train: rows,
+        test: 0,
+        seed,
+        ..mlp_testkit::Digits::default()
+    }
+    .splits();
+    Dataset::from_dense(64, 4, &train.dense(), &train.labels).unwrap()
 }
 
 /// Everything but timings: the figures a paused run must repeat.

@@ -38,37 +38,6 @@ reduction = 3
 /// The payload of the panic that stands for a kill.
 const KILL: &str = "killed by the test at a file change";
 
-/// A small learnable problem (10 classes, 8x8 images) as IDX files in `dir`.
-fn write_data(dir: &Path) {
-    let mut state = 99u64;
-    let mut rand = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
-    let prototypes: Vec<Vec<u8>> = (0..10)
-        .map(|_| {
-            (0..64)
-                .map(|_| if rand() % 3 == 0 { 255 } else { 0 })
-                .collect()
-        })
-        .collect();
-    for (prefix, count) in [("train", 240), ("t10k", 60)] {
-        let (mut images, mut labels) = (Vec::new(), Vec::new());
-        for _ in 0..count {
-            let label = (rand() % 10) as usize;
-            images.extend(
-                prototypes[label]
-                    .iter()
-                    .map(|&p| if rand() % 8 == 0 { 255 - p } else { p }),
-            );
-            labels.push(label as u8);
-        }
-        mnist_idx::write::write_split(dir, prefix, &images, 8, 8, &labels).unwrap();
-    }
-}
-
 /// Keeps the test's own panics (the kills) off stderr; others print as usual.
 fn quiet_kills() {
     static ONCE: Once = Once::new();
@@ -156,7 +125,7 @@ fn checkpoints(out: &Path) -> usize {
 fn a_halving_search_killed_after_any_file_change_resumes_to_the_uninterrupted_records() {
     quiet_kills();
     let dir = tempfile::tempdir().unwrap();
-    write_data(dir.path());
+    mlp_testkit::Digits::default().write_idx(dir.path());
     let data = LoadedData::open(dir.path()).unwrap();
 
     let whole = dir.path().join("whole");

@@ -6,33 +6,7 @@ use std::path::Path;
 
 /// Writes a small learnable 10-class problem (8x8 images) as IDX files into `dir`.
 pub fn write_data(dir: &Path) {
-    let (rows, cols) = (8usize, 8usize);
-    let mut state = 12345u64;
-    let mut rand = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
-    let prototypes: Vec<Vec<u8>> = (0..10)
-        .map(|_| {
-            (0..rows * cols)
-                .map(|_| if rand() % 3 == 0 { 255 } else { 0 })
-                .collect()
-        })
-        .collect();
-    for (prefix, count) in [("train", 300), ("t10k", 100)] {
-        let mut images = Vec::new();
-        let mut labels = Vec::new();
-        for _ in 0..count {
-            let label = (rand() % 10) as usize;
-            for &p in &prototypes[label] {
-                images.push(if rand() % 10 == 0 { 255 - p } else { p });
-            }
-            labels.push(label as u8);
-        }
-        mnist_idx::write::write_split(dir, prefix, &images, rows, cols, &labels).unwrap();
-    }
+    mlp_testkit::Digits::default().write_idx(dir);
 }
 
 /// Runs `mlp ARGS --data <synthetic data>` and returns what it did.

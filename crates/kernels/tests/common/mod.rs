@@ -118,35 +118,9 @@ pub fn dim() -> impl Strategy<Value = usize> {
     0usize..=140
 }
 
-/// The bit patterns of `v`, to compare floats bit for bit (NaN included).
-pub fn bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|x| x.to_bits()).collect()
-}
+pub use mlp_testkit::{bits, Rng};
 
 /// Tolerance for a float sum of `terms` products of magnitude <= `mag`.
 pub fn tol(terms: usize, mag: f32) -> f32 {
     1e-6 * (terms as f32 + 1.0) * mag + 1e-6
-}
-
-/// Deterministic xorshift generator for the large-shape tests.
-pub struct Rng(pub u64);
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    pub fn int(&mut self) -> f32 {
-        (self.next() % 9) as f32 - 4.0
-    }
-    pub fn float(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-    }
-    /// ~`k` of `n` rows, strictly increasing.
-    pub fn rows(&mut self, n: usize, k: usize) -> Vec<u32> {
-        (0..n as u32)
-            .filter(|_| self.next() % n as u64 <= k as u64)
-            .collect()
-    }
 }
