@@ -118,6 +118,8 @@ pub fn dim() -> impl Strategy<Value = usize> {
     0usize..=140
 }
 
+// Not every test file draws numbers or compares bits.
+#[allow(unused_imports)]
 pub use mlp_testkit::{bits, Rng};
 
 /// Tolerance for a float sum of `terms` products of magnitude <= `mag`.
