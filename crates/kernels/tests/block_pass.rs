@@ -96,7 +96,7 @@ proptest! {
 /// A full-size pass (784 rows, MNIST-like density, up to the slot limit) equals the reference.
 #[test]
 fn large_block_pass_exact() {
-    let mut g = Rng::new(0x5151_aaaa_0101_7777);
+    let mut g = common::Rng::new(0x5151_aaaa_0101_7777);
     for (cols, slots) in [(300, 16), (1000, 5), (1001, k::MAX_SLOTS)] {
         let rows = 784;
         let a: Vec<f32> = (0..rows * cols).map(|_| g.int()).collect();

@@ -65,7 +65,7 @@ proptest! {
 
 #[test]
 fn large_fused_bit_identical() {
-    let mut g = Rng::new(12345);
+    let mut g = common::Rng::new(12345);
     for cols in [300, 500, 1000] {
         let rows = 784;
         let a: Vec<f32> = (0..rows * cols).map(|_| g.float() * 0.1).collect();

@@ -132,7 +132,7 @@ proptest! {
 
 #[test]
 fn large_shapes_exact() {
-    let mut g = Rng::new(0x9e37_79b9_7f4a_7c15);
+    let mut g = common::Rng::new(0x9e37_79b9_7f4a_7c15);
     for cols in [300, 500, 1000, 1001] {
         let rows = 784;
         let a: Vec<f32> = (0..rows * cols).map(|_| g.int()).collect();
