@@ -223,7 +223,12 @@ fn recipe_cases(args: &Args) -> anyhow::Result<Vec<MinibatchCase>> {
     let mut cases = Vec::new();
     for name in &args.recipe {
         let base = recipe(name)
-            .ok_or_else(|| UsageError(format!("invalid --recipe: {}", unknown_recipe(name))))?
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "invalid --recipe: {}",
+                    unknown_recipe(name) + "; see mlp train --list-recipes"
+                ))
+            })?
             .config();
         let batches = if args.batch.is_empty() {
             vec![base.batch]

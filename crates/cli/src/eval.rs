@@ -1,6 +1,6 @@
 //! `mlp eval`: a saved model's metrics, per-class figures and confusion on a data split.
 
-use crate::exit::{from_engine, UsageError};
+use crate::exit::UsageError;
 use crate::shared::{check_output_path, load_data, load_model, EvalData};
 use clap::Args as ClapArgs;
 use mlp_engine::model::{self, Model};
@@ -139,8 +139,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 String::new()
             }
         );
-        pictures::misclassified_png(path, &wrong, split.rows(), split.cols(), &title)
-            .map_err(from_engine)?;
+        pictures::misclassified_png(path, &wrong, split.rows(), split.cols(), &title)?;
     }
     if let Some(path) = &args.confusion {
         let title = format!(
@@ -149,8 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             eval.samples,
             args.on.split.name()
         );
-        pictures::confusion_png(path, &eval.confusion, &title, &describe(&m))
-            .map_err(from_engine)?;
+        pictures::confusion_png(path, &eval.confusion, &title, &describe(&m))?;
     }
     if args.json {
         print_json(&args, &m, &eval, &figures, &confused)?;

@@ -71,8 +71,7 @@ pub fn report_results(results: &[PathBuf], out: &Path, quiet: bool) -> anyhow::R
     let folder = mlp_sweep::sweep_folder(&results[0]);
     let meta = mlp_sweep::SweepMeta::load(&folder).map_err(from_sweep)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let files =
-        mlp_report::write_report(&records, meta.name.as_deref(), out).map_err(from_engine)?;
+    let files = mlp_report::write_report(&records, meta.name.as_deref(), out)?;
     if !quiet {
         println!("{}", mlp_report::summary(&records));
     }

@@ -102,12 +102,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     print!("{}", terminal_art(pixels, rows, cols));
     if let (Some(p), Some(kind)) = (&args.png, args.augment) {
         let grid = distortions(&args, kind, pixels, rows, cols)?;
-        mlp_report::pictures::grid_png(p, &grid, rows, cols, 6, args.scale.min(4) as usize)
-            .map_err(from_engine)?;
+        mlp_report::pictures::grid_png(p, &grid, rows, cols, 6, args.scale.min(4) as usize)?;
         println!("{} distortions ({kind}) in {}", grid.len() - 1, p.display());
     } else if let Some(p) = &args.png {
-        mlp_report::pictures::digit_png(p, pixels, rows, cols, args.scale as usize)
-            .map_err(from_engine)?;
+        mlp_report::pictures::digit_png(p, pixels, rows, cols, args.scale as usize)?;
     }
     Ok(())
 }

@@ -175,7 +175,7 @@ impl Args {
         if let Some(name) = self.recipe.iter().find(|n| recipe::recipe(n).is_none()) {
             return Err(UsageError(format!(
                 "invalid --recipe: {}",
-                recipe::unknown_recipe(name)
+                recipe::unknown_recipe(name) + "; see mlp train --list-recipes"
             ))
             .into());
         }

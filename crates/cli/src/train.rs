@@ -94,7 +94,7 @@ impl Args {
         let recipe = recipe::recipe(&name).ok_or_else(|| {
             UsageError(format!(
                 "invalid --recipe: {}",
-                recipe::unknown_recipe(&name)
+                recipe::unknown_recipe(&name) + "; see mlp train --list-recipes"
             ))
         })?;
         let mut c = recipe.config();

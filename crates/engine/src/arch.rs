@@ -58,12 +58,14 @@ impl fmt::Display for Layers {
 }
 
 impl FromStr for Layers {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Layers, String> {
+    type Err = crate::ParseError;
+    fn from_str(s: &str) -> Result<Layers, Self::Err> {
         let widths: Result<Vec<usize>, _> =
             s.split('-').map(|p| p.trim().parse::<usize>()).collect();
         widths.ok().and_then(Layers::new).ok_or_else(|| {
-            format!("'{s}' is not a list of hidden widths like 800 or 500-300 (each at least 1)")
+            crate::ParseError(format!(
+                "'{s}' is not a list of hidden widths like 800 or 500-300 (each at least 1)"
+            ))
         })
     }
 }
@@ -119,11 +121,11 @@ macro_rules! named_enum {
         }
 
         impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = crate::ParseError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
                 $name::ALL.iter().copied().find(|v| v.name() == s).ok_or_else(|| {
                     let names: Vec<&str> = $name::ALL.iter().map(|v| v.name()).collect();
-                    format!("unknown {} '{s}' (expected {})", $what, names.join(", "))
+                    crate::ParseError(format!("unknown {} '{s}' (expected {})", $what, names.join(", ")))
                 })
             }
         }
@@ -204,16 +206,16 @@ impl fmt::Display for Init {
 }
 
 impl FromStr for Init {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Init, String> {
+    type Err = crate::ParseError;
+    fn from_str(s: &str) -> Result<Init, Self::Err> {
         match s {
             "glorot" => Ok(Init::Glorot),
             "he" => Ok(Init::He),
             _ => match s.strip_prefix("uniform:").map(str::parse::<f64>) {
                 Some(Ok(a)) if a.is_finite() && a > 0.0 => Ok(Init::Uniform(a)),
-                _ => Err(format!(
+                _ => Err(crate::ParseError(format!(
                     "unknown init '{s}' (expected uniform:A with A > 0, glorot or he)"
-                )),
+                ))),
             },
         }
     }
@@ -259,6 +261,7 @@ mod tests {
         assert!("softplus"
             .parse::<Activation>()
             .unwrap_err()
+            .to_string()
             .contains("relu, tanh, sigmoid"));
         for s in ["uniform:0.01", "glorot", "he"] {
             assert_eq!(s.parse::<Init>().unwrap().to_string(), s);

@@ -4,7 +4,7 @@
 use crate::eval::Tally;
 use crate::minibatch::NetSpec;
 use crate::model::Model;
-use crate::{Dataset, Evaluation};
+use crate::{Dataset, EngineError, Evaluation};
 
 /// Each member's figures and the committee's, on one dataset.
 #[derive(Debug, Clone)]
@@ -22,29 +22,34 @@ pub struct CommitteeEvaluation {
 /// Members must agree on the number of inputs and classes, and all output
 /// probabilities (softmax) or all the same MSE output; otherwise the error
 /// names the first member that differs.
-pub fn evaluate_committee(models: &[Model], data: &Dataset) -> Result<CommitteeEvaluation, String> {
+pub fn evaluate_committee(
+    models: &[Model],
+    data: &Dataset,
+) -> Result<CommitteeEvaluation, EngineError> {
     let Some(first) = models.first() else {
-        return Err("a committee needs at least one model".into());
+        return Err(EngineError::Committee(
+            "a committee needs at least one model".into(),
+        ));
     };
     let spec: NetSpec = first.spec();
     for (i, m) in models.iter().enumerate() {
         if m.network.inputs() != data.inputs() || m.network.outputs() != data.classes() {
-            return Err(format!(
+            return Err(EngineError::Committee(format!(
                 "member {} takes {} inputs and {} classes, the data has {} and {}",
                 i + 1,
                 m.network.inputs(),
                 m.network.outputs(),
                 data.inputs(),
                 data.classes()
-            ));
+            )));
         }
         if m.spec().output != spec.output {
-            return Err(format!(
+            return Err(EngineError::Committee(format!(
                 "member {} has {:?} outputs, member 1 {:?}: a committee averages outputs of one kind",
                 i + 1,
                 m.spec().output,
                 spec.output
-            ));
+            )));
         }
     }
     let members: Vec<Evaluation> = models.iter().map(|m| m.evaluate(data)).collect();
@@ -163,6 +168,7 @@ mod tests {
         );
         assert!(evaluate_committee(&[], &test)
             .unwrap_err()
+            .to_string()
             .contains("at least one"));
     }
 }

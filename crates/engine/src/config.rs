@@ -62,14 +62,14 @@ impl fmt::Display for Case {
 }
 
 impl FromStr for Case {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "tanh" | "1" => Ok(Case::Tanh),
             "relu-sigmoid" | "relu_sigmoid" | "2" => Ok(Case::ReluSigmoid),
-            _ => Err(format!(
+            _ => Err(crate::ParseError(format!(
                 "unknown case '{s}' (expected tanh or relu-sigmoid)"
-            )),
+            ))),
         }
     }
 }
@@ -102,14 +102,14 @@ impl fmt::Display for Backprop {
 }
 
 impl FromStr for Backprop {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "exact" => Ok(Backprop::Exact),
             "as-published" | "published" => Ok(Backprop::AsPublished),
-            _ => Err(format!(
+            _ => Err(crate::ParseError(format!(
                 "unknown backprop mode '{s}' (expected exact or as-published)"
-            )),
+            ))),
         }
     }
 }

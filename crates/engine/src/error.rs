@@ -46,6 +46,9 @@ pub enum EngineError {
         /// What is wrong with it.
         problem: String,
     },
+    /// Models that cannot vote together in a committee.
+    #[error("{0}")]
+    Committee(String),
     /// The run was interrupted before it finished.
     #[error("interrupted")]
     Interrupted,
@@ -58,5 +61,23 @@ impl EngineError {
             field,
             problem: problem.into(),
         }
+    }
+}
+
+/// A value written as text (a case, widths, an initialisation, a preset)
+/// that does not name one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+impl From<String> for ParseError {
+    fn from(problem: String) -> ParseError {
+        ParseError(problem)
+    }
+}
+
+impl From<&str> for ParseError {
+    fn from(problem: &str) -> ParseError {
+        ParseError(problem.to_string())
     }
 }

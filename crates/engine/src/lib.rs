@@ -41,7 +41,7 @@ mod train;
 pub use arch::{Activation, Init, Layers, Loss};
 pub use config::{Backprop, Case, TrainConfig};
 pub use dataset::{Dataset, LoadedData};
-pub use error::EngineError;
+pub use error::{EngineError, ParseError};
 pub use eval::{argmax, evaluate, ClassFigures, Confusion, Evaluation};
 pub use network::Network;
 pub use observer::{NoObserver, Observer};

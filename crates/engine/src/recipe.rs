@@ -188,10 +188,7 @@ pub fn recipe(name: &str) -> Option<&'static Recipe> {
 /// A one-line error for an unknown recipe name, listing the known ones.
 pub fn unknown_recipe(name: &str) -> String {
     let names: Vec<&str> = RECIPES.iter().map(|r| r.name).collect();
-    format!(
-        "unknown recipe '{name}' (expected {}; see --list-recipes)",
-        names.join(", ")
-    )
+    format!("unknown recipe '{name}' (expected {})", names.join(", "))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! What every picture shares: the font, PNG files written whole, titles,
 //! colours and a chart of labelled unit cells.
 
-use mlp_engine::EngineError;
+use crate::ReportError;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -19,7 +19,7 @@ pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 pub(crate) type DrawResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 /// Registers the embedded DejaVu Sans as plotters' sans-serif, serif and monospace, once.
-fn ensure_font() -> Result<(), EngineError> {
+fn ensure_font() -> Result<(), ReportError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         ["sans-serif", "serif", "monospace"]
@@ -29,7 +29,7 @@ fn ensure_font() -> Result<(), EngineError> {
     if ok {
         Ok(())
     } else {
-        Err(EngineError::Format {
+        Err(ReportError::Format {
             path: PathBuf::from("crates/report/src/DejaVuSans.ttf"),
             problem: "the embedded font could not be parsed".into(),
         })
@@ -42,16 +42,16 @@ pub(crate) fn write_png(
     pixels: &[u8],
     (width, height): (u32, u32),
     color: image::ExtendedColorType,
-) -> Result<(), EngineError> {
+) -> Result<(), ReportError> {
     use image::ImageEncoder as _;
     let mut bytes = Vec::new();
     image::codecs::png::PngEncoder::new(&mut bytes)
         .write_image(pixels, width, height, color)
-        .map_err(|e| EngineError::Format {
+        .map_err(|e| ReportError::Format {
             path: path.to_path_buf(),
             problem: format!("cannot encode the picture as PNG: {e}"),
         })?;
-    mlp_engine::files::write_atomic(path, &bytes)
+    Ok(mlp_engine::files::write_atomic(path, &bytes)?)
 }
 
 /// Draws `draw` on a white `size` picture and writes it to `path` as a PNG, whole or not at all.
@@ -59,7 +59,7 @@ pub(crate) fn render_png(
     path: &Path,
     size: (u32, u32),
     draw: impl FnOnce(&Area<'_>) -> DrawResult,
-) -> Result<(), EngineError> {
+) -> Result<(), ReportError> {
     ensure_font()?;
     let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     let drawn: DrawResult = (|| {
@@ -69,7 +69,7 @@ pub(crate) fn render_png(
         root.present()?;
         Ok(())
     })();
-    drawn.map_err(|e| EngineError::Format {
+    drawn.map_err(|e| ReportError::Format {
         path: path.to_path_buf(),
         problem: format!("could not draw the picture: {e}"),
     })?;

@@ -12,13 +12,14 @@
 #![deny(missing_docs)]
 
 mod draw;
+mod error;
 mod format;
 pub mod pictures;
 mod plot;
 pub mod study;
 pub mod sweep;
 
-use mlp_engine::EngineError;
+pub use error::ReportError;
 use mlp_sweep::RunRecord;
 use std::path::Path;
 
@@ -33,7 +34,7 @@ pub fn write_report(
     records: &[RunRecord],
     name: Option<&str>,
     out_dir: &Path,
-) -> Result<study::ReportFiles, EngineError> {
+) -> Result<study::ReportFiles, ReportError> {
     if has_study_rows(records) {
         study::write_report(records, out_dir)
     } else {

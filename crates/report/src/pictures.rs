@@ -3,7 +3,7 @@
 
 use crate::draw::{font, render_png, write_png};
 use crate::plot::{draw_confusion, CONFUSION_SIZE};
-use mlp_engine::EngineError;
+use crate::ReportError;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -16,7 +16,7 @@ pub fn digit_png(
     rows: usize,
     cols: usize,
     scale: usize,
-) -> Result<(), EngineError> {
+) -> Result<(), ReportError> {
     let s = scale.max(1);
     let (w, h) = (cols * s, rows * s);
     let mut big = vec![0u8; w * h];
@@ -39,7 +39,7 @@ pub fn grid_png(
     cols: usize,
     per_row: usize,
     scale: usize,
-) -> Result<(), EngineError> {
+) -> Result<(), ReportError> {
     let (s, gap) = (scale.max(1), 2 * scale.max(1));
     let per_row = per_row.clamp(1, images.len().max(1));
     let grid_rows = images.len().div_ceil(per_row).max(1);
@@ -83,7 +83,7 @@ pub fn misclassified_png(
     rows: usize,
     cols: usize,
     title: &str,
-) -> Result<(), EngineError> {
+) -> Result<(), ReportError> {
     let scale = (84 / rows.max(cols).max(1)).max(1);
     let (iw, ih) = (cols * scale, rows * scale);
     let (cell_w, cell_h) = ((iw + 20).max(90), ih + 34);
@@ -149,9 +149,9 @@ pub fn confusion_png(
     m: &[Vec<u64>],
     title: &str,
     subtitle: &str,
-) -> Result<(), EngineError> {
+) -> Result<(), ReportError> {
     if m.iter().any(|row| row.len() != m.len()) {
-        return Err(EngineError::Format {
+        return Err(ReportError::Format {
             path: path.to_path_buf(),
             problem: "the confusion matrix is not square".into(),
         });

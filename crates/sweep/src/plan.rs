@@ -50,7 +50,7 @@ impl HalvingGroup {
     /// Why the group cannot be halved, if it cannot: its trials must share
     /// their epochs and train samples, have a validation split to be judged
     /// on, and reach the first rung before their end.
-    pub fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         let Some(first) = self.trials.first() else {
             return Ok(());
         };

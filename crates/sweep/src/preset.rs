@@ -14,14 +14,14 @@ pub enum Preset {
 }
 
 impl FromStr for Preset {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = mlp_engine::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "study" => Ok(Preset::Study),
             "study-full" => Ok(Preset::StudyFull),
-            _ => Err(format!(
+            _ => Err(mlp_engine::ParseError(format!(
                 "unknown preset '{s}' (expected study or study-full)"
-            )),
+            ))),
         }
     }
 }

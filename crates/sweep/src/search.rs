@@ -200,7 +200,7 @@ fn as_grid_value(key: &str, value: Value) -> Value {
 
 impl Search {
     /// The search a `[[search]]` table describes.
-    pub fn parse(table: &Table) -> Result<Search, String> {
+    pub(crate) fn parse(table: &Table) -> Result<Search, String> {
         let mut fixed = Table::new();
         let mut drawn = Vec::new();
         let (mut method, mut trials, mut seed, mut halving) = (None, None, 0u64, None);
@@ -331,7 +331,7 @@ impl Search {
 
     /// One grid per trial: the fixed keys and the trial's draws (checked by
     /// [`Grid::validate`] where the sweep file holds it).
-    pub fn grids(&self) -> Result<Vec<Grid>, String> {
+    pub(crate) fn grids(&self) -> Result<Vec<Grid>, String> {
         self.draws()
             .into_iter()
             .map(|values| self.grid_of(values))
@@ -341,7 +341,7 @@ impl Search {
     /// How many configurations the search makes, found without drawing
     /// every trial (unless a choice holds lists, whose lengths then vary
     /// from trial to trial and are counted one by one).
-    pub fn expansion(&self) -> Result<Expansion, String> {
+    pub(crate) fn expansion(&self) -> Result<Expansion, String> {
         let first = self.first_values();
         let whole = self.grid_of(first.clone())?.expansion();
         if self.method == Method::Grid {

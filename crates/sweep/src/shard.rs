@@ -13,9 +13,10 @@ pub struct Shard {
 }
 
 impl FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let err = || format!("'{s}' is not K/N with 1 <= K <= N (e.g. 2/3)");
+    type Err = mlp_engine::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err =
+            || mlp_engine::ParseError(format!("'{s}' is not K/N with 1 <= K <= N (e.g. 2/3)"));
         let (k, n) = s.split_once('/').ok_or_else(err)?;
         let index: usize = k.trim().parse().map_err(|_| err())?;
         let count: usize = n.trim().parse().map_err(|_| err())?;

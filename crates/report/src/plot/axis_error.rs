@@ -5,7 +5,7 @@ use super::{render_plot, Plot, PlotKind, PLOT_SIZE};
 use crate::draw::{axis_decimals, font, titled, Area, DrawResult, PALETTE};
 use crate::sweep::axes::{Axis, Scale};
 use crate::sweep::Judged;
-use mlp_engine::EngineError;
+use crate::ReportError;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -64,7 +64,7 @@ pub(crate) fn error_by_axis(
     judged: &Judged<'_>,
     axes: &[Axis],
     dir: &Path,
-) -> Result<Vec<Plot>, EngineError> {
+) -> Result<Vec<Plot>, ReportError> {
     let mut plots = Vec::new();
     let subtitle = if judged.any_stopped() {
         "one point per run; hollow: stopped by successive halving (error where it stopped)"

@@ -3,7 +3,7 @@
 use super::{render_plot, Plot, PlotKind, CONFUSION_SIZE};
 use crate::draw::{blue_colour, draw_cell, grid_chart, heat_colour, titled, Area, DrawResult};
 use crate::format::{case_title, fmt_lr, mode_title, thousands};
-use mlp_engine::EngineError;
+use crate::ReportError;
 use mlp_sweep::RunRecord;
 use plotters::prelude::*;
 use std::path::Path;
@@ -82,7 +82,7 @@ pub(crate) fn record_confusion(
     record: &RunRecord,
     heading: &str,
     dir: &Path,
-) -> Result<Plot, EngineError> {
+) -> Result<Plot, ReportError> {
     let sub = record.report.config.label();
     let name = "confusion-best.png".to_string();
     let path = render_plot(dir, &name, CONFUSION_SIZE, |root| {
@@ -97,7 +97,7 @@ pub(crate) fn record_confusion(
 }
 
 /// The confusion matrix of the record with the lowest test error, as `confusion-best.png`.
-pub(super) fn best_confusion(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, EngineError> {
+pub(super) fn best_confusion(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, ReportError> {
     let Some(best) = best_record(records) else {
         return Ok(Vec::new());
     };

@@ -3,7 +3,8 @@
 use super::{render_plot, Plot, PlotKind, PLOT_SIZE};
 use crate::draw::{axis_decimals, font, titled, Area, DrawResult, PALETTE};
 use crate::format::{by_run, case_title, fmt_lr, mode_title, thousands};
-use mlp_engine::{Backprop, Case, EngineError};
+use crate::ReportError;
+use mlp_engine::{Backprop, Case};
 use mlp_sweep::RunRecord;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -177,7 +178,7 @@ const TEST_ERROR: CurvePlot = CurvePlot {
 
 impl CurvePlot {
     /// Draws `curves` (none empty) for the group `key` into `dir`.
-    fn render(&self, dir: &Path, key: &GroupKey, curves: &[Curve]) -> Result<Plot, EngineError> {
+    fn render(&self, dir: &Path, key: &GroupKey, curves: &[Curve]) -> Result<Plot, ReportError> {
         let title = group_title(key);
         let name = group_file(self.prefix, key);
         let markers = self.markers_when_few && curves.iter().any(|c| c.points.len() <= 20);
@@ -195,7 +196,7 @@ impl CurvePlot {
 
 /// Training loss and (where the runs evaluated it) test error per epoch, one
 /// plot of each per case, backprop mode and training-set size.
-pub(super) fn learning_curves(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, EngineError> {
+pub(super) fn learning_curves(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, ReportError> {
     let mut groups: BTreeMap<GroupKey, Vec<&RunRecord>> = BTreeMap::new();
     for r in records.iter().filter(|r| !r.report.history.is_empty()) {
         let c = &r.report.config;

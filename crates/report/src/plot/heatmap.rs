@@ -5,7 +5,8 @@ use crate::draw::{
     axis_decimals, draw_cell, font, grid_chart, heat_colour, titled, Area, DrawResult,
 };
 use crate::format::{case_title, fmt_lr, mode_title, run_id, thousands};
-use mlp_engine::{Backprop, Case, EngineError};
+use crate::ReportError;
+use mlp_engine::{Backprop, Case};
 use mlp_sweep::RunRecord;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -162,7 +163,7 @@ fn draw_heatmap(root: &Area<'_>, title: &str, subtitle: &str, g: &HeatGrid) -> D
     Ok(())
 }
 
-pub(super) fn heatmaps(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, EngineError> {
+pub(super) fn heatmaps(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, ReportError> {
     let mut groups: BTreeMap<(Case, Backprop), Vec<&RunRecord>> = BTreeMap::new();
     for r in records {
         let c = &r.report.config;

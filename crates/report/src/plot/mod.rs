@@ -15,7 +15,7 @@ pub(crate) use confusion::best_record;
 pub(crate) use confusion::{draw_confusion, record_confusion};
 
 use crate::draw::{render_png, Area, DrawResult};
-use mlp_engine::EngineError;
+use crate::ReportError;
 use mlp_sweep::RunRecord;
 use std::path::{Path, PathBuf};
 
@@ -64,14 +64,14 @@ fn render_plot(
     name: &str,
     size: (u32, u32),
     draw: impl FnOnce(&Area<'_>) -> DrawResult,
-) -> Result<PathBuf, EngineError> {
+) -> Result<PathBuf, ReportError> {
     let path = dir.join(name);
     render_png(&path, size, draw)?;
     Ok(path)
 }
 
 /// Renders every plot the records support into `dir`, which must exist.
-pub(crate) fn render_all(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, EngineError> {
+pub(crate) fn render_all(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, ReportError> {
     let mut plots = curves::learning_curves(records, dir)?;
     plots.extend(heatmap::heatmaps(records, dir)?);
     plots.extend(confusion::best_confusion(records, dir)?);

@@ -4,7 +4,7 @@ use super::{render_plot, Plot, PlotKind, PLOT_SIZE};
 use crate::draw::{draw_cell, grid_chart, heat_colour, titled, Area, DrawResult};
 use crate::sweep::axes::Axis;
 use crate::sweep::Judged;
-use mlp_engine::EngineError;
+use crate::ReportError;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -77,7 +77,7 @@ pub(crate) fn pair_heatmaps(
     judged: &Judged<'_>,
     axes: &[Axis],
     dir: &Path,
-) -> Result<Vec<Plot>, EngineError> {
+) -> Result<Vec<Plot>, ReportError> {
     let mut plots = Vec::new();
     let pairs = (0..axes.len()).flat_map(|a| (a + 1..axes.len()).map(move |b| (a, b)));
     for (a, b) in pairs.take(MAX_PAIRS) {

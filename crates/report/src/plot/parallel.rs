@@ -5,7 +5,7 @@ use super::{render_plot, Plot, PlotKind, PLOT_SIZE};
 use crate::draw::{font, titled, Area, DrawResult, GridChart};
 use crate::sweep::axes::{Axis, Scale};
 use crate::sweep::Judged;
-use mlp_engine::EngineError;
+use crate::ReportError;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -135,7 +135,7 @@ pub(crate) fn parallel_coordinates(
     judged: &Judged<'_>,
     axes: &[Axis],
     dir: &Path,
-) -> Result<Vec<Plot>, EngineError> {
+) -> Result<Vec<Plot>, ReportError> {
     if axes.len() < 2 {
         return Ok(Vec::new());
     }

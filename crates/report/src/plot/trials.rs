@@ -3,7 +3,7 @@
 use super::{render_plot, Plot, PlotKind, PLOT_SIZE};
 use crate::draw::{axis_decimals, font, titled, Area, DrawResult, PALETTE};
 use crate::sweep::Judged;
-use mlp_engine::EngineError;
+use crate::ReportError;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -109,7 +109,7 @@ fn draw(root: &Area<'_>, judged: &Judged<'_>, best: &[usize], stopped: &[usize])
 }
 
 /// `curves.png`, when any run has per-epoch figures.
-pub(crate) fn trial_curves(judged: &Judged<'_>, dir: &Path) -> Result<Vec<Plot>, EngineError> {
+pub(crate) fn trial_curves(judged: &Judged<'_>, dir: &Path) -> Result<Vec<Plot>, ReportError> {
     let best: Vec<usize> = judged
         .order
         .iter()

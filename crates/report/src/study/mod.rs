@@ -9,7 +9,8 @@ pub mod published;
 
 use crate::format::{fmt_lr, fmt_pct};
 use crate::plot;
-use mlp_engine::{Backprop, EngineError};
+use crate::ReportError;
+use mlp_engine::Backprop;
 use mlp_sweep::RunRecord;
 use std::path::{Path, PathBuf};
 
@@ -23,9 +24,9 @@ pub struct ReportFiles {
 }
 
 /// Writes `out_dir/report.md` and its plots under `out_dir/plots/`, each file atomically.
-pub fn write_report(records: &[RunRecord], out_dir: &Path) -> Result<ReportFiles, EngineError> {
+pub fn write_report(records: &[RunRecord], out_dir: &Path) -> Result<ReportFiles, ReportError> {
     let plots_dir = out_dir.join("plots");
-    std::fs::create_dir_all(&plots_dir).map_err(|source| EngineError::Io {
+    std::fs::create_dir_all(&plots_dir).map_err(|source| ReportError::Io {
         path: plots_dir.clone(),
         source,
     })?;

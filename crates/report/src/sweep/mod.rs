@@ -10,8 +10,8 @@ mod table;
 use crate::format::{fmt_pct, thousands};
 use crate::plot::{self, Plot};
 use crate::study::ReportFiles;
+use crate::ReportError;
 use axes::{varied_axes, Axis};
-use mlp_engine::EngineError;
 use mlp_sweep::RunRecord;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -226,9 +226,9 @@ pub fn write_sweep_report(
     records: &[RunRecord],
     name: Option<&str>,
     out_dir: &Path,
-) -> Result<ReportFiles, EngineError> {
+) -> Result<ReportFiles, ReportError> {
     let plots_dir = out_dir.join("plots");
-    std::fs::create_dir_all(&plots_dir).map_err(|source| EngineError::Io {
+    std::fs::create_dir_all(&plots_dir).map_err(|source| ReportError::Io {
         path: plots_dir.clone(),
         source,
     })?;
