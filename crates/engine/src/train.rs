@@ -9,14 +9,12 @@ use crate::{
     Dataset, EngineError, EpochRecord, Evaluation, Metrics, Network, NoObserver, Observer,
     StepOptions, TrainConfig, TrainReport,
 };
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use std::ops::ControlFlow;
-use std::time::Instant;
 
+mod epochs;
 mod session;
 
+use epochs::{Epochs, StepEngine};
 use session::EpochSpan;
 pub use session::{Session, Snapshot};
 
@@ -141,118 +139,64 @@ fn epoch_record(
     record
 }
 
-/// A minibatch run: the trainer, the epoch order and the clock.
-struct MinibatchRun {
-    config: TrainConfig,
+/// The minibatch engine's steps: the trainer and, when it distorts a batch
+/// ahead on a second thread, that thread's distorter.
+struct MinibatchSteps {
     inner: MinibatchTrainer,
-    /// The distorter of the thread distorting ahead, when there is one.
     ahead: Option<Distorter>,
     spec: NetSpec,
-    shuffle_rng: ChaCha8Rng,
-    /// The sample order of the epoch last run (file order before the first).
-    order: Vec<u32>,
-    train_seconds: f64,
+    batch: usize,
+}
+
+impl StepEngine for MinibatchSteps {
+    fn epoch(
+        &mut self,
+        train: &Dataset,
+        order: &[u32],
+        epoch: usize,
+        progress: &mut dyn FnMut(usize) -> ControlFlow<()>,
+    ) -> ControlFlow<(), (f64, usize)> {
+        let batch_ids: Vec<&[u32]> = order.chunks(self.batch).collect();
+        let batches = batch_ids.len();
+        let (mut loss, mut correct) = (0.0f64, 0usize);
+        step_batches(
+            &mut self.inner,
+            self.ahead.as_mut(),
+            train,
+            &batch_ids,
+            |j| (epoch - 1) as f64 + j as f64 / batches as f64,
+            |j, out| {
+                loss += out.loss;
+                correct += out.correct;
+                progress(batch_ids[j].len())
+            },
+        )?;
+        ControlFlow::Continue((loss, correct))
+    }
+
+    fn evaluate(&self, data: &Dataset) -> Evaluation {
+        evaluate_network(&self.inner.net, &self.spec, data)
+    }
+}
+
+/// A minibatch run: its steps and its epochs.
+struct MinibatchRun {
+    epochs: Epochs,
+    steps: MinibatchSteps,
 }
 
 impl MinibatchRun {
     fn new(config: &TrainConfig, net: Network, run: RunOptions) -> MinibatchRun {
-        let mut shuffle_rng = ChaCha8Rng::seed_from_u64(config.seed);
-        shuffle_rng.set_stream(1);
         let inner = MinibatchTrainer::new(config, net, run.first_layer, run.parallel);
         MinibatchRun {
-            config: config.clone(),
-            ahead: inner.distorter().filter(|_| run.distort_ahead).cloned(),
-            inner,
-            spec: NetSpec::of(config),
-            shuffle_rng,
-            order: (0..config.train_samples as u32).collect(),
-            train_seconds: 0.0,
+            epochs: Epochs::new(config),
+            steps: MinibatchSteps {
+                ahead: inner.distorter().filter(|_| run.distort_ahead).cloned(),
+                inner,
+                spec: NetSpec::of(config),
+                batch: config.batch,
+            },
         }
-    }
-
-    fn run_span(
-        &mut self,
-        span: EpochSpan,
-        train: &Dataset,
-        test: &Dataset,
-        validation: Option<&Dataset>,
-        observer: &mut dyn Observer,
-    ) -> Result<Vec<EpochRecord>, EngineError> {
-        let (k, batch) = (self.config.train_samples, self.config.batch);
-        let mut order = std::mem::take(&mut self.order);
-        let mut history = Vec::with_capacity(span.len());
-        let batches = k.div_ceil(batch);
-        let mut steps_done = span.steps_before(k);
-        let mut since_report = 0usize;
-        for epoch in span.epochs() {
-            self.next_order(&mut order);
-            let start = Instant::now();
-            let (mut loss, mut correct) = (0.0f64, 0usize);
-            let batch_ids: Vec<&[u32]> = order.chunks(batch).collect();
-            let flow = step_batches(
-                &mut self.inner,
-                self.ahead.as_mut(),
-                train,
-                &batch_ids,
-                |j| (epoch - 1) as f64 + j as f64 / batches as f64,
-                |j, out| {
-                    loss += out.loss;
-                    correct += out.correct;
-                    let n = batch_ids[j].len();
-                    steps_done += n as u64;
-                    since_report += n;
-                    if since_report >= REPORT_EVERY {
-                        since_report = 0;
-                        observer.steps_done(steps_done);
-                        if observer.should_stop() {
-                            return ControlFlow::Break(());
-                        }
-                    }
-                    ControlFlow::Continue(())
-                },
-            );
-            if flow.is_break() {
-                self.order = order;
-                return Err(EngineError::Interrupted);
-            }
-            observer.steps_done(steps_done);
-            self.train_seconds += start.elapsed().as_secs_f64();
-            let record = epoch_record(
-                &self.config,
-                (epoch, span.pauses_at(epoch)),
-                (loss, correct),
-                self.train_seconds,
-                (test, validation),
-                |d| evaluate_network(&self.inner.net, &self.spec, d),
-            );
-            observer.epoch_done(&record);
-            if observer.should_stop() {
-                self.order = order;
-                return Err(EngineError::Interrupted);
-            }
-            history.push(record);
-        }
-        self.order = order;
-        Ok(history)
-    }
-
-    /// Reshuffles `order` for the next epoch when the configuration shuffles.
-    ///
-    /// Each epoch shuffles the order the last one left, so the order after
-    /// `e` epochs is `e` shuffles from file order: what [`Self::replay`] redoes.
-    fn next_order(&mut self, order: &mut [u32]) {
-        if self.config.shuffle {
-            order.shuffle(&mut self.shuffle_rng);
-        }
-    }
-
-    /// Brings the sample order and its random stream to where they stand after `epochs` epochs.
-    fn replay(&mut self, epochs: usize) {
-        let mut order = std::mem::take(&mut self.order);
-        for _ in 0..epochs {
-            self.next_order(&mut order);
-        }
-        self.order = order;
     }
 }
 
@@ -295,41 +239,71 @@ fn assemble(
     }
 }
 
-/// A configuration's training state: weights, step buffers and sample order.
-pub struct Trainer {
-    config: TrainConfig,
+/// The online engine's steps: one sample at a time, W1 updates fused or
+/// held back in blocks as the step options say.
+struct OnlineSteps {
     state: StepState,
-    shuffle_rng: ChaCha8Rng,
-    train_seconds: f64,
+    case: crate::Case,
+}
+
+impl StepEngine for OnlineSteps {
+    fn epoch(
+        &mut self,
+        train: &Dataset,
+        order: &[u32],
+        _epoch: usize,
+        progress: &mut dyn FnMut(usize) -> ControlFlow<()>,
+    ) -> ControlFlow<(), (f64, usize)> {
+        let k = order.len();
+        let (mut loss, mut correct) = (0.0f64, 0usize);
+        for chunk_start in (0..k).step_by(REPORT_EVERY) {
+            let chunk_end = (chunk_start + REPORT_EVERY).min(k);
+            for i in chunk_start..chunk_end {
+                // The rest of the epoch: what fusing and deferring look ahead into.
+                let out = self.state.step(train, &order[i..]);
+                loss += out.loss;
+                correct += out.correct as usize;
+            }
+            progress(chunk_end - chunk_start)?;
+        }
+        self.state.flush(train);
+        ControlFlow::Continue((loss, correct))
+    }
+
+    fn evaluate(&self, data: &Dataset) -> Evaluation {
+        let weights = ScaledWeights {
+            net: &self.state.net,
+            s1: self.state.s1 as f32,
+            s2: self.state.s2 as f32,
+        };
+        evaluate_scaled(&weights, self.case, data)
+    }
+}
+
+/// A configuration's training on the online engine: weights, step buffers, sample order and clock.
+pub struct Trainer {
+    epochs: Epochs,
+    steps: OnlineSteps,
 }
 
 impl Trainer {
     /// A trainer for `config` starting from `net`.
     pub fn new(config: &TrainConfig, net: Network, options: StepOptions) -> Trainer {
-        let mut shuffle_rng = ChaCha8Rng::seed_from_u64(config.seed);
-        // A separate stream, so shuffling never shares draws with initialisation.
-        shuffle_rng.set_stream(1);
+        let state = StepState::new(
+            config.case,
+            config.backprop,
+            config.lr,
+            config.l2,
+            net,
+            options,
+        );
         Trainer {
-            config: config.clone(),
-            state: StepState::new(
-                config.case,
-                config.backprop,
-                config.lr,
-                config.l2,
-                net,
-                options,
-            ),
-            shuffle_rng,
-            train_seconds: 0.0,
+            epochs: Epochs::new(config),
+            steps: OnlineSteps {
+                state,
+                case: config.case,
+            },
         }
-    }
-
-    fn epoch_order(&mut self) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..self.config.train_samples as u32).collect();
-        if self.config.shuffle {
-            order.shuffle(&mut self.shuffle_rng);
-        }
-        order
     }
 
     /// Runs every epoch; returns the per-epoch records.
@@ -350,60 +324,14 @@ impl Trainer {
         validation: Option<&Dataset>,
         observer: &mut dyn Observer,
     ) -> Result<Vec<EpochRecord>, EngineError> {
-        let epochs = EpochSpan::whole(&self.config);
-        self.run_span(epochs, train, test, validation, observer)
-    }
-
-    /// Runs the epochs of `span`, evaluating the validation split beside the test set.
-    pub(crate) fn run_span(
-        &mut self,
-        span: EpochSpan,
-        train: &Dataset,
-        test: &Dataset,
-        validation: Option<&Dataset>,
-        observer: &mut dyn Observer,
-    ) -> Result<Vec<EpochRecord>, EngineError> {
-        let k = self.config.train_samples;
-        let mut history = Vec::with_capacity(span.len());
-        let mut steps_done = span.steps_before(k);
-        for epoch in span.epochs() {
-            let order = self.epoch_order();
-            let start = Instant::now();
-            let mut loss = 0.0f64;
-            let mut correct = 0usize;
-            for chunk_start in (0..k).step_by(REPORT_EVERY) {
-                let chunk_end = (chunk_start + REPORT_EVERY).min(k);
-                for i in chunk_start..chunk_end {
-                    // The rest of the epoch: what fusing and deferring look ahead into.
-                    let out = self.state.step(train, &order[i..]);
-                    loss += out.loss;
-                    correct += out.correct as usize;
-                }
-                steps_done += (chunk_end - chunk_start) as u64;
-                observer.steps_done(steps_done);
-                if observer.should_stop() {
-                    return Err(EngineError::Interrupted);
-                }
-            }
-            self.state.flush(train);
-            self.train_seconds += start.elapsed().as_secs_f64();
-            let record = epoch_record(
-                &self.config,
-                (epoch, span.pauses_at(epoch)),
-                (loss, correct),
-                self.train_seconds,
-                (test, validation),
-                |d| self.evaluate(d),
-            );
-            observer.epoch_done(&record);
-            history.push(record);
-        }
-        Ok(history)
+        let span = EpochSpan::whole(&self.epochs.config);
+        let data = (train, test, validation);
+        self.epochs.run_span(&mut self.steps, span, data, observer)
     }
 
     /// Runs `count` steps over the first `train_samples` samples in file order (for benchmarks).
     pub fn run_steps(&mut self, train: &Dataset, count: usize) -> f64 {
-        let k = self.config.train_samples.min(train.len()).max(1);
+        let k = self.epochs.config.train_samples.min(train.len()).max(1);
         let order: Vec<u32> = (0..k as u32).collect();
         let mut loss = 0.0;
         let mut t = 0;
@@ -411,32 +339,27 @@ impl Trainer {
             let start = t % k;
             let end = (start + (count - t)).min(k);
             for i in start..end {
-                loss += self.state.step(train, &order[i..end]).loss;
+                loss += self.steps.state.step(train, &order[i..end]).loss;
             }
             t += end - start;
         }
-        self.state.flush(train);
+        self.steps.state.flush(train);
         loss
     }
 
     /// Evaluates the current weights without disturbing training.
     pub fn evaluate(&self, data: &Dataset) -> Evaluation {
-        let weights = ScaledWeights {
-            net: &self.state.net,
-            s1: self.state.s1 as f32,
-            s2: self.state.s2 as f32,
-        };
-        evaluate_scaled(&weights, self.config.case, data)
+        self.steps.evaluate(data)
     }
 
     /// Seconds spent in training steps so far.
     pub fn train_seconds(&self) -> f64 {
-        self.train_seconds
+        self.epochs.train_seconds
     }
 
     /// Ends training and returns the network with its true weights.
     pub fn finish(mut self) -> Network {
-        self.state.normalise();
-        self.state.net
+        self.steps.state.normalise();
+        self.steps.state.net
     }
 }

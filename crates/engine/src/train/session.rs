@@ -1,7 +1,7 @@
 //! A run that can pause at an epoch, be saved, and go on later as if it never stopped.
 
+use super::epochs::StepEngine;
 use super::{assemble, initial_network, sizes_of, MinibatchRun, RunOptions, Trainer};
-use crate::minibatch::evaluate_network;
 use crate::{
     Dataset, EngineError, EpochRecord, Evaluation, Network, Observer, StepOptions, TrainConfig,
     TrainReport,
@@ -187,19 +187,18 @@ impl<'d> Session<'d> {
         let mut session = Session::start(config, data, Some(snapshot.network), options, run)?;
         match &mut session.engine {
             Engine::Online(t) => {
-                t.state.s1 = snapshot.scales[0];
-                t.state.s2 = snapshot.scales[1];
-                for _ in 0..done {
-                    t.epoch_order();
-                }
-                t.train_seconds = snapshot.train_seconds;
+                t.steps.state.s1 = snapshot.scales[0];
+                t.steps.state.s2 = snapshot.scales[1];
+                t.epochs.order.replay(done);
+                t.epochs.train_seconds = snapshot.train_seconds;
             }
             Engine::Minibatch(m) => {
-                m.inner
+                m.steps
+                    .inner
                     .restore(snapshot.optimiser, snapshot.steps_taken)
                     .map_err(|p| bad(&p))?;
-                m.replay(done);
-                m.train_seconds = snapshot.train_seconds;
+                m.epochs.order.replay(done);
+                m.epochs.train_seconds = snapshot.train_seconds;
             }
         }
         session.history = snapshot.history;
@@ -233,9 +232,10 @@ impl<'d> Session<'d> {
             return Ok(());
         }
         let (train, test, validation) = (self.train, self.test, self.validation.as_ref());
+        let data = (train, test, validation);
         let records = match &mut self.engine {
-            Engine::Online(t) => t.run_span(span, train, test, validation, observer)?,
-            Engine::Minibatch(m) => m.run_span(span, train, test, validation, observer)?,
+            Engine::Online(t) => t.epochs.run_span(&mut t.steps, span, data, observer)?,
+            Engine::Minibatch(m) => m.epochs.run_span(&mut m.steps, span, data, observer)?,
         };
         self.history.extend(records);
         Ok(())
@@ -243,8 +243,8 @@ impl<'d> Session<'d> {
 
     fn train_seconds(&self) -> f64 {
         match &self.engine {
-            Engine::Online(t) => t.train_seconds,
-            Engine::Minibatch(m) => m.train_seconds,
+            Engine::Online(t) => t.epochs.train_seconds,
+            Engine::Minibatch(m) => m.epochs.train_seconds,
         }
     }
 
@@ -252,7 +252,7 @@ impl<'d> Session<'d> {
     pub fn report(&self) -> TrainReport {
         let judge = |data: &Dataset| match &self.engine {
             Engine::Online(t) => t.evaluate(data),
-            Engine::Minibatch(m) => evaluate_network(&m.inner.net, &m.spec, data),
+            Engine::Minibatch(m) => m.steps.evaluate(data),
         };
         let block = match self.engine {
             Engine::Online(_) => self.options.block_samples(),
@@ -277,10 +277,10 @@ impl<'d> Session<'d> {
                 (report, net)
             }
             Engine::Minibatch(m) => {
-                let judge = |d: &Dataset| evaluate_network(&m.inner.net, &m.spec, d);
+                let judge = |d: &Dataset| m.steps.evaluate(d);
                 let report =
                     judged_report(&self.config, (self.history, seconds), data, judge, None);
-                (report, m.inner.net)
+                (report, m.steps.inner.net)
             }
         }
     }
@@ -289,19 +289,22 @@ impl<'d> Session<'d> {
     pub fn into_network(self) -> Network {
         match self.engine {
             Engine::Online(t) => t.finish(),
-            Engine::Minibatch(m) => m.inner.net,
+            Engine::Minibatch(m) => m.steps.inner.net,
         }
     }
 
     /// What it takes to go on from here later (taken between epochs).
     pub fn snapshot(&self) -> Snapshot {
         let (network, scales, optimiser, steps_taken) = match &self.engine {
-            Engine::Online(t) => (t.state.net.clone(), [t.state.s1, t.state.s2], Vec::new(), 0),
+            Engine::Online(t) => {
+                let s = &t.steps.state;
+                (s.net.clone(), [s.s1, s.s2], Vec::new(), 0)
+            }
             Engine::Minibatch(m) => (
-                m.inner.net.clone(),
+                m.steps.inner.net.clone(),
                 [1.0, 1.0],
-                m.inner.optimiser_state(),
-                m.inner.steps_taken(),
+                m.steps.inner.optimiser_state(),
+                m.steps.inner.steps_taken(),
             ),
         };
         Snapshot {
