@@ -187,3 +187,17 @@ fn table_output_has_the_study_columns() {
         assert!(text.contains(col), "{col} missing: {text}");
     }
 }
+
+/// Every field of the engine's table is a flag of `mlp train` (one value)
+/// and of `mlp sweep` (a list), from that one table.
+#[test]
+fn every_general_field_is_a_flag_of_train_and_sweep() {
+    for command in ["train", "sweep"] {
+        let help = common::mlp().args([command, "--help"]).output().unwrap();
+        let text = String::from_utf8_lossy(&help.stdout);
+        for field in mlp_engine::TrainConfig::GENERAL_FIELDS {
+            let flag = format!("--{} ", field.replace('_', "-"));
+            assert!(text.contains(&flag), "mlp {command} has no {flag}");
+        }
+    }
+}

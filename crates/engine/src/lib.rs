@@ -24,6 +24,7 @@ mod deferred;
 mod error;
 mod eval;
 pub mod files;
+mod fields;
 mod gram;
 mod kinds;
 pub mod minibatch;

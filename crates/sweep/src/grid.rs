@@ -1,11 +1,8 @@
 //! A grid: the cross product of value lists, and how many configurations it makes.
 
 use crate::SweepError;
-use mlp_engine::augment::Augment;
 use mlp_engine::recipe::{recipe, unknown_recipe};
-use mlp_engine::{
-    Activation, Backprop, Case, Init, Layers, Loss, Optimizer, ScheduleKind, TrainConfig,
-};
+use mlp_engine::{Backprop, Case, Layers, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 /// Lists of values whose cross product is a set of configurations.
@@ -55,30 +52,33 @@ pub struct Grid {
     pub general: GeneralAxes,
 }
 
+/// Makes [`GeneralAxes`] from the engine's table of fields beyond the study's.
 macro_rules! general_axes {
-    ($($field:ident: $t:ty => |$c:ident, $v:ident| $set:expr),+ $(,)?) => {
+    ($($field:ident: $ty:ty = |$c:ident, $v:ident| $set:expr, $tag:literal, $value_name:literal,
+        [$($arg:tt)*], $help:literal, $list_help:literal;)+) => {
         /// Value lists of the fields beyond the study's; each one given multiplies the grid.
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         pub struct GeneralAxes {
             $(
-                #[doc = concat!("Values of `", stringify!($field), "`.")]
+                #[doc = $list_help]
                 #[serde(default, skip_serializing_if = "Option::is_none")]
-                pub $field: Option<Vec<$t>>,
+                pub $field: Option<Vec<$ty>>,
             )+
         }
 
         impl GeneralAxes {
-            /// Each configuration crossed with every given list, in declaration order.
+            /// Each configuration crossed with every given list, in the table's order.
             fn cross(&self, mut configs: Vec<TrainConfig>) -> Vec<TrainConfig> {
                 $(
                     if let Some(list) = &self.$field {
+                        let set = |$c: &mut TrainConfig, $v: $ty| $set;
                         configs = configs
                             .into_iter()
                             .flat_map(|c| {
-                                list.iter().map(move |$v| {
-                                    let mut $c = c.clone();
-                                    $set;
-                                    $c
+                                list.iter().map(move |v| {
+                                    let mut c = c.clone();
+                                    set(&mut c, v.clone());
+                                    c
                                 })
                             })
                             .collect();
@@ -111,34 +111,7 @@ macro_rules! general_axes {
     };
 }
 
-general_axes! {
-    activation: Activation => |c, v| c.activation = Some(*v),
-    loss: Loss => |c, v| c.loss = *v,
-    bias: bool => |c, v| c.bias = *v,
-    batch: usize => |c, v| c.batch = *v,
-    optimizer: Optimizer => |c, v| c.optimizer = *v,
-    momentum: f64 => |c, v| c.momentum = *v,
-    beta1: f64 => |c, v| c.beta1 = *v,
-    beta2: f64 => |c, v| c.beta2 = *v,
-    eps: f64 => |c, v| c.eps = *v,
-    weight_decay: f64 => |c, v| c.weight_decay = *v,
-    schedule: ScheduleKind => |c, v| c.schedule = *v,
-    lr_decay: f64 => |c, v| c.lr_decay = *v,
-    step_epochs: usize => |c, v| c.step_epochs = *v,
-    warmup_epochs: usize => |c, v| c.warmup_epochs = *v,
-    init: Init => |c, v| c.init = *v,
-    validation: usize => |c, v| c.validation = *v,
-    dropout_input: f64 => |c, v| c.dropout_input = *v,
-    dropout: f64 => |c, v| c.dropout = *v,
-    max_norm: f64 => |c, v| c.max_norm = *v,
-    augment: Augment => |c, v| c.augment = *v,
-    rotate: f64 => |c, v| c.rotate = *v,
-    scale: f64 => |c, v| c.scale = *v,
-    shear: f64 => |c, v| c.shear = *v,
-    translate: f64 => |c, v| c.translate = *v,
-    elastic_sigma: f64 => |c, v| c.elastic_sigma = *v,
-    elastic_alpha: f64 => |c, v| c.elastic_alpha = *v,
-}
+mlp_engine::general_fields!(general_axes);
 
 fn default_cases() -> Vec<Case> {
     Case::ALL.to_vec()

@@ -68,45 +68,74 @@ fn text(v: impl Serialize) -> Level {
 
 type Field = (&'static str, fn(&TrainConfig) -> Level);
 
-/// Every field of a configuration a sweep can vary, in the order reports list them.
-const FIELDS: &[Field] = &[
+/// A field's value as a report level: a number placed on a scale, or text.
+trait AsLevel {
+    fn level(&self) -> Level;
+}
+
+impl AsLevel for f64 {
+    fn level(&self) -> Level {
+        Level::Num(*self)
+    }
+}
+
+impl AsLevel for usize {
+    fn level(&self) -> Level {
+        Level::Num(*self as f64)
+    }
+}
+
+macro_rules! text_levels {
+    ($($t:ty),+) => {
+        $(impl AsLevel for $t {
+            fn level(&self) -> Level {
+                text(self)
+            }
+        })+
+    };
+}
+
+text_levels!(
+    bool,
+    Option<mlp_engine::Activation>,
+    mlp_engine::Loss,
+    mlp_engine::Optimizer,
+    mlp_engine::ScheduleKind,
+    mlp_engine::Init,
+    mlp_engine::augment::Augment
+);
+
+/// The fields of the engine's table, each with how a run's value reads.
+macro_rules! general_levels {
+    ($($field:ident: $ty:ty = |$c:ident, $v:ident| $set:expr, $tag:literal, $value_name:literal,
+        [$($arg:tt)*], $help:literal, $list_help:literal;)+) => {
+        /// The fields beyond the study's, in the table's order.
+        const GENERAL: &[Field] = &[$((stringify!($field), |c| AsLevel::level(&c.$field))),+];
+    };
+}
+
+mlp_engine::general_fields!(general_levels);
+
+/// The study's fields before the others and after them, in the order reports list them.
+const STUDY_FIRST: &[Field] = &[
     ("case", |c| Level::Text(c.case.name().into())),
     ("hidden", |c| Level::Text(c.hidden.to_string())),
-    ("activation", |c| text(c.activation)),
-    ("loss", |c| text(c.loss)),
-    ("bias", |c| text(c.bias)),
     ("lr", |c| Level::Num(c.lr)),
-    ("batch", |c| Level::Num(c.batch as f64)),
-    ("optimizer", |c| text(c.optimizer)),
-    ("momentum", |c| Level::Num(c.momentum)),
-    ("beta1", |c| Level::Num(c.beta1)),
-    ("beta2", |c| Level::Num(c.beta2)),
-    ("eps", |c| Level::Num(c.eps)),
     ("l2", |c| Level::Num(c.l2)),
-    ("weight_decay", |c| Level::Num(c.weight_decay)),
-    ("schedule", |c| text(c.schedule)),
-    ("lr_decay", |c| Level::Num(c.lr_decay)),
-    ("step_epochs", |c| Level::Num(c.step_epochs as f64)),
-    ("warmup_epochs", |c| Level::Num(c.warmup_epochs as f64)),
-    ("init", |c| text(c.init)),
-    ("dropout_input", |c| Level::Num(c.dropout_input)),
-    ("dropout", |c| Level::Num(c.dropout)),
-    ("max_norm", |c| Level::Num(c.max_norm)),
-    ("augment", |c| text(c.augment)),
-    ("rotate", |c| Level::Num(c.rotate)),
-    ("scale", |c| Level::Num(c.scale)),
-    ("shear", |c| Level::Num(c.shear)),
-    ("translate", |c| Level::Num(c.translate)),
-    ("elastic_sigma", |c| Level::Num(c.elastic_sigma)),
-    ("elastic_alpha", |c| Level::Num(c.elastic_alpha)),
+];
+const STUDY_LAST: &[Field] = &[
     ("train_samples", |c| Level::Num(c.train_samples as f64)),
-    ("validation", |c| Level::Num(c.validation as f64)),
     ("epochs", |c| Level::Num(c.epochs as f64)),
     ("backprop", |c| Level::Text(c.backprop.name().into())),
     ("shuffle", |c| text(c.shuffle)),
     ("eval_every", |c| Level::Num(c.eval_every as f64)),
     ("seed", |c| Level::Num(c.seed as f64)),
 ];
+
+/// Every field of a configuration a sweep can vary, in the order reports list them.
+fn fields() -> impl Iterator<Item = &'static Field> {
+    STUDY_FIRST.iter().chain(GENERAL).chain(STUDY_LAST)
+}
 
 /// Sorts levels: numbers by value, names alphabetically, numbers first.
 fn sort_levels(levels: &mut [Level]) {
@@ -121,7 +150,7 @@ fn sort_levels(levels: &mut [Level]) {
 /// The fields that differ between `configs`, each with every configuration's value.
 pub(crate) fn varied_axes(configs: &[&TrainConfig]) -> Vec<Axis> {
     let mut axes = Vec::new();
-    for &(name, get) in FIELDS {
+    for &(name, get) in fields() {
         let values: Vec<Level> = configs.iter().map(|c| get(c)).collect();
         let mut distinct = values.clone();
         sort_levels(&mut distinct);

@@ -1,0 +1,210 @@
+//! The configuration's fields beyond the study's, listed once.
+//!
+//! [`general_fields!`](crate::general_fields) hands the list to a macro of
+//! the caller's, which makes from it what that caller needs: the run key's
+//! parts (here), the sweep's axes (`mlp-sweep`), the command-line flags
+//! (`mlp-cli`) and the report's columns (`mlp-report`). A new field is one
+//! entry here and one field of [`crate::TrainConfig`].
+
+use crate::augment::Augment;
+use crate::{Activation, Init, Loss, Optimizer, ScheduleKind, TrainConfig};
+
+/// Passes the fields beyond the study's, in the run key's order, to
+/// `$callback!`. Each entry is
+/// `field: Type = |config, value| how to set it, "key tag", "VALUE_NAME",
+/// [extra flag attributes for one value], "help for one value", "help for a list";`
+/// where `Type` is one value as a flag, a sweep file or a grid takes it.
+#[macro_export]
+macro_rules! general_fields {
+    ($callback:path) => {
+        $callback! {
+            activation: $crate::Activation = |c, v| c.activation = Some(v), "act", "ACT", [],
+                "Hidden layers' activation: relu, tanh or sigmoid (default: the case's)",
+                "Hidden activations, comma-separated";
+            loss: $crate::Loss = |c, v| c.loss = v, "loss", "LOSS", [],
+                "Loss: mse (the case's outputs and targets) or cross-entropy (softmax outputs)",
+                "Losses, comma-separated";
+            bias: bool = |c, v| c.bias = v, "bias", "BOOL",
+                [, num_args = 0..=1, default_missing_value = "true"],
+                "Give every layer biases (`--bias` alone is `--bias true`)",
+                "With and without biases: true, false or both (true,false)";
+            batch: usize = |c, v| c.batch = v, "B", "B", [],
+                "Samples per gradient step (1: online); the gradient is their mean",
+                "Batch sizes, comma-separated";
+            optimizer: $crate::Optimizer = |c, v| c.optimizer = v, "opt", "OPT", [],
+                "Optimiser: sgd, momentum, nesterov, adam or adamw",
+                "Optimisers, comma-separated";
+            momentum: f64 = |c, v| c.momentum = v, "mu", "MU", [],
+                "Momentum of momentum and nesterov",
+                "Momenta, comma-separated";
+            beta1: f64 = |c, v| c.beta1 = v, "beta1", "BETA1", [],
+                "Adam's first-moment decay",
+                "Adam first-moment decays, comma-separated";
+            beta2: f64 = |c, v| c.beta2 = v, "beta2", "BETA2", [],
+                "Adam's second-moment decay",
+                "Adam second-moment decays, comma-separated";
+            eps: f64 = |c, v| c.eps = v, "eps", "EPS", [],
+                "Adam's epsilon",
+                "Adam epsilons, comma-separated";
+            weight_decay: f64 = |c, v| c.weight_decay = v, "wd", "WD", [],
+                "Decoupled weight decay (applied after the optimiser's scaling, as AdamW's)",
+                "Decoupled weight decays, comma-separated";
+            schedule: $crate::ScheduleKind = |c, v| c.schedule = v, "sched", "SCHEDULE", [],
+                "Learning-rate schedule: constant, step, exponential or cosine",
+                "Schedules, comma-separated";
+            lr_decay: f64 = |c, v| c.lr_decay = v, "decay", "FACTOR", [],
+                "Factor of the step and exponential schedules",
+                "Schedule decay factors, comma-separated";
+            step_epochs: usize = |c, v| c.step_epochs = v, "step_epochs", "E", [],
+                "Epochs between the step schedule's drops",
+                "Epochs between step-schedule drops, comma-separated";
+            warmup_epochs: usize = |c, v| c.warmup_epochs = v, "warmup", "E", [],
+                "Epochs of linear learning-rate warm-up from zero",
+                "Warm-up epochs, comma-separated";
+            init: $crate::Init = |c, v| c.init = v, "init", "INIT", [],
+                "Weight initialisation: uniform:A, glorot or he",
+                "Initialisations, comma-separated";
+            validation: usize = |c, v| c.validation = v, "val", "K", [],
+                "Hold out the last K training images as a validation split, evaluated beside the test set",
+                "Validation split sizes, comma-separated";
+            dropout_input: f64 = |c, v| c.dropout_input = v, "drop_in", "P", [],
+                "Drop each input pixel with probability P in training (inverted dropout)",
+                "Input dropout probabilities, comma-separated";
+            dropout: f64 = |c, v| c.dropout = v, "drop", "P", [],
+                "Drop each hidden unit's output with probability P in training",
+                "Hidden dropout probabilities, comma-separated";
+            max_norm: f64 = |c, v| c.max_norm = v, "max_norm", "C", [],
+                "After each update, rescale hidden units' incoming weight vectors longer than C to C",
+                "Max-norm constraints, comma-separated (0: none)";
+            augment: $crate::augment::Augment = |c, v| c.augment = v, "aug", "KIND", [],
+                "Distort the training images: none, affine, elastic or affine+elastic",
+                "Distortions, comma-separated";
+            rotate: f64 = |c, v| c.rotate = v, "rot", "DEG", [],
+                "Affine rotation range, +- degrees (default 10)",
+                "Rotation ranges (degrees), comma-separated";
+            scale: f64 = |c, v| c.scale = v, "scale", "S", [],
+                "Affine scale range, 1 +- S (default 0.1)",
+                "Scale ranges, comma-separated";
+            shear: f64 = |c, v| c.shear = v, "shear", "S", [],
+                "Affine shear range, +- S (default 0.1)",
+                "Shear ranges, comma-separated";
+            translate: f64 = |c, v| c.translate = v, "shift", "PX", [],
+                "Affine shift range, +- pixels per axis (default 2)",
+                "Shift ranges (pixels), comma-separated";
+            elastic_sigma: f64 = |c, v| c.elastic_sigma = v, "sigma", "PX", [],
+                "Width of the Gaussian smoothing the elastic field, pixels (default 4, as Simard's)",
+                "Elastic smoothing widths, comma-separated";
+            elastic_alpha: f64 = |c, v| c.elastic_alpha = v, "alpha", "PX", [],
+                "Scale of the smoothed elastic field, pixels (default 34, as Simard's)",
+                "Elastic scales, comma-separated";
+        }
+    };
+}
+
+/// How a field's value reads in a run key: `tag=value`, or the tag alone for a switch.
+pub trait KeyPart {
+    /// The key part of this value under `tag`.
+    fn key_part(&self, tag: &str) -> String;
+}
+
+macro_rules! shown_as_is {
+    ($($t:ty),+) => {
+        $(impl KeyPart for $t {
+            fn key_part(&self, tag: &str) -> String {
+                format!("{tag}={self}")
+            }
+        })+
+    };
+}
+
+shown_as_is!(f64, usize, Loss, Optimizer, ScheduleKind, Init, Augment);
+
+impl KeyPart for bool {
+    fn key_part(&self, tag: &str) -> String {
+        match self {
+            true => tag.to_string(),
+            false => format!("{tag}=false"),
+        }
+    }
+}
+
+impl KeyPart for Option<Activation> {
+    fn key_part(&self, tag: &str) -> String {
+        match self {
+            Some(a) => format!("{tag}={a}"),
+            None => format!("{tag}=default"),
+        }
+    }
+}
+
+macro_rules! key_parts {
+    ($($field:ident: $ty:ty = |$c:ident, $v:ident| $set:expr, $tag:literal, $value_name:literal,
+        [$($arg:tt)*], $help:literal, $list_help:literal;)+) => {
+        impl TrainConfig {
+            /// `tag=value` for every field beyond the study's that is not at
+            /// its default, in the table's order (the run key's tail).
+            pub fn general_parts(&self) -> Vec<String> {
+                let d = TrainConfig::new(self.case);
+                let mut out = Vec::new();
+                $(
+                    if self.$field != d.$field {
+                        out.push(KeyPart::key_part(&self.$field, $tag));
+                    }
+                )+
+                out
+            }
+
+            /// Names of the fields beyond the study's, in the table's order.
+            pub const GENERAL_FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
+        }
+    };
+}
+
+general_fields!(key_parts);
+
+#[cfg(test)]
+mod tests {
+    use crate::augment::Augment;
+    use crate::{Activation, Case, Init, Loss, Optimizer, ScheduleKind, TrainConfig};
+
+    /// Every field away from its default: the key's tail as runs have
+    /// always been keyed, so that sweeps recognise their finished runs.
+    #[test]
+    fn every_general_field_keys_as_before() {
+        let c = TrainConfig {
+            activation: Some(Activation::Sigmoid),
+            loss: Loss::CrossEntropy,
+            bias: true,
+            batch: 64,
+            optimizer: Optimizer::Nesterov,
+            momentum: 0.95,
+            beta1: 0.8,
+            beta2: 0.99,
+            eps: 1e-6,
+            weight_decay: 1e-4,
+            schedule: ScheduleKind::Cosine,
+            lr_decay: 0.5,
+            step_epochs: 3,
+            warmup_epochs: 1,
+            init: Init::He,
+            validation: 10_000,
+            dropout_input: 0.2,
+            dropout: 0.5,
+            max_norm: 3.5,
+            augment: Augment::Elastic,
+            rotate: 5.0,
+            scale: 0.2,
+            shear: 0.3,
+            translate: 1.0,
+            elastic_sigma: 6.0,
+            elastic_alpha: 30.0,
+            ..TrainConfig::new(Case::Tanh)
+        };
+        assert_eq!(
+            c.general_parts().join("|"),
+            "act=sigmoid|loss=cross-entropy|bias|B=64|opt=nesterov|mu=0.95|beta1=0.8|beta2=0.99|eps=0.000001|wd=0.0001|sched=cosine|decay=0.5|step_epochs=3|warmup=1|init=he|val=10000|drop_in=0.2|drop=0.5|max_norm=3.5|aug=elastic|rot=5|scale=0.2|shear=0.3|shift=1|sigma=6|alpha=30"
+        );
+        assert!(TrainConfig::new(Case::Tanh).general_parts().is_empty());
+        assert_eq!(TrainConfig::GENERAL_FIELDS.len(), 26);
+    }
+}
