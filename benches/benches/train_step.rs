@@ -8,7 +8,7 @@
 //! forward, read and written for the update.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use mlp_engine::bench::warmed_trainer;
+use mlp_benches::measure::warmed_trainer;
 use mlp_engine::{Case, Dataset, InputPath, LoadedData, StepOptions, W1Update, DEFERRED_SAMPLES};
 use std::hint::black_box;
 

@@ -4,10 +4,10 @@
 use crate::exit::UsageError;
 use crate::shared::{deferred_steps, load_data};
 use clap::Args as ClapArgs;
-use mlp_engine::augment::Augment;
-use mlp_engine::bench::{
+use mlp_benches::measure::{
     bench_minibatch, bench_steps, with_density, MinibatchBench, MinibatchCase, StepBench,
 };
+use mlp_engine::augment::Augment;
 use mlp_engine::minibatch::FirstLayer;
 use mlp_engine::recipe::{recipe, unknown_recipe};
 use mlp_engine::{Case, InputPath, StepOptions, TrainConfig, W1Update};

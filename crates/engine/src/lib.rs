@@ -16,7 +16,6 @@
 mod activation;
 mod arch;
 pub mod augment;
-pub mod bench;
 pub mod committee;
 mod config;
 mod dataset;

@@ -20,6 +20,7 @@ mod dropout;
 mod evaluate;
 mod forward;
 mod spec;
+mod stepper;
 #[cfg(test)]
 mod tests;
 mod trainer;
@@ -32,6 +33,7 @@ pub(crate) use forward::{
     apply_masks, first_layer, forward, upper_layers, Inputs, RowBuffers, RowMasks,
 };
 pub use spec::{NetSpec, Output};
+pub use stepper::{BatchStepper, BatchWork};
 pub(crate) use trainer::MinibatchTrainer;
 pub use trainer::{FirstLayer, DENSE_FROM};
 

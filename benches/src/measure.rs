@@ -7,7 +7,7 @@ pub use minibatch::{
     bench_minibatch, first_layer_name, with_density, MinibatchBench, MinibatchCase,
 };
 
-use crate::{Case, Dataset, InputPath, Network, StepOptions, TrainConfig, Trainer, W1Update};
+use mlp_engine::{Case, Dataset, InputPath, Network, StepOptions, TrainConfig, Trainer, W1Update};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -221,7 +221,7 @@ fn summarize(t: &StepTimer, data: &Dataset) -> StepBench {
         steps_per_second_max: t.rates.iter().copied().fold(0.0, f64::max),
         rounds: t.rates.len(),
         us_per_step: 1e6 / steps_per_second,
-        simd: crate::simd_name().to_string(),
+        simd: mlp_engine::simd_name().to_string(),
         mean_nonzeros: nnz,
         w1_bytes_per_step,
         w1_bytes_moved_per_step,
@@ -278,23 +278,21 @@ pub fn l1_row_loop_rate(budget: Duration) -> f64 {
     const ROWS: usize = 64;
     const COLS: usize = 64;
     let src: Vec<f32> = (0..ROWS * COLS).map(|i| (i % 7) as f32 * 1e-3).collect();
-    let a = crate::padded::PaddedRows::from_rows(&src, COLS);
+    // The rows on a cache-line boundary, as the engine stores W1's.
+    let mut buf = vec![0.0f32; ROWS * COLS + 16];
+    let start = (16 - (buf.as_ptr() as usize % 64) / 4) % 16;
+    buf[start..start + ROWS * COLS].copy_from_slice(&src);
+    let a = &buf[start..start + ROWS * COLS];
     let idx: Vec<u32> = (0..ROWS as u32).collect();
     let vals = vec![0.5f32; ROWS];
-    let mut y = vec![0.0f32; a.stride()];
+    let mut y = vec![0.0f32; COLS];
     let calls = 1000;
     let mut best = f64::INFINITY;
     let start = Instant::now();
     while start.elapsed() < budget {
         let t = Instant::now();
         for _ in 0..calls {
-            mlp_kernels::sparse_gemv_t(
-                std::hint::black_box(a.as_slice()),
-                a.stride(),
-                &idx,
-                &vals,
-                &mut y,
-            );
+            mlp_kernels::sparse_gemv_t(std::hint::black_box(a), COLS, &idx, &vals, &mut y);
         }
         best = best.min(t.elapsed().as_secs_f64());
     }

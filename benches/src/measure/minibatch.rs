@@ -2,13 +2,12 @@
 //! at each batch size, thread count and first-layer choice, in interleaved rounds.
 
 use super::{interleaved, median, Timed};
-use crate::minibatch::{step_batches, Distorter, FirstLayer, MinibatchTrainer};
-use crate::{initial_network, Dataset, TrainConfig};
+use mlp_engine::minibatch::{BatchStepper, FirstLayer};
+use mlp_engine::{initial_network, Dataset, TrainConfig};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 /// Samples stepped over: the first this many training images, reshuffled each pass.
@@ -115,9 +114,7 @@ pub fn first_layer_name(f: FirstLayer) -> &'static str {
 /// One case's trainer and thread pool, kept between rounds.
 struct BatchTimer {
     case: MinibatchCase,
-    trainer: MinibatchTrainer,
-    /// The distorter of the thread distorting ahead, when there is one.
-    ahead: Option<Distorter>,
+    stepper: BatchStepper,
     pool: rayon::ThreadPool,
     order: Vec<u32>,
     /// Where in `order` the next batch starts.
@@ -131,19 +128,23 @@ impl BatchTimer {
     fn new(case: MinibatchCase, data: &Dataset) -> Result<BatchTimer, String> {
         let config = &case.config;
         let net = initial_network(config, data.inputs(), data.classes());
-        let trainer = MinibatchTrainer::new(config, net, case.first_layer, case.threads > 1);
+        let stepper = BatchStepper::new(
+            config,
+            net,
+            case.first_layer,
+            case.threads > 1,
+            case.distort_ahead,
+        );
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(case.threads.max(1))
             .build()
             .map_err(|e| format!("cannot start {} threads: {e}", case.threads))?;
-        let ahead = trainer.distorter().filter(|_| case.distort_ahead).cloned();
         let mut t = BatchTimer {
-            ahead,
             at: 0,
             order: (0..data.len().min(BENCH_SAMPLES) as u32).collect(),
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             case,
-            trainer,
+            stepper,
             pool,
             rates: Vec::new(),
             counts: StepCounts::default(),
@@ -157,9 +158,8 @@ impl BatchTimer {
     /// Runs `count` batches; returns the samples stepped.
     fn batches(&mut self, data: &Dataset, count: usize) -> usize {
         let batch = self.case.config.batch;
-        let (trainer, ahead, order, rng, counts) = (
-            &mut self.trainer,
-            &mut self.ahead,
+        let (stepper, order, rng, counts) = (
+            &mut self.stepper,
             &mut self.order,
             &mut self.rng,
             &mut self.counts,
@@ -177,20 +177,12 @@ impl BatchTimer {
                 }
                 let n = pass.min(left);
                 let ids: Vec<&[u32]> = order[self.at..self.at + n * batch].chunks(batch).collect();
-                let _ = step_batches(
-                    trainer,
-                    ahead.as_mut(),
-                    data,
-                    &ids,
-                    |_| 1.0,
-                    |_, out| {
-                        counts.dense_batches += out.dense as u64;
-                        counts.batches += 1;
-                        counts.nonzeros += out.nonzeros as u64;
-                        counts.samples += batch as u64;
-                        ControlFlow::Continue(())
-                    },
-                );
+                stepper.step(data, &ids, |out| {
+                    counts.dense_batches += out.dense as u64;
+                    counts.batches += 1;
+                    counts.nonzeros += out.nonzeros as u64;
+                    counts.samples += batch as u64;
+                });
                 self.at += n * batch;
                 samples += n * batch;
                 left -= n;
@@ -217,16 +209,11 @@ impl BatchTimer {
         let samples_per_second = median(&self.rates);
         MinibatchBench {
             name: c.name.clone(),
-            sizes: self.trainer.net.sizes().to_vec(),
+            sizes: self.stepper.sizes().to_vec(),
             batch: c.config.batch,
             threads: c.threads,
             first_layer: first_layer_name(c.first_layer).to_string(),
-            distort: match (&self.ahead, self.trainer.distorter()) {
-                (Some(_), _) => "ahead",
-                (None, Some(_)) => "inline",
-                (None, None) => "none",
-            }
-            .to_string(),
+            distort: self.stepper.distortion().to_string(),
             dense_fraction: self.counts.dense_batches as f64 / self.counts.batches.max(1) as f64,
             samples_per_second,
             samples_per_second_min: self.rates.iter().copied().fold(f64::INFINITY, f64::min),
@@ -234,7 +221,7 @@ impl BatchTimer {
             rounds: self.rates.len(),
             us_per_batch: 1e6 * c.config.batch as f64 / samples_per_second,
             mean_nonzeros: self.counts.nonzeros as f64 / self.counts.samples.max(1) as f64,
-            simd: crate::simd_name().to_string(),
+            simd: mlp_engine::simd_name().to_string(),
         }
     }
 }

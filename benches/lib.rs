@@ -1,1 +1,0 @@
-//! Criterion benchmarks for kernels and training steps (see benches/).
