@@ -443,6 +443,33 @@ impl TrainConfig {
         unit("momentum", self.momentum)?;
         unit("beta1", self.beta1)?;
         unit("beta2", self.beta2)?;
+        // An optimiser's parameter given to another optimiser would be
+        // silently ignored: say so instead.
+        let with_momentum = matches!(self.optimizer, Optimizer::Momentum | Optimizer::Nesterov);
+        let adam = matches!(self.optimizer, Optimizer::Adam | Optimizer::AdamW);
+        if !with_momentum && self.momentum != default_momentum() {
+            return Err(E::config(
+                "momentum",
+                format!(
+                    "applies to the momentum and nesterov optimisers, not {}",
+                    self.optimizer
+                ),
+            ));
+        }
+        let adams = [
+            ("beta1", self.beta1 != default_beta1()),
+            ("beta2", self.beta2 != default_beta2()),
+            ("eps", self.eps != default_eps()),
+        ];
+        if let Some((field, _)) = adams.iter().find(|(_, given)| *given && !adam) {
+            return Err(E::config(
+                field,
+                format!(
+                    "applies to the adam and adamw optimisers, not {}",
+                    self.optimizer
+                ),
+            ));
+        }
         if !(self.eps.is_finite() && self.eps > 0.0) {
             return Err(E::config(
                 "eps",
@@ -554,5 +581,82 @@ impl TrainConfig {
     /// Sample steps this configuration runs (epochs x samples).
     pub fn steps(&self) -> u64 {
         self.epochs as u64 * self.train_samples as u64
+    }
+}
+
+#[cfg(test)]
+mod optimiser_parameter_tests {
+    use super::*;
+
+    /// A parameter of one optimiser given to another is refused by name, not ignored.
+    #[test]
+    fn an_optimisers_parameter_given_to_another_is_refused() {
+        let base = TrainConfig {
+            hidden: 8.into(),
+            batch: 8,
+            train_samples: 100,
+            ..TrainConfig::new(Case::ReluSigmoid)
+        };
+        let cases = [
+            (
+                Optimizer::Adam,
+                "momentum",
+                TrainConfig {
+                    momentum: 0.5,
+                    ..base.clone()
+                },
+            ),
+            (
+                Optimizer::Sgd,
+                "momentum",
+                TrainConfig {
+                    momentum: 0.5,
+                    ..base.clone()
+                },
+            ),
+            (
+                Optimizer::Nesterov,
+                "beta1",
+                TrainConfig {
+                    beta1: 0.8,
+                    ..base.clone()
+                },
+            ),
+            (
+                Optimizer::Momentum,
+                "eps",
+                TrainConfig {
+                    eps: 1e-6,
+                    ..base.clone()
+                },
+            ),
+        ];
+        for (optimizer, field, c) in cases {
+            let c = TrainConfig { optimizer, ..c };
+            let err = c.validate(1000).unwrap_err().to_string();
+            assert!(
+                err.contains(field) && err.contains(&optimizer.to_string()),
+                "{err}"
+            );
+        }
+        for (optimizer, c) in [
+            (
+                Optimizer::Nesterov,
+                TrainConfig {
+                    momentum: 0.5,
+                    ..base.clone()
+                },
+            ),
+            (
+                Optimizer::AdamW,
+                TrainConfig {
+                    beta1: 0.8,
+                    eps: 1e-6,
+                    ..base.clone()
+                },
+            ),
+        ] {
+            TrainConfig { optimizer, ..c }.validate(1000).unwrap();
+        }
     }
 }
