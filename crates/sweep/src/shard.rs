@@ -48,11 +48,15 @@ impl Shard {
 /// Orders configurations longest first (by step cost), ties by their key, so the
 /// order depends only on the set of configurations.
 pub fn schedule_order(configs: &mut [TrainConfig]) {
-    configs.sort_by(|a, b| {
-        cost(b)
-            .total_cmp(&cost(a))
-            .then_with(|| crate::config_key(a).cmp(&crate::config_key(b)))
-    });
+    // Each configuration's cost and key once, not once per comparison.
+    let mut keyed: Vec<(f64, String, usize)> = configs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (cost(c), crate::config_key(c), i))
+        .collect();
+    keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let ordered: Vec<TrainConfig> = keyed.iter().map(|k| configs[k.2].clone()).collect();
+    configs.clone_from_slice(&ordered);
 }
 
 /// Relative work of a configuration: steps times the weights each step moves.
