@@ -69,15 +69,3 @@ impl EngineError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ParseError(pub String);
-
-impl From<String> for ParseError {
-    fn from(problem: String) -> ParseError {
-        ParseError(problem)
-    }
-}
-
-impl From<&str> for ParseError {
-    fn from(problem: &str) -> ParseError {
-        ParseError(problem.to_string())
-    }
-}

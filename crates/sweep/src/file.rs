@@ -71,30 +71,28 @@ impl SweepFile {
         check_size(path, tables, max_configurations)?;
         for (i, s) in search.iter().enumerate() {
             let at = |e: String| bad(format!("[[search]] table {}: {e}", i + 1));
-            for g in s.grids().map_err(at)? {
-                g.held_out(raw.validation)
-                    .validate()
-                    .map_err(|e| at(e.to_string()))?;
+            let grids: Vec<Grid> = s
+                .grids()
+                .map_err(at)?
+                .into_iter()
+                .map(|g| g.held_out(raw.validation))
+                .collect();
+            for g in &grids {
+                g.validate().map_err(|e| at(e.to_string()))?;
+            }
+            // A halved search's trials must be judgeable together: checked
+            // on its own trials, without planning the whole file.
+            if let Some(halving) = s.halving {
+                let trials = grids.iter().flat_map(Grid::expand).collect();
+                HalvingGroup { halving, trials }.check().map_err(at)?;
             }
         }
-        let file = SweepFile {
+        Ok(SweepFile {
             name: raw.name,
             validation: raw.validation,
             grid: raw.grid,
             search,
-        };
-        let plan = file.plan();
-        let halved = file
-            .search
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.halving.is_some());
-        for ((i, _), group) in halved.zip(&plan.halving) {
-            group
-                .check()
-                .map_err(|e| bad(format!("[[search]] table {}: {e}", i + 1)))?;
-        }
-        Ok(file)
+        })
     }
 
     /// A file of these grids and nothing else.

@@ -1,6 +1,7 @@
 //! Splitting a sweep into disjoint, deterministic slices for separate machines.
 
 use mlp_engine::TrainConfig;
+use std::cmp::Reverse;
 use std::str::FromStr;
 
 /// The K-th of N slices of a sweep (1-based).
@@ -48,15 +49,9 @@ impl Shard {
 /// Orders configurations longest first (by step cost), ties by their key, so the
 /// order depends only on the set of configurations.
 pub fn schedule_order(configs: &mut [TrainConfig]) {
-    // Each configuration's cost and key once, not once per comparison.
-    let mut keyed: Vec<(f64, String, usize)> = configs
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (cost(c), crate::config_key(c), i))
-        .collect();
-    keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    let ordered: Vec<TrainConfig> = keyed.iter().map(|k| configs[k.2].clone()).collect();
-    configs.clone_from_slice(&ordered);
+    // Costs are positive, so their bit patterns order as the numbers do;
+    // each configuration's cost and key are computed once, not per comparison.
+    configs.sort_by_cached_key(|c| (Reverse(cost(c).to_bits()), crate::config_key(c)));
 }
 
 /// Relative work of a configuration: steps times the weights each step moves.
