@@ -61,14 +61,12 @@ pub struct StepBench {
 /// (seed 1), after 2,000 steps: caches and branch predictors warm, and the
 /// weights away from their initial zero-ish state. What step benchmarks time.
 pub fn warmed_trainer(case: Case, hidden: usize, data: &Dataset, options: StepOptions) -> Trainer {
-    let config = TrainConfig {
-        hidden: hidden.into(),
-        train_samples: data.len().min(10_000),
-        ..TrainConfig::new(case)
-    };
+    let mut config = TrainConfig::new(case);
+    config.network.hidden = hidden.into();
+    config.data.train_samples = data.len().min(10_000);
     let net = Network::init(data.inputs(), hidden, data.classes(), 1);
     let mut trainer = Trainer::new(&config, net, options);
-    trainer.run_steps(data, 2_000.min(config.train_samples));
+    trainer.run_steps(data, 2_000.min(config.data.train_samples));
     trainer
 }
 

@@ -142,7 +142,7 @@ impl BatchTimer {
         let mut t = BatchTimer {
             at: 0,
             order: (0..data.len().min(BENCH_SAMPLES) as u32).collect(),
-            rng: ChaCha8Rng::seed_from_u64(config.seed),
+            rng: ChaCha8Rng::seed_from_u64(config.run.seed),
             case,
             stepper,
             pool,
@@ -157,7 +157,7 @@ impl BatchTimer {
 
     /// Runs `count` batches; returns the samples stepped.
     fn batches(&mut self, data: &Dataset, count: usize) -> usize {
-        let batch = self.case.config.batch;
+        let batch = self.case.config.data.batch;
         let (stepper, order, rng, counts) = (
             &mut self.stepper,
             &mut self.order,
@@ -210,7 +210,7 @@ impl BatchTimer {
         MinibatchBench {
             name: c.name.clone(),
             sizes: self.stepper.sizes().to_vec(),
-            batch: c.config.batch,
+            batch: c.config.data.batch,
             threads: c.threads,
             first_layer: first_layer_name(c.first_layer).to_string(),
             distort: self.stepper.distortion().to_string(),
@@ -219,7 +219,7 @@ impl BatchTimer {
             samples_per_second_min: self.rates.iter().copied().fold(f64::INFINITY, f64::min),
             samples_per_second_max: self.rates.iter().copied().fold(0.0, f64::max),
             rounds: self.rates.len(),
-            us_per_batch: 1e6 * c.config.batch as f64 / samples_per_second,
+            us_per_batch: 1e6 * c.config.data.batch as f64 / samples_per_second,
             mean_nonzeros: self.counts.nonzeros as f64 / self.counts.samples.max(1) as f64,
             simd: mlp_engine::simd_name().to_string(),
         }
@@ -243,10 +243,10 @@ pub fn bench_minibatch(
 ) -> Result<Vec<MinibatchBench>, String> {
     let mut timers = Vec::with_capacity(cases.len());
     for case in cases {
-        if case.config.batch == 0 || case.config.batch > data.len().min(BENCH_SAMPLES) {
+        if case.config.data.batch == 0 || case.config.data.batch > data.len().min(BENCH_SAMPLES) {
             return Err(format!(
                 "batch {} does not fit the {} samples a bench steps over",
-                case.config.batch,
+                case.config.data.batch,
                 data.len().min(BENCH_SAMPLES)
             ));
         }

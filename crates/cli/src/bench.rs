@@ -10,7 +10,7 @@ use mlp_benches::measure::{
 use mlp_engine::augment::Augment;
 use mlp_engine::minibatch::FirstLayer;
 use mlp_engine::recipe::{recipe, unknown_recipe};
-use mlp_engine::{Case, InputPath, StepOptions, TrainConfig, W1Update};
+use mlp_engine::{Case, InputPath, StepOptions, W1Update};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -231,25 +231,23 @@ fn recipe_cases(args: &Args) -> anyhow::Result<Vec<MinibatchCase>> {
             })?
             .config();
         let batches = if args.batch.is_empty() {
-            vec![base.batch]
+            vec![base.data.batch]
         } else {
             args.batch.clone()
         };
         for &batch in &batches {
-            let config = TrainConfig {
-                batch,
-                ..base.clone()
-            };
+            let mut config = base.clone();
+            config.data.batch = batch;
             if config.is_online_study() {
                 return Err(UsageError(format!(
                     "invalid --recipe: {name} at batch 1 trains online; time it with `mlp bench --case {} --hidden {}`",
-                    config.case.name(),
-                    config.hidden
+                    config.network.case.name(),
+                    config.network.hidden
                 ))
                 .into());
             }
             // Where to distort matters only to recipes that distort.
-            let distort: &[DistortArg] = if config.augment == Augment::None {
+            let distort: &[DistortArg] = if config.data.augment.kind == Augment::None {
                 &[DistortArg::Inline]
             } else {
                 &args.distort

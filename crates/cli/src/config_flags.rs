@@ -3,7 +3,7 @@
 //! engine's one table of them (`mlp_engine::general_fields!`).
 
 use clap::Args as ClapArgs;
-use mlp_engine::TrainConfig;
+use mlp_engine::ConfigFields;
 use mlp_sweep::GeneralAxes;
 
 macro_rules! general_flags {
@@ -21,10 +21,10 @@ macro_rules! general_flags {
 
         impl GeneralFlags {
             /// Sets every field a flag gave.
-            pub fn apply(&self, config: &mut TrainConfig) {
+            pub fn apply(&self, config: &mut ConfigFields) {
                 $(
                     if let Some(value) = self.$field.clone() {
-                        let set = |$c: &mut TrainConfig, $v: $ty| $set;
+                        let set = |$c: &mut ConfigFields, $v: $ty| $set;
                         set(config, value);
                     }
                 )+

@@ -37,14 +37,14 @@ pub fn describe(m: &Model) -> String {
     let c = &m.config;
     format!(
         "case {} ({}), {}, backprop {}, eta {}, K = {}, {} epochs, seed {}{}{}",
-        c.case.number(),
-        c.case,
+        c.network.case.number(),
+        c.network.case,
         m.network.describe(),
-        c.backprop,
-        c.lr,
-        c.train_samples,
-        c.epochs,
-        c.seed,
+        c.network.backprop,
+        c.optimizer.lr,
+        c.data.train_samples,
+        c.run.epochs,
+        c.run.seed,
         c.general_parts()
             .iter()
             .map(|p| format!(", {p}"))
@@ -171,7 +171,7 @@ fn print_json(
         "split": args.on.split.name(),
         "samples": eval.samples,
         "loss": eval.loss,
-        "loss_kind": m.config.loss,
+        "loss_kind": m.config.network.loss,
         "misclassified": eval.misclassified,
         "error_pct": eval.error_pct(),
         "accuracy": eval.accuracy(),
@@ -213,7 +213,7 @@ fn print_text(
     println!(
         "{} {} {:.4}, misclassified {}, error {:.2}%, accuracy {:.2}%",
         args.on.split.name(),
-        m.config.loss.label(),
+        m.config.network.loss.label(),
         eval.loss,
         eval.misclassified,
         eval.error_pct(),

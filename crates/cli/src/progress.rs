@@ -209,7 +209,7 @@ impl SweepProgress {
                     self.log(format!(
                         "[{done}/{total}] done {label}: error {:.2}%, test {} {:.4}, {:.1} s",
                         m.test_error_pct,
-                        record.report.config.loss.label(),
+                        record.report.config.network.loss.label(),
                         m.test_loss,
                         m.train_seconds
                     ));

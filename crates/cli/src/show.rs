@@ -130,18 +130,16 @@ fn distortions(
             UsageError(format!("invalid --count: {count} is not between 1 and 400")).into(),
         );
     }
-    let mut config = TrainConfig {
-        augment: kind,
-        ..TrainConfig::new(Case::ReluSigmoid)
-    };
+    let mut config = TrainConfig::new(Case::ReluSigmoid);
+    config.data.augment.kind = kind;
     if let Some(s) = args.elastic_sigma {
-        config.elastic_sigma = s;
+        config.data.augment.elastic_sigma = s;
     }
     if let Some(a) = args.elastic_alpha {
-        config.elastic_alpha = a;
+        config.data.augment.elastic_alpha = a;
     }
     config.validate(usize::MAX).map_err(from_engine)?;
-    let dist = config.distortion();
+    let dist = config.data.augment;
     let src: Vec<f32> = pixels.iter().map(|&v| v as f32 / 255.0).collect();
     let mut out = vec![0.0f32; src.len()];
     let mut scratch = Scratch::default();

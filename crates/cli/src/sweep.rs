@@ -179,6 +179,7 @@ impl Args {
             ))
             .into());
         }
+        grid.validate().map_err(from_sweep)?;
         grid.check_size(self.max_configurations)
             .map_err(from_sweep)?;
         Ok(SweepFile::of_grids(None, vec![grid]))

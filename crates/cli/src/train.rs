@@ -97,7 +97,7 @@ impl Args {
                 recipe::unknown_recipe(&name) + "; see mlp train --list-recipes"
             ))
         })?;
-        let mut c = recipe.config();
+        let mut c = recipe.config().fields();
         macro_rules! set {
             ($($f:ident),+) => { $( if let Some(v) = self.$f.clone() { c.$f = v; } )+ };
         }
@@ -112,7 +112,7 @@ impl Args {
         c.train_samples = self
             .train_samples
             .unwrap_or_else(|| available.saturating_sub(c.validation));
-        Ok(c)
+        c.resolve().map_err(from_engine)
     }
 }
 
@@ -156,9 +156,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (inputs, classes) = (data.train.inputs(), data.train.classes());
     if let (Some(path), Some(net)) = (&args.init_from, &init) {
         // Before --save-init writes anything.
-        net.check_sizes(&mlp_engine::sizes_of(&config, inputs, classes), config.bias)
-            .map_err(from_engine)
-            .with_context(|| format!("cannot start from {}", path.display()))?;
+        net.check_sizes(
+            &mlp_engine::sizes_of(&config, inputs, classes),
+            config.network.bias,
+        )
+        .map_err(from_engine)
+        .with_context(|| format!("cannot start from {}", path.display()))?;
     }
     let (rows, cols) = (data.files.train.rows(), data.files.train.cols());
     let model_of = |network: Network, stage, metrics| Model {
@@ -183,8 +186,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let stop = Arc::new(AtomicBool::new(false));
     let mut progress = TrainProgress::new(
-        config.epochs,
-        config.train_samples as u64,
+        config.run.epochs,
+        config.data.train_samples as u64,
         visible(args.quiet),
         stop,
     );
@@ -230,14 +233,14 @@ fn print_table(r: &TrainReport) {
     let m = &r.metrics;
     println!(
         "case {} ({}), backprop {}, K = {}, {} epochs, l2 = {}, seed {}{}{}",
-        c.case.number(),
-        c.case,
-        c.backprop,
-        c.train_samples,
-        c.epochs,
-        c.l2,
-        c.seed,
-        if c.shuffle { ", shuffled" } else { "" },
+        c.network.case.number(),
+        c.network.case,
+        c.network.backprop,
+        c.data.train_samples,
+        c.run.epochs,
+        c.regularization.l2,
+        c.run.seed,
+        if c.data.shuffle { ", shuffled" } else { "" },
         match r.block_samples {
             Some(b) => format!(", W1 updates in blocks of {b}"),
             None => String::new(),
@@ -247,7 +250,7 @@ fn print_table(r: &TrainReport) {
     if !general.is_empty() {
         println!("{}", general.join(", "));
     }
-    let loss = c.loss.label();
+    let loss = c.network.loss.label();
     println!(
         "{:>6}  {:>6}  {:>9}  {:>8}  {:>13}  {:>7}  {:>8}",
         "N",
@@ -260,8 +263,8 @@ fn print_table(r: &TrainReport) {
     );
     println!(
         "{:>6}  {:>6}  {:>9.4}  {:>8.4}  {:>13}  {:>6.2}%  {:>8.2}",
-        c.hidden,
-        c.lr,
+        c.network.hidden,
+        c.optimizer.lr,
         m.mean_train_loss,
         m.test_loss,
         m.misclassified,
@@ -271,7 +274,7 @@ fn print_table(r: &TrainReport) {
     if let (Some(e), Some(l)) = (m.validation_error_pct, m.validation_loss) {
         println!(
             "validation error {e:.2}%, loss {l:.4} ({} held-out images)",
-            c.validation
+            c.data.validation
         );
     }
     println!(

@@ -34,6 +34,30 @@ fn bad_flags_are_usage_errors_naming_the_flag() {
     usage_error(&["--rotate", "-5"], "--rotate");
 }
 
+/// A parameter the chosen optimiser or schedule does not take is refused by
+/// its flag, in `train` and in a `sweep` grid, instead of being ignored.
+#[test]
+fn a_parameter_without_its_optimiser_or_schedule_is_a_usage_error() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["--optimizer", "adam", "--momentum", "0.5"], "--momentum"),
+        (&["--optimizer", "nesterov", "--beta1", "0.8"], "--beta1"),
+        (&["--schedule", "cosine", "--lr-decay", "0.5"], "--lr-decay"),
+        (
+            &["--schedule", "exponential", "--step-epochs", "3"],
+            "--step-epochs",
+        ),
+    ];
+    for (args, flag) in cases {
+        usage_error(&[&["--batch", "10"], args].concat(), flag);
+        common::usage_error("sweep", &[&["--batch", "10"], args].concat(), flag);
+    }
+    common::usage_error(
+        "sweep",
+        &["--optimizer", "momentum,adam", "--momentum", "0.5"],
+        "--momentum",
+    );
+}
+
 /// Dropout and max-norm are recorded in the report and change the run; the
 /// same flags give the same figures again.
 #[test]
@@ -195,7 +219,7 @@ fn every_general_field_is_a_flag_of_train_and_sweep() {
     for command in ["train", "sweep"] {
         let help = common::mlp().args([command, "--help"]).output().unwrap();
         let text = String::from_utf8_lossy(&help.stdout);
-        for field in mlp_engine::TrainConfig::GENERAL_FIELDS {
+        for field in mlp_engine::ConfigFields::GENERAL_FIELDS {
             let flag = format!("--{} ", field.replace('_', "-"));
             assert!(text.contains(&flag), "mlp {command} has no {flag}");
         }

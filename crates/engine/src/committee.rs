@@ -79,7 +79,8 @@ pub fn evaluate_committee(
 mod tests {
     use super::*;
     use crate::model::Stage;
-    use crate::{initial_network, recipe, TrainConfig};
+    use crate::ConfigFields;
+    use crate::{initial_network, recipe};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -102,7 +103,7 @@ mod tests {
     }
 
     fn model(seed: u64, train: &Dataset) -> Model {
-        let config = TrainConfig {
+        let config = ConfigFields {
             hidden: 8.into(),
             epochs: 1,
             warmup_epochs: 0,
@@ -110,8 +111,10 @@ mod tests {
             validation: 0,
             batch: 16,
             seed,
-            ..recipe::recipe("simard-plain").unwrap().config()
-        };
+            ..(recipe::recipe("simard-plain").unwrap().config()).fields()
+        }
+        .resolve()
+        .unwrap();
         let net = initial_network(&config, 16, 4);
         let (_, network) = crate::train_run(
             &config,

@@ -4,10 +4,11 @@
 //! the caller's, which makes from it what that caller needs: the run key's
 //! parts (here), the sweep's axes (`mlp-sweep`), the command-line flags
 //! (`mlp-cli`) and the report's columns (`mlp-report`). A new field is one
-//! entry here and one field of [`crate::TrainConfig`].
+//! entry here, one field of [`crate::ConfigFields`] and its place in a part of
+//! the typed [`crate::TrainConfig`].
 
 use crate::augment::Augment;
-use crate::{Activation, Init, Loss, Optimizer, ScheduleKind, TrainConfig};
+use crate::{Activation, ConfigFields, Init, Loss, OptimizerKind, ScheduleKind};
 
 /// Passes the fields beyond the study's, in the run key's order, to
 /// `$callback!`. Each entry is
@@ -31,7 +32,7 @@ macro_rules! general_fields {
             batch: usize = |c, v| c.batch = v, "B", "B", [],
                 "Samples per gradient step (1: online); the gradient is their mean",
                 "Batch sizes, comma-separated";
-            optimizer: $crate::Optimizer = |c, v| c.optimizer = v, "opt", "OPT", [],
+            optimizer: $crate::OptimizerKind = |c, v| c.optimizer = v, "opt", "OPT", [],
                 "Optimiser: sgd, momentum, nesterov, adam or adamw",
                 "Optimisers, comma-separated";
             momentum: f64 = |c, v| c.momentum = v, "mu", "MU", [],
@@ -117,7 +118,7 @@ macro_rules! shown_as_is {
     };
 }
 
-shown_as_is!(f64, usize, Loss, Optimizer, ScheduleKind, Init, Augment);
+shown_as_is!(f64, usize, Loss, OptimizerKind, ScheduleKind, Init, Augment);
 
 impl KeyPart for bool {
     fn key_part(&self, tag: &str) -> String {
@@ -140,11 +141,11 @@ impl KeyPart for Option<Activation> {
 macro_rules! key_parts {
     ($($field:ident: $ty:ty = |$c:ident, $v:ident| $set:expr, $tag:literal, $value_name:literal,
         [$($arg:tt)*], $help:literal, $list_help:literal;)+) => {
-        impl TrainConfig {
+        impl ConfigFields {
             /// `tag=value` for every field beyond the study's that is not at
             /// its default, in the table's order (the run key's tail).
             pub fn general_parts(&self) -> Vec<String> {
-                let d = TrainConfig::new(self.case);
+                let d = ConfigFields::new(self.case);
                 let mut out = Vec::new();
                 $(
                     if self.$field != d.$field {
@@ -165,18 +166,18 @@ general_fields!(key_parts);
 #[cfg(test)]
 mod tests {
     use crate::augment::Augment;
-    use crate::{Activation, Case, Init, Loss, Optimizer, ScheduleKind, TrainConfig};
+    use crate::{Activation, Case, ConfigFields, Init, Loss, OptimizerKind, ScheduleKind};
 
     /// Every field away from its default: the key's tail as runs have
     /// always been keyed, so that sweeps recognise their finished runs.
     #[test]
     fn every_general_field_keys_as_before() {
-        let c = TrainConfig {
+        let c = ConfigFields {
             activation: Some(Activation::Sigmoid),
             loss: Loss::CrossEntropy,
             bias: true,
             batch: 64,
-            optimizer: Optimizer::Nesterov,
+            optimizer: OptimizerKind::Nesterov,
             momentum: 0.95,
             beta1: 0.8,
             beta2: 0.99,
@@ -198,13 +199,13 @@ mod tests {
             translate: 1.0,
             elastic_sigma: 6.0,
             elastic_alpha: 30.0,
-            ..TrainConfig::new(Case::Tanh)
+            ..ConfigFields::new(Case::Tanh)
         };
         assert_eq!(
             c.general_parts().join("|"),
             "act=sigmoid|loss=cross-entropy|bias|B=64|opt=nesterov|mu=0.95|beta1=0.8|beta2=0.99|eps=0.000001|wd=0.0001|sched=cosine|decay=0.5|step_epochs=3|warmup=1|init=he|val=10000|drop_in=0.2|drop=0.5|max_norm=3.5|aug=elastic|rot=5|scale=0.2|shear=0.3|shift=1|sigma=6|alpha=30"
         );
-        assert!(TrainConfig::new(Case::Tanh).general_parts().is_empty());
-        assert_eq!(TrainConfig::GENERAL_FIELDS.len(), 26);
+        assert!(ConfigFields::new(Case::Tanh).general_parts().is_empty());
+        assert_eq!(ConfigFields::GENERAL_FIELDS.len(), 26);
     }
 }

@@ -6,8 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 
 named_enum!(
-    /// Which optimiser updates the weights.
-    Optimizer, "optimizer", {
+    /// An optimiser's name, as flags, sweep axes and files give it.
+    OptimizerKind, "optimizer", {
         /// Plain gradient descent.
         #[default]
         Sgd = "sgd",
@@ -17,13 +17,14 @@ named_enum!(
         Nesterov = "nesterov",
         /// Adam (Kingma and Ba 2015) with bias correction.
         Adam = "adam",
-        /// Adam with decoupled weight decay (Loshchilov and Hutter 2019).
+        /// Adam's other name, from AdamW (Loshchilov and Hutter 2019): its
+        /// decoupled decay is `weight_decay`, which every optimiser takes.
         AdamW = "adamw",
     }
 );
 
 named_enum!(
-    /// The shape of the learning rate's decay.
+    /// A learning-rate schedule's name, as flags, sweep axes and files give it.
     ScheduleKind, "schedule", {
         /// The base rate throughout.
         #[default]

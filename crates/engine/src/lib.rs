@@ -39,13 +39,16 @@ mod step;
 mod train;
 
 pub use arch::{Activation, Init, Layers, Loss};
-pub use config::{Backprop, Case, TrainConfig};
+pub use config::{
+    Backprop, Case, ConfigFields, DataConfig, LrDecay, NetworkConfig, Optimizer, OptimizerConfig,
+    Regularization, RunConfig, ScheduleConfig, TrainConfig,
+};
 pub use dataset::{Dataset, LoadedData};
 pub use error::{EngineError, ParseError};
 pub use eval::{argmax, evaluate, ClassFigures, Confusion, Evaluation};
+pub use kinds::{OptimizerKind, ScheduleKind};
 pub use network::Network;
 pub use observer::{NoObserver, Observer};
-pub use optim::{Optimizer, ScheduleKind};
 pub use report::{EpochRecord, Metrics, TrainReport};
 pub use step::{InputPath, StepOptions, W1Update, DEFERRED_SAMPLES, MAX_DEFERRED_SAMPLES};
 pub use train::{

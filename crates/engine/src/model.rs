@@ -110,12 +110,12 @@ pub struct Model {
 impl Model {
     /// The network case.
     pub fn case(&self) -> Case {
-        self.config.case
+        self.config.network.case
     }
 
     /// The backprop mode the weights were trained with.
     pub fn backprop(&self) -> Backprop {
-        self.config.backprop
+        self.config.network.backprop
     }
 
     /// What the network computes besides its weights.
@@ -131,7 +131,7 @@ impl Model {
     /// The output scores of one input of `inputs` values in [0, 1] (probabilities under softmax).
     pub fn scores(&self, x: &[f32]) -> Vec<f32> {
         if self.is_study() {
-            forward(&self.network, self.config.case, x)
+            forward(&self.network, self.config.network.case, x)
         } else {
             crate::minibatch::scores(&self.network, &self.spec(), x)
         }
@@ -145,7 +145,7 @@ impl Model {
             let mut all = Vec::with_capacity(data.len() * self.network.outputs());
             for i in 0..data.len() {
                 data.dense_into(i, &mut x);
-                all.extend(forward(&self.network, self.config.case, &x));
+                all.extend(forward(&self.network, self.config.network.case, &x));
             }
             all
         } else {
@@ -156,7 +156,7 @@ impl Model {
     /// Loss, errors and confusion matrix on every sample of `data`.
     pub fn evaluate(&self, data: &crate::Dataset) -> crate::Evaluation {
         if self.is_study() {
-            crate::evaluate(&self.network, self.config.case, data)
+            crate::evaluate(&self.network, self.config.network.case, data)
         } else {
             crate::minibatch::evaluate_network(&self.network, &self.spec(), data)
         }
@@ -223,8 +223,11 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, String> {
         meta.insert(keys::BLOCK_SAMPLES.to_string(), b.to_string());
     }
     // Written only away from the study's defaults, so a study model's file is as before.
-    if model.config.loss != crate::Loss::Mse {
-        meta.insert(keys::LOSS.to_string(), model.config.loss.name().to_string());
+    if model.config.network.loss != crate::Loss::Mse {
+        meta.insert(
+            keys::LOSS.to_string(),
+            model.config.network.loss.name().to_string(),
+        );
     }
     if net.has_bias() {
         meta.insert(keys::BIAS.to_string(), "true".to_string());
@@ -373,7 +376,7 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
     for (key, want) in [
         (keys::HIDDEN_ACTIVATION, spec.activation.name()),
         (keys::OUTPUT_ACTIVATION, output_name(spec.output)),
-        (keys::LOSS, config.loss.name()),
+        (keys::LOSS, config.network.loss.name()),
     ] {
         let got = if key == keys::LOSS { loss } else { get(key)? };
         if got != want {
@@ -391,16 +394,19 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
             ))
         }
     };
-    if bias != config.bias {
+    if bias != config.network.bias {
         return Err(format!(
             "metadata does not match: 'bias' is {bias} but the configuration says {}",
-            config.bias
+            config.network.bias
         ));
     }
-    if config.case != case || config.hidden != hidden || config.backprop != backprop {
+    if config.network.case != case
+        || config.network.hidden != hidden
+        || config.network.backprop != backprop
+    {
         return Err(format!(
             "metadata does not match: config says {} N={} {}, the file says {case} N={hidden} {backprop}",
-            config.case, config.hidden, config.backprop
+            config.network.case, config.network.hidden, config.network.backprop
         ));
     }
     let stage = match get(keys::STAGE)? {
@@ -489,7 +495,7 @@ mod tests {
     #[test]
     fn deep_models_with_biases_round_trip_and_evaluate_as_trained() {
         let mut config = crate::recipe::recipe("hinton-softmax").unwrap().config();
-        config.hidden = "6-4".parse().unwrap();
+        config.network.hidden = "6-4".parse().unwrap();
         let mut network = Network::init_layers(&[12, 6, 4, 3], crate::Init::He, true, 2);
         network.layer_mut(1).1[2] = 0.25;
         let m = Model {
@@ -537,7 +543,7 @@ mod tests {
         );
         // A file whose bias flag contradicts its config is refused.
         let mut wrong = m.clone();
-        wrong.config.bias = false;
+        wrong.config.network.bias = false;
         assert!(from_bytes(&to_bytes(&wrong).unwrap())
             .unwrap_err()
             .contains("bias"));
@@ -545,7 +551,7 @@ mod tests {
 
     fn model() -> Model {
         let mut config = TrainConfig::new(Case::Tanh);
-        config.hidden = 5.into();
+        config.network.hidden = 5.into();
         Model {
             network: Network::init(12, 5, 3, 7),
             stage: Stage::Initial,

@@ -18,7 +18,7 @@ pub struct EpochRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_error_pct: Option<f64>,
     /// Test loss after this epoch, when evaluated: per sample, of the
-    /// configuration's kind (`config.loss`: MSE or cross-entropy). Records
+    /// configuration's kind (`config.network.loss`: MSE or cross-entropy). Records
     /// written before it was named by its kind call it `test_mse`.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "test_mse")]
     pub test_loss: Option<f64>,

@@ -72,16 +72,16 @@ pub struct RunOptions {
 
 /// The shape `config` trains on data of `inputs` and `classes`: every layer's width.
 pub fn sizes_of(config: &TrainConfig, inputs: usize, classes: usize) -> Vec<usize> {
-    config.hidden.sizes(inputs, classes)
+    config.network.hidden.sizes(inputs, classes)
 }
 
 /// The seeded initial network of `config` for data of `inputs` and `classes`.
 pub fn initial_network(config: &TrainConfig, inputs: usize, classes: usize) -> Network {
     Network::init_layers(
         &sizes_of(config, inputs, classes),
-        config.init,
-        config.bias,
-        config.seed,
+        config.network.init,
+        config.network.bias,
+        config.run.seed,
     )
 }
 
@@ -97,7 +97,7 @@ pub fn train_run(
     observer: &mut dyn Observer,
 ) -> Result<(TrainReport, Network), EngineError> {
     let mut session = Session::start(config, (train, test), init, options, run)?;
-    session.run_to(config.epochs, false, observer)?;
+    session.run_to(config.run.epochs, false, observer)?;
     Ok(session.finish())
 }
 
@@ -118,7 +118,7 @@ fn epoch_record(
     (test, validation): (&Dataset, Option<&Dataset>),
     evaluate: impl Fn(&Dataset) -> Evaluation,
 ) -> EpochRecord {
-    let k = config.train_samples as f64;
+    let k = config.data.train_samples as f64;
     let mut record = EpochRecord {
         epoch,
         train_loss: loss / k,
@@ -129,8 +129,8 @@ fn epoch_record(
         validation_error_pct: None,
         validation_loss: None,
     };
-    let every = config.eval_every;
-    if pause || every > 0 && (epoch.is_multiple_of(every) || epoch == config.epochs) {
+    let every = config.run.eval_every;
+    if pause || every > 0 && (epoch.is_multiple_of(every) || epoch == config.run.epochs) {
         (record.test_error_pct, record.test_loss) = figures(&evaluate(test));
         if let Some(v) = validation {
             (record.validation_error_pct, record.validation_loss) = figures(&evaluate(v));
@@ -194,7 +194,7 @@ impl MinibatchRun {
                 ahead: inner.distorter().filter(|_| run.distort_ahead).cloned(),
                 inner,
                 spec: NetSpec::of(config),
-                batch: config.batch,
+                batch: config.data.batch,
             },
         }
     }
@@ -209,7 +209,7 @@ fn assemble(
 ) -> TrainReport {
     let epochs = history.len().max(1) as f64;
     // The epochs run: all of them, or fewer for a run stopped early.
-    let steps = history.len() as u64 * config.train_samples as u64;
+    let steps = history.len() as u64 * config.data.train_samples as u64;
     TrainReport {
         config: config.clone(),
         metrics: Metrics {
@@ -290,10 +290,10 @@ impl Trainer {
     /// A trainer for `config` starting from `net`.
     pub fn new(config: &TrainConfig, net: Network, options: StepOptions) -> Trainer {
         let state = StepState::new(
-            config.case,
-            config.backprop,
-            config.lr,
-            config.l2,
+            config.network.case,
+            config.network.backprop,
+            config.optimizer.lr,
+            config.regularization.l2,
             net,
             options,
         );
@@ -301,7 +301,7 @@ impl Trainer {
             epochs: Epochs::new(config),
             steps: OnlineSteps {
                 state,
-                case: config.case,
+                case: config.network.case,
             },
         }
     }
@@ -331,7 +331,13 @@ impl Trainer {
 
     /// Runs `count` steps over the first `train_samples` samples in file order (for benchmarks).
     pub fn run_steps(&mut self, train: &Dataset, count: usize) -> f64 {
-        let k = self.epochs.config.train_samples.min(train.len()).max(1);
+        let k = self
+            .epochs
+            .config
+            .data
+            .train_samples
+            .min(train.len())
+            .max(1);
         let order: Vec<u32> = (0..k as u32).collect();
         let mut loss = 0.0;
         let mut t = 0;

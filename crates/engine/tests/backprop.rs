@@ -17,7 +17,7 @@ fn one_step(
     lr: f64,
 ) -> (Network, Network) {
     let mut cfg = config(case, net.hidden(), lr, 1);
-    cfg.backprop = mode;
+    cfg.network.backprop = mode;
     let before = net.clone();
     let mut t = Trainer::new(&cfg, net, StepOptions::default());
     t.run_steps(data, 1);
@@ -189,8 +189,8 @@ fn training_matches_the_plain_formula_reference() {
                 let net = random_network(d, n, c, 0.3, 3);
                 let mut reference = Reference::from_network(&net, case, mode);
                 let mut cfg = config(case, n, lr, rows);
-                cfg.backprop = mode;
-                cfg.l2 = l2;
+                cfg.network.backprop = mode;
+                cfg.regularization.l2 = l2;
                 let steps = 4 * rows;
                 let mut t = Trainer::new(&cfg, net, StepOptions::default());
                 t.run_steps(&data, steps);

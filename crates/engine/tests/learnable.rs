@@ -1,6 +1,6 @@
 //! A small learnable problem, written as IDX files, is learned by both cases.
 
-use mlp_engine::{Case, LoadedData, TrainConfig};
+use mlp_engine::{Case, ConfigFields, LoadedData};
 
 /// Ten classes of 8x8 images: each a fixed random prototype plus pixel noise.
 fn write_problem(dir: &std::path::Path) {
@@ -20,13 +20,15 @@ fn both_cases_learn_a_synthetic_problem() {
     let data = LoadedData::open(dir.path()).unwrap();
     assert_eq!(data.train.inputs(), 64);
     for case in Case::ALL {
-        let cfg = TrainConfig {
+        let cfg = ConfigFields {
             hidden: 32.into(),
             lr: 0.05,
             epochs: 15,
             train_samples: 600,
-            ..TrainConfig::new(case)
-        };
+            ..ConfigFields::new(case)
+        }
+        .resolve()
+        .unwrap();
         let report = mlp_engine::train(&cfg, &data.train, &data.test).unwrap();
         assert!(
             report.metrics.accuracy > 0.95,
@@ -52,24 +54,25 @@ fn every_recipe_learns_a_synthetic_problem() {
     for r in mlp_engine::recipe::RECIPES {
         let mut cfg = r.config();
         let widths: Vec<usize> = cfg
+            .network
             .hidden
             .widths()
             .iter()
             .map(|w| (w / 16).max(8))
             .collect();
-        cfg.hidden = mlp_engine::Layers::new(widths).unwrap();
-        cfg.epochs = 15;
-        cfg.validation = if cfg.validation > 0 { 100 } else { 0 };
-        cfg.train_samples = 600 - cfg.validation;
-        cfg.batch = cfg.batch.min(32);
-        cfg.eval_every = 5;
+        cfg.network.hidden = mlp_engine::Layers::new(widths).unwrap();
+        cfg.run.epochs = 15;
+        cfg.data.validation = if cfg.data.validation > 0 { 100 } else { 0 };
+        cfg.data.train_samples = 600 - cfg.data.validation;
+        cfg.data.batch = cfg.data.batch.min(32);
+        cfg.run.eval_every = 5;
         if cfg.is_online_study() {
-            cfg.lr = 0.05;
+            cfg.optimizer.lr = 0.05;
         }
         // The prototypes are random pixels, with no strokes a displacement
         // could bend and keep: distortions stay within a fraction of a pixel.
-        cfg.elastic_sigma = 2.0;
-        cfg.elastic_alpha = 2.0;
+        cfg.data.augment.elastic_sigma = 2.0;
+        cfg.data.augment.elastic_alpha = 2.0;
         let report = mlp_engine::train(&cfg, &data.train, &data.test).unwrap();
         assert!(
             report.metrics.accuracy > 0.95,
@@ -79,11 +82,11 @@ fn every_recipe_learns_a_synthetic_problem() {
         );
         assert_eq!(
             report.metrics.validation_error_pct.is_some(),
-            cfg.validation > 0,
+            cfg.data.validation > 0,
             "{}: a validation split is reported exactly when held out",
             r.name
         );
         let last = report.history.last().unwrap();
-        assert_eq!(last.validation_error_pct.is_some(), cfg.validation > 0);
+        assert_eq!(last.validation_error_pct.is_some(), cfg.data.validation > 0);
     }
 }

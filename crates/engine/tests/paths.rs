@@ -8,7 +8,7 @@ use mlp_engine::{Backprop, Case, InputPath, Network, StepOptions, Trainer, W1Upd
 fn run(case: Case, l2: f64, options: StepOptions, steps: usize) -> Network {
     let data = random_dataset(60, 5, 25, 0.2, 11);
     let mut cfg = config(case, 13, 0.05, 25);
-    cfg.l2 = l2;
+    cfg.regularization.l2 = l2;
     let net = Network::init(60, 13, 5, 42);
     let mut t = Trainer::new(&cfg, net, options);
     t.run_steps(&data, steps);
@@ -116,9 +116,9 @@ fn deferred_training_runs_match_immediate_metrics() {
     let test = random_dataset(40, 4, 40, 0.3, 6);
     for case in Case::ALL {
         let mut cfg = config(case, 16, 0.05, 90);
-        cfg.epochs = 4;
-        cfg.shuffle = true;
-        cfg.eval_every = 1;
+        cfg.run.epochs = 4;
+        cfg.data.shuffle = true;
+        cfg.run.eval_every = 1;
         let go = |w1_update| {
             mlp_engine::train_with(
                 &cfg,
@@ -150,10 +150,10 @@ fn same_seed_gives_bit_identical_runs_and_different_seeds_differ() {
     for case in Case::ALL {
         for shuffle in [false, true] {
             let mut cfg = config(case, 16, 0.05, 50);
-            cfg.epochs = 3;
-            cfg.shuffle = shuffle;
-            cfg.eval_every = 1;
-            cfg.backprop = Backprop::Exact;
+            cfg.run.epochs = 3;
+            cfg.data.shuffle = shuffle;
+            cfg.run.eval_every = 1;
+            cfg.network.backprop = Backprop::Exact;
             let go = |cfg: &mlp_engine::TrainConfig| {
                 mlp_engine::train_with(
                     cfg,
@@ -177,7 +177,7 @@ fn same_seed_gives_bit_identical_runs_and_different_seeds_differ() {
                     .collect::<Vec<_>>()
             };
             assert_eq!(losses(&a), losses(&b));
-            cfg.seed += 1;
+            cfg.run.seed += 1;
             let (_, nc) = go(&cfg);
             assert_ne!(na, nc, "a different seed must give different weights");
         }
@@ -189,9 +189,9 @@ fn shuffle_changes_the_result_and_file_order_is_the_default() {
     let train = random_dataset(40, 4, 50, 0.3, 1);
     let test = random_dataset(40, 4, 20, 0.3, 2);
     let mut cfg = config(Case::Tanh, 16, 0.05, 50);
-    cfg.epochs = 2;
+    cfg.run.epochs = 2;
     let plain = mlp_engine::train(&cfg, &train, &test).unwrap();
-    cfg.shuffle = true;
+    cfg.data.shuffle = true;
     let shuffled = mlp_engine::train(&cfg, &train, &test).unwrap();
     assert_ne!(
         plain.metrics.mean_train_loss,
@@ -223,7 +223,7 @@ fn default_and_largest_blocks_over_hundreds_of_samples_agree_with_per_step_updat
     for case in Case::ALL {
         for l2 in [0.0, 0.01] {
             let mut cfg = config(case, hidden, 0.05, samples);
-            cfg.l2 = l2;
+            cfg.regularization.l2 = l2;
             let go = |options: StepOptions| {
                 let net = Network::init(inputs, hidden, classes, 9);
                 let mut t = Trainer::new(&cfg, net, options);

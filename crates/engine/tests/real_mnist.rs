@@ -3,7 +3,7 @@
 //! Ignored unless asked for (`cargo test -- --include-ignored`, as `cargo
 //! xtask test` runs it); asked for without `MNIST_DIR`, it fails naming it.
 
-use mlp_engine::{Case, LoadedData, TrainConfig};
+use mlp_engine::{Case, ConfigFields, LoadedData};
 
 #[test]
 #[ignore = "needs MNIST_DIR (the four raw MNIST files)"]
@@ -13,13 +13,15 @@ fn relu_sigmoid_300_first_1250_images_is_near_the_study() {
     });
     let data = LoadedData::open(std::path::Path::new(&dir)).unwrap();
     assert_eq!((data.train.len(), data.test.len()), (60_000, 10_000));
-    let cfg = TrainConfig {
+    let cfg = ConfigFields {
         hidden: 300.into(),
         lr: 0.01,
         epochs: 50,
         train_samples: 1250,
-        ..TrainConfig::new(Case::ReluSigmoid)
-    };
+        ..ConfigFields::new(Case::ReluSigmoid)
+    }
+    .resolve()
+    .unwrap();
     let report = mlp_engine::train(&cfg, &data.train, &data.test).unwrap();
     let err = report.metrics.test_error_pct;
     eprintln!(

@@ -86,16 +86,17 @@ pub(crate) fn by_run(a: &RunRecord, b: &RunRecord) -> Ordering {
 /// The order configurations are listed in: case, backprop mode, K, N, eta,
 /// lambda, epochs, sample order, seed.
 fn by_config(a: &TrainConfig, b: &TrainConfig) -> Ordering {
-    a.case
-        .cmp(&b.case)
-        .then(a.backprop.cmp(&b.backprop))
-        .then(a.train_samples.cmp(&b.train_samples))
-        .then(a.hidden.cmp(&b.hidden))
-        .then(a.lr.total_cmp(&b.lr))
-        .then(a.l2.total_cmp(&b.l2))
-        .then(a.epochs.cmp(&b.epochs))
-        .then(a.shuffle.cmp(&b.shuffle))
-        .then(a.seed.cmp(&b.seed))
+    a.network
+        .case
+        .cmp(&b.network.case)
+        .then(a.network.backprop.cmp(&b.network.backprop))
+        .then(a.data.train_samples.cmp(&b.data.train_samples))
+        .then(a.network.hidden.cmp(&b.network.hidden))
+        .then(a.optimizer.lr.total_cmp(&b.optimizer.lr))
+        .then(a.regularization.l2.total_cmp(&b.regularization.l2))
+        .then(a.run.epochs.cmp(&b.run.epochs))
+        .then(a.data.shuffle.cmp(&b.data.shuffle))
+        .then(a.run.seed.cmp(&b.run.seed))
 }
 
 /// What tells two runs of one configuration apart when they are averaged:
@@ -103,5 +104,5 @@ fn by_config(a: &TrainConfig, b: &TrainConfig) -> Ordering {
 /// the rounding level). Two records with the same of both (another
 /// evaluation interval, say) are one run.
 pub(crate) fn run_id(r: &RunRecord) -> (u64, Option<usize>) {
-    (r.report.config.seed, r.report.block_samples)
+    (r.report.config.run.seed, r.report.block_samples)
 }

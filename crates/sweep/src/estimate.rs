@@ -4,7 +4,9 @@ use crate::plan::SweepPlan;
 use crate::shard::cost;
 use crate::SweepError;
 use mlp_engine::Session;
-use mlp_engine::{LoadedData, NoObserver, RunOptions, StepOptions, TrainConfig};
+use mlp_engine::{
+    LoadedData, LrDecay, NoObserver, RunOptions, ScheduleConfig, StepOptions, TrainConfig,
+};
 use std::time::{Duration, Instant};
 
 /// Samples a probe epoch trains on: a fraction of a second for any configuration.
@@ -24,17 +26,18 @@ pub fn seconds_per_cost(
     else {
         return Ok(0.0);
     };
-    let probe = TrainConfig {
-        train_samples: costliest
-            .train_samples
-            .min(PROBE_SAMPLES)
-            .min(data.train.len()),
-        validation: 0,
-        epochs: 1,
-        eval_every: 0,
+    let mut probe = costliest.clone();
+    probe.data.train_samples = costliest
+        .data
+        .train_samples
+        .min(PROBE_SAMPLES)
+        .min(data.train.len());
+    probe.data.validation = 0;
+    probe.run.epochs = 1;
+    probe.run.eval_every = 0;
+    probe.schedule = ScheduleConfig {
+        decay: LrDecay::Constant,
         warmup_epochs: 0,
-        schedule: mlp_engine::ScheduleKind::Constant,
-        ..costliest.clone()
     };
     let data_pair = (&data.train, &data.test);
     let (mut seconds, mut runs) = (0.0, 0u32);

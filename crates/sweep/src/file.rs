@@ -290,23 +290,23 @@ mod tests {
         assert_eq!(all.len(), 4);
         let simard = mlp_engine::recipe::recipe("simard-ce").unwrap().config();
         for c in &all[..2] {
-            assert_eq!(c.hidden, simard.hidden);
+            assert_eq!(c.network.hidden, simard.network.hidden);
             assert_eq!(
-                (c.epochs, c.train_samples, c.validation),
-                (simard.epochs, 50_000, 10_000)
+                (c.run.epochs, c.data.train_samples, c.data.validation),
+                (simard.run.epochs, 50_000, 10_000)
             );
-            assert!(c.shuffle && c.bias, "{c:?}");
-            assert_eq!(c.batch, 64);
+            assert!(c.data.shuffle && c.network.bias, "{c:?}");
+            assert_eq!(c.data.batch, 64);
         }
-        assert_eq!((all[0].lr, all[1].lr), (0.05, 0.1));
-        assert_eq!(all[2].hidden.to_string(), "500-300");
-        assert_eq!(all[2].optimizer, Optimizer::AdamW);
+        assert_eq!((all[0].optimizer.lr, all[1].optimizer.lr), (0.05, 0.1));
+        assert_eq!(all[2].network.hidden.to_string(), "500-300");
+        assert!(matches!(all[2].optimizer.method, Optimizer::Adam { .. }));
         // Without a recipe, the study grid's defaults and file order, as before.
         let study = Grid::default().expand();
         assert_eq!(study.len(), 2);
         assert!(study
             .iter()
-            .all(|c| !c.shuffle && c.epochs == 50 && c.is_online_study()));
+            .all(|c| !c.data.shuffle && c.run.epochs == 50 && c.is_online_study()));
         let bad = SweepFile::parse(
             "[[grid]]\nrecipe = [\"nope\"]\n",
             Path::new("s.toml"),
@@ -449,7 +449,7 @@ reduction = 3
             let back = SweepFile::parse(&written, Path::new("w.toml"), DEFAULT_MAX_CONFIGURATIONS)
                 .unwrap();
             let mut want = preset.expand(&[Backprop::Exact, Backprop::AsPublished], &[1, 2]);
-            want.iter_mut().for_each(|c| c.eval_every = 5);
+            want.iter_mut().for_each(|c| c.run.eval_every = 5);
             assert_eq!(back.plan().full, want, "{written}");
         }
     }

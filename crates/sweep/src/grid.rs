@@ -2,7 +2,7 @@
 
 use crate::SweepError;
 use mlp_engine::recipe::{recipe, unknown_recipe};
-use mlp_engine::{Backprop, Case, Layers, TrainConfig};
+use mlp_engine::{Backprop, Case, ConfigFields, Layers, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 /// Lists of values whose cross product is a set of configurations.
@@ -68,10 +68,10 @@ macro_rules! general_axes {
 
         impl GeneralAxes {
             /// Each configuration crossed with every given list, in the table's order.
-            fn cross(&self, mut configs: Vec<TrainConfig>) -> Vec<TrainConfig> {
+            fn cross(&self, mut configs: Vec<ConfigFields>) -> Vec<ConfigFields> {
                 $(
                     if let Some(list) = &self.$field {
-                        let set = |$c: &mut TrainConfig, $v: $ty| $set;
+                        let set = |$c: &mut ConfigFields, $v: $ty| $set;
                         configs = configs
                             .into_iter()
                             .flat_map(|c| {
@@ -222,34 +222,49 @@ impl Grid {
     ///
     /// # Panics
     /// If a recipe is unknown (which [`Grid::validate`] reports as an error).
+    /// A parameter crossed with an optimiser or schedule that does not take
+    /// it, which [`Grid::validate`] also reports, is dropped here.
     pub fn expand(&self) -> Vec<TrainConfig> {
-        // The bases: each recipe (crossed with the given cases), or the study's cases.
-        let bases: Vec<(TrainConfig, bool)> = if self.recipe.is_empty() {
-            self.case
+        self.expand_fields().into_iter().map(Into::into).collect()
+    }
+
+    /// The bases the lists cross: each recipe (crossed with the given
+    /// cases), or the study's cases; and whether they come from a recipe.
+    fn bases(&self) -> Vec<(ConfigFields, bool)> {
+        if self.recipe.is_empty() {
+            return self
+                .case
                 .clone()
                 .unwrap_or_else(default_cases)
                 .into_iter()
-                .map(|case| (TrainConfig::new(case), false))
-                .collect()
-        } else {
-            let mut out = Vec::new();
-            for name in &self.recipe {
-                let base = recipe(name).expect("recipes checked by validate").config();
-                match &self.case {
-                    None => out.push((base, true)),
-                    Some(cases) => out.extend(cases.iter().map(|&case| {
-                        (
-                            TrainConfig {
-                                case,
-                                ..base.clone()
-                            },
-                            true,
-                        )
-                    })),
-                }
+                .map(|case| (ConfigFields::new(case), false))
+                .collect();
+        }
+        let mut out = Vec::new();
+        for name in &self.recipe {
+            let base = recipe(name)
+                .expect("recipes checked by validate")
+                .config()
+                .fields();
+            match &self.case {
+                None => out.push((base, true)),
+                Some(cases) => out.extend(cases.iter().map(|&case| {
+                    (
+                        ConfigFields {
+                            case,
+                            ..base.clone()
+                        },
+                        true,
+                    )
+                })),
             }
-            out
-        };
+        }
+        out
+    }
+
+    /// The cross product in its flat form, in [`Grid::expand`]'s order.
+    fn expand_fields(&self) -> Vec<ConfigFields> {
+        let bases = self.bases();
         let mut out = Vec::new();
         // A list given, or the recipe's value, or the study grid's default.
         fn list<T: Clone>(
@@ -299,7 +314,7 @@ impl Grid {
                             for &l2 in &l2s {
                                 for &epochs in &epochs_list {
                                     for &seed in &seeds {
-                                        out.push(TrainConfig {
+                                        out.push(ConfigFields {
                                             hidden: hidden.clone(),
                                             lr,
                                             epochs,
@@ -340,7 +355,8 @@ impl Grid {
         g
     }
 
-    /// Checks that every recipe is known and no given list is empty.
+    /// Checks that every recipe is known, no given list is empty, and no
+    /// optimiser or schedule is crossed with a parameter it does not take.
     pub fn validate(&self) -> Result<(), SweepError> {
         if let Some(name) = self.recipe.iter().find(|n| recipe(n).is_none()) {
             return Err(SweepError::config("recipe", unknown_recipe(name)));
@@ -368,6 +384,29 @@ impl Grid {
         }
         if let Some(field) = self.general.empty_list() {
             return Err(SweepError::config(field, "the list is empty"));
+        }
+        self.check_parameters()
+    }
+
+    /// Crosses each base with only the optimiser and schedule lists and
+    /// their parameters' (a small product whatever the grid's size) and
+    /// resolves every combination.
+    fn check_parameters(&self) -> Result<(), SweepError> {
+        let g = &self.general;
+        let governed = GeneralAxes {
+            optimizer: g.optimizer.clone(),
+            momentum: g.momentum.clone(),
+            beta1: g.beta1.clone(),
+            beta2: g.beta2.clone(),
+            eps: g.eps.clone(),
+            schedule: g.schedule.clone(),
+            lr_decay: g.lr_decay.clone(),
+            step_epochs: g.step_epochs.clone(),
+            ..GeneralAxes::default()
+        };
+        let bases = self.bases().into_iter().map(|(base, _)| base).collect();
+        for c in governed.cross(bases) {
+            c.resolve()?;
         }
         Ok(())
     }
@@ -406,12 +445,16 @@ mod tests {
         assert_eq!(all.len(), 2 * 3 * 3 * 2 * 2 * 2 * 3);
         let keys: std::collections::HashSet<_> = all.iter().map(crate::config_key).collect();
         assert_eq!(keys.len(), all.len(), "every configuration is distinct");
-        assert_eq!(all[0].case, Case::Tanh);
+        assert_eq!(all[0].network.case, Case::Tanh);
         assert_eq!(
-            (all[0].hidden.first(), all[0].lr, all[0].seed),
+            (
+                all[0].network.hidden.first(),
+                all[0].optimizer.lr,
+                all[0].run.seed
+            ),
             (300, 0.01, 1)
         );
-        assert_eq!(all[1].seed, 2);
-        assert_eq!(all.last().unwrap().backprop, Backprop::AsPublished);
+        assert_eq!(all[1].run.seed, 2);
+        assert_eq!(all.last().unwrap().network.backprop, Backprop::AsPublished);
     }
 }

@@ -151,7 +151,7 @@ pub(super) fn run_group(
             };
             let steps_done = snapshot
                 .as_ref()
-                .map_or(0, |s| (s.history.len() * config.train_samples) as u64);
+                .map_or(0, |s| (s.history.len() * config.data.train_samples) as u64);
             (sweep.events)(SweepEvent::Started {
                 slot,
                 config,
@@ -257,7 +257,7 @@ pub(super) fn run_group(
     let epochs = group.epochs();
     for (s, c) in standing.iter().zip(&group.trials) {
         if let Standing::Stopped(e, _) = s {
-            outcome.steps_saved += ((epochs - e) * c.train_samples) as u64;
+            outcome.steps_saved += ((epochs - e) * c.data.train_samples) as u64;
         }
     }
     Ok(outcome)

@@ -3,7 +3,9 @@
 use mlp_engine::TrainConfig;
 
 /// The identity of a configuration: equal keys mean equal configurations.
-pub fn config_key(c: &TrainConfig) -> String {
+pub fn config_key(config: &TrainConfig) -> String {
+    // The key is spelled in the flat, written form, as it always has been.
+    let c = config.fields();
     let mut key = format!(
         "{}|N={}|lr={}|K={}|l2={}|E={}|{}|seed={}|shuffle={}|eval={}",
         c.case,
@@ -42,6 +44,22 @@ pub fn run_key(c: &TrainConfig, block_samples: Option<usize>) -> String {
     }
 }
 
+/// `key` as this version spells it. Adam with decoupled decay was keyed
+/// `opt=adamw` by earlier versions and is `opt=adam` now (the same
+/// optimiser), so that a resumed sweep still recognises those runs.
+pub(crate) fn current_spelling(key: &str) -> String {
+    key.split('|')
+        .map(|part| {
+            if part == "opt=adamw" {
+                "opt=adam"
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,12 +73,29 @@ mod tests {
             "tanh|N=300|lr=0.01|K=60000|l2=0|E=50|exact|seed=1|shuffle=false|eval=0|block=32"
         );
         let mut mini = study.clone();
-        mini.batch = 64;
-        mini.bias = true;
+        mini.data.batch = 64;
+        mini.network.bias = true;
         assert_eq!(
             run_key(&mini, Some(32)),
             "tanh|N=300|lr=0.01|K=60000|l2=0|E=50|exact|seed=1|shuffle=false|eval=0|bias|B=64|block=none"
         );
         assert_ne!(config_key(&mini), config_key(&study));
+    }
+
+    /// A run keyed `opt=adamw` by an earlier version is the run of an
+    /// `adamw` configuration today.
+    #[test]
+    fn an_earlier_adamw_key_is_todays_key_of_the_same_configuration() {
+        let adamw = mlp_engine::ConfigFields {
+            batch: 64,
+            optimizer: mlp_engine::OptimizerKind::AdamW,
+            weight_decay: 1e-4,
+            ..mlp_engine::ConfigFields::new(Case::Tanh)
+        };
+        let earlier = "tanh|N=300|lr=0.01|K=60000|l2=0|E=50|exact|seed=1|shuffle=false|eval=0|B=64|opt=adamw|wd=0.0001|block=none";
+        let today = run_key(&adamw.resolve().unwrap(), Some(32));
+        assert_eq!(current_spelling(earlier), today);
+        assert_ne!(earlier, today);
+        assert_eq!(current_spelling(&today), today);
     }
 }

@@ -16,7 +16,7 @@ pub struct HalvingGroup {
 impl HalvingGroup {
     /// The epochs every trial shares (its rungs end there).
     pub fn epochs(&self) -> usize {
-        self.trials.first().map_or(0, |c| c.epochs)
+        self.trials.first().map_or(0, |c| c.run.epochs)
     }
 
     /// The epochs at which trials are judged, the last being every trial's end.
@@ -37,7 +37,10 @@ impl HalvingGroup {
 
     /// Sample steps the group runs when halving goes as planned (from scratch).
     pub fn planned_steps(&self) -> u64 {
-        let per_epoch = self.trials.first().map_or(0, |c| c.train_samples as u64);
+        let per_epoch = self
+            .trials
+            .first()
+            .map_or(0, |c| c.data.train_samples as u64);
         let mut before = 0;
         let mut steps = 0;
         for (rung, alive) in self.rungs().into_iter().zip(self.alive_per_rung()) {
@@ -54,32 +57,36 @@ impl HalvingGroup {
         let Some(first) = self.trials.first() else {
             return Ok(());
         };
-        if let Some(c) = self.trials.iter().find(|c| c.epochs != first.epochs) {
+        if let Some(c) = self
+            .trials
+            .iter()
+            .find(|c| c.run.epochs != first.run.epochs)
+        {
             return Err(format!(
                 "successive halving needs one epochs value for every trial, and this search has {} and {}",
-                first.epochs, c.epochs
+                first.run.epochs, c.run.epochs
             ));
         }
         if let Some(c) = self
             .trials
             .iter()
-            .find(|c| c.train_samples != first.train_samples)
+            .find(|c| c.data.train_samples != first.data.train_samples)
         {
             return Err(format!(
                 "successive halving needs one train_samples value for every trial, and this search has {} and {}",
-                first.train_samples, c.train_samples
+                first.data.train_samples, c.data.train_samples
             ));
         }
-        if self.trials.iter().any(|c| c.validation == 0) {
+        if self.trials.iter().any(|c| c.data.validation == 0) {
             return Err(
                 "successive halving ranks trials by validation error: set validation = K (for the file or in the table)"
                     .into(),
             );
         }
-        if self.halving.min_epochs >= first.epochs {
+        if self.halving.min_epochs >= first.run.epochs {
             return Err(format!(
                 "halving: min_epochs ({}) must be below the trials' epochs ({})",
-                self.halving.min_epochs, first.epochs
+                self.halving.min_epochs, first.run.epochs
             ));
         }
         Ok(())
@@ -147,15 +154,16 @@ mod tests {
 
     fn group(trials: usize, epochs: usize, halving: Halving) -> HalvingGroup {
         let mut c = TrainConfig::new(Case::ReluSigmoid);
-        c.epochs = epochs;
-        c.train_samples = 100;
-        c.validation = 10;
+        c.run.epochs = epochs;
+        c.data.train_samples = 100;
+        c.data.validation = 10;
         HalvingGroup {
             halving,
             trials: (0..trials as u64)
-                .map(|s| TrainConfig {
-                    seed: s,
-                    ..c.clone()
+                .map(|s| {
+                    let mut t = c.clone();
+                    t.run.seed = s;
+                    t
                 })
                 .collect(),
         }
@@ -188,7 +196,7 @@ mod tests {
                 reduction: 2,
             },
         );
-        g.trials[1].epochs = 10;
+        g.trials[1].run.epochs = 10;
         assert!(g.check().unwrap_err().contains("one epochs value"));
         let mut g = group(
             4,
@@ -198,7 +206,7 @@ mod tests {
                 reduction: 2,
             },
         );
-        g.trials[3].validation = 0;
+        g.trials[3].data.validation = 0;
         assert!(g.check().unwrap_err().contains("validation"));
         let g = group(
             4,

@@ -112,11 +112,11 @@ mod tests {
 
     fn has(cs: &[TrainConfig], case: Case, n: usize, lr: f64, k: usize, l2: f64) -> bool {
         cs.iter().any(|c| {
-            c.case == case
-                && c.hidden == n.into()
-                && c.lr == lr
-                && c.train_samples == k
-                && c.l2 == l2
+            c.network.case == case
+                && c.network.hidden == n.into()
+                && c.optimizer.lr == lr
+                && c.data.train_samples == k
+                && c.regularization.l2 == l2
         })
     }
 
@@ -127,7 +127,7 @@ mod tests {
         assert_eq!(cs.len(), 29);
         assert!(cs
             .iter()
-            .all(|c| c.epochs == 50 && c.backprop == Backprop::Exact));
+            .all(|c| c.run.epochs == 50 && c.network.backprop == Backprop::Exact));
         for n in SIZES {
             for lr in RATES {
                 assert!(has(&cs, Case::Tanh, n, lr, 1250, 0.0));
@@ -156,6 +156,8 @@ mod tests {
     fn study_full_is_the_18_network_grid_on_all_images() {
         let cs = Preset::StudyFull.expand(&[Backprop::Exact], &[1]);
         assert_eq!(cs.len(), 18);
-        assert!(cs.iter().all(|c| c.train_samples == 60_000 && c.l2 == 0.0));
+        assert!(cs
+            .iter()
+            .all(|c| c.data.train_samples == 60_000 && c.regularization.l2 == 0.0));
     }
 }

@@ -189,7 +189,8 @@ impl ResultsFile {
                 continue;
             }
             match serde_json::from_slice::<RunRecord>(line) {
-                Ok(rec) => {
+                Ok(mut rec) => {
+                    rec.key = crate::key::current_spelling(&rec.key);
                     out.records.push(rec);
                     out.valid_len = next as u64;
                     // A whole record that lost only its newline is kept; the newline is restored on append.

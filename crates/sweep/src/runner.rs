@@ -99,7 +99,7 @@ pub fn run_sweep(
             steps_done: 0,
         });
         let mut session = sweep.session(config, None)?;
-        match session.run_to(config.epochs, false, &mut sweep.worker(slot)) {
+        match session.run_to(config.run.epochs, false, &mut sweep.worker(slot)) {
             Ok(()) => {}
             Err(EngineError::Interrupted) => return Ok(Job::Interrupted),
             Err(e) => return Err(e.into()),

@@ -415,20 +415,24 @@ l2 = { choice = [0.0, 0.0001] }
         assert_eq!(trials.len(), 24, "24 distinct trials");
         assert_eq!(trials, parse(FILE).unwrap().expand());
         for c in &trials {
-            assert_eq!(c.case, Case::ReluSigmoid);
-            assert_eq!((c.epochs, c.eval_every), (12, 1));
-            assert_eq!((c.validation, c.train_samples), (10_000, 50_000));
+            assert_eq!(c.network.case, Case::ReluSigmoid);
+            assert_eq!((c.run.epochs, c.run.eval_every), (12, 1));
+            assert_eq!((c.data.validation, c.data.train_samples), (10_000, 50_000));
             assert!(
-                [100, 300, 800].contains(&c.hidden.widths()[0]),
+                [100, 300, 800].contains(&c.network.hidden.widths()[0]),
                 "{}",
-                c.hidden
+                c.network.hidden
             );
-            assert!((0.002..0.2).contains(&c.lr), "lr {}", c.lr);
-            assert!(c.l2 == 0.0 || c.l2 == 1e-4);
+            assert!(
+                (0.002..0.2).contains(&c.optimizer.lr),
+                "lr {}",
+                c.optimizer.lr
+            );
+            assert!(c.regularization.l2 == 0.0 || c.regularization.l2 == 1e-4);
             c.validate(60_000).unwrap();
         }
         // The draws differ from trial to trial, and use both ends of the range.
-        let lrs: Vec<f64> = trials.iter().map(|c| c.lr).collect();
+        let lrs: Vec<f64> = trials.iter().map(|c| c.optimizer.lr).collect();
         assert!(lrs.iter().any(|&l| l < 0.02) && lrs.iter().any(|&l| l > 0.02));
         // Another seed, other trials; fewer trials, the same first ones.
         let other = parse(&FILE.replace("seed = 7", "seed = 8"))
@@ -482,7 +486,7 @@ lr = { choice = [0.01, 0.05] }
         assert_eq!(configs.len(), 4);
         let pairs: Vec<(usize, f64)> = configs
             .iter()
-            .map(|c| (c.hidden.widths()[0], c.lr))
+            .map(|c| (c.network.hidden.widths()[0], c.optimizer.lr))
             .collect();
         for p in [(300, 0.01), (300, 0.05), (500, 0.01), (500, 0.05)] {
             assert!(pairs.contains(&p), "{p:?} missing from {pairs:?}");
@@ -557,7 +561,7 @@ lr = { choice = [0.01, 0.05] }
         assert_eq!(round_digits(123.456), 123.5);
         let f = parse(FILE).unwrap().expand();
         for c in f {
-            assert_eq!(round_digits(c.lr), c.lr);
+            assert_eq!(round_digits(c.optimizer.lr), c.optimizer.lr);
         }
     }
 }

@@ -59,7 +59,7 @@ pub fn cost(c: &TrainConfig) -> f64 {
     // ~150 of 784 input rows plus the output layer, per hidden unit; tanh's
     // activation costs about as much again as relu's at these sizes.
     // Deeper layers are dense: their full products, shared by a batch.
-    let w = c.hidden.widths();
+    let w = c.network.hidden.widths();
     let dense: usize = w.windows(2).map(|p| p[0] * p[1]).sum::<usize>() + w[w.len() - 1] * 10;
     let per_step = w[0] as f64 * 160.0 + dense as f64;
     c.steps() as f64 * per_step
@@ -101,7 +101,7 @@ mod tests {
         schedule_order(&mut a);
         schedule_order(&mut b);
         assert_eq!(a, b);
-        assert_eq!(a[0].train_samples, 60_000);
+        assert_eq!(a[0].data.train_samples, 60_000);
         assert!(cost(&a[0]) >= cost(a.last().unwrap()));
     }
 }

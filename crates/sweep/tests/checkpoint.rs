@@ -3,8 +3,8 @@
 
 use mlp_engine::augment::Augment;
 use mlp_engine::{
-    Activation, Case, Dataset, Loss, Network, NoObserver, Optimizer, RunOptions, ScheduleKind,
-    Session, StepOptions, TrainConfig, TrainReport,
+    Activation, Case, ConfigFields, Dataset, Loss, Network, NoObserver, OptimizerKind, RunOptions,
+    ScheduleKind, Session, StepOptions, TrainConfig, TrainReport,
 };
 use mlp_sweep::Checkpoint;
 
@@ -53,7 +53,9 @@ fn pausing_changes_nothing(config: &TrainConfig, pause: usize) {
     let data = (&train, &test);
     let (step, run) = (StepOptions::default(), RunOptions::default());
     let mut whole = Session::start(config, data, None, step, run).unwrap();
-    whole.run_to(config.epochs, false, &mut NoObserver).unwrap();
+    whole
+        .run_to(config.run.epochs, false, &mut NoObserver)
+        .unwrap();
     let (whole, whole_net) = whole.finish();
 
     let mut first = Session::start(config, data, None, step, run).unwrap();
@@ -61,7 +63,10 @@ fn pausing_changes_nothing(config: &TrainConfig, pause: usize) {
     assert_eq!(first.epochs_done(), pause);
     let paused = first.report();
     assert!(paused.history[pause - 1].validation_error_pct.is_some());
-    assert_eq!(paused.metrics.steps, (pause * config.train_samples) as u64);
+    assert_eq!(
+        paused.metrics.steps,
+        (pause * config.data.train_samples) as u64
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trial.snapshot");
     let checkpoint = Checkpoint {
@@ -75,7 +80,8 @@ fn pausing_changes_nothing(config: &TrainConfig, pause: usize) {
     assert_eq!(loaded, checkpoint);
 
     let mut rest = Session::resume(config, data, loaded.snapshot, step, run).unwrap();
-    rest.run_to(config.epochs, false, &mut NoObserver).unwrap();
+    rest.run_to(config.run.epochs, false, &mut NoObserver)
+        .unwrap();
     let (resumed, resumed_net) = rest.finish();
     assert_eq!(bits(&resumed_net), bits(&whole_net));
     assert_eq!(figures(&resumed), figures(&whole));
@@ -83,13 +89,13 @@ fn pausing_changes_nothing(config: &TrainConfig, pause: usize) {
 
 #[test]
 fn a_paused_minibatch_run_with_momentum_dropout_and_distortions_goes_on_exactly() {
-    let config = TrainConfig {
+    let config = ConfigFields {
         hidden: "12-8".parse().unwrap(),
         activation: Some(Activation::Relu),
         loss: Loss::CrossEntropy,
         bias: true,
         batch: 16,
-        optimizer: Optimizer::Nesterov,
+        optimizer: OptimizerKind::Nesterov,
         momentum: 0.9,
         lr: 0.05,
         schedule: ScheduleKind::Cosine,
@@ -102,21 +108,25 @@ fn a_paused_minibatch_run_with_momentum_dropout_and_distortions_goes_on_exactly(
         epochs: 6,
         train_samples: 100,
         validation: 20,
-        ..TrainConfig::new(Case::ReluSigmoid)
-    };
+        ..ConfigFields::new(Case::ReluSigmoid)
+    }
+    .resolve()
+    .unwrap();
     pausing_changes_nothing(&config, 2);
-    let adam = TrainConfig {
-        optimizer: Optimizer::Adam,
+    let adam = ConfigFields {
+        optimizer: OptimizerKind::Adam,
         lr: 1e-3,
         augment: Augment::None,
-        ..config
-    };
+        ..config.fields()
+    }
+    .resolve()
+    .unwrap();
     pausing_changes_nothing(&adam, 5);
 }
 
 #[test]
 fn a_paused_study_run_with_l2_and_shuffling_goes_on_exactly() {
-    let config = TrainConfig {
+    let config = ConfigFields {
         hidden: 16.into(),
         lr: 0.05,
         l2: 1e-3,
@@ -124,7 +134,9 @@ fn a_paused_study_run_with_l2_and_shuffling_goes_on_exactly() {
         epochs: 5,
         train_samples: 100,
         validation: 20,
-        ..TrainConfig::new(Case::Tanh)
-    };
+        ..ConfigFields::new(Case::Tanh)
+    }
+    .resolve()
+    .unwrap();
     pausing_changes_nothing(&config, 2);
 }

@@ -77,6 +77,7 @@ mod tests {
     use super::*;
     use crate::augment::Augment;
     use crate::minibatch::FirstLayer;
+    use crate::ConfigFields;
     use crate::{initial_network, recipe, Dataset, TrainConfig};
 
     fn digits(n: usize) -> Dataset {
@@ -95,7 +96,7 @@ mod tests {
     }
 
     fn config() -> TrainConfig {
-        TrainConfig {
+        ConfigFields {
             hidden: 16.into(),
             batch: 10,
             train_samples: 95,
@@ -104,8 +105,10 @@ mod tests {
             elastic_alpha: 3.0,
             translate: 1.0,
             dropout_input: 0.2,
-            ..recipe::recipe("simard-plain").unwrap().config()
+            ..(recipe::recipe("simard-plain").unwrap().config()).fields()
         }
+        .resolve()
+        .unwrap()
     }
 
     /// Distorting ahead on a second thread gives the weights of distorting
@@ -115,7 +118,7 @@ mod tests {
         let (data, cfg) = (digits(95), config());
         let net = initial_network(&cfg, 64, 4);
         let order: Vec<u32> = (0..95).rev().collect();
-        let batches: Vec<&[u32]> = order.chunks(cfg.batch).collect();
+        let batches: Vec<&[u32]> = order.chunks(cfg.data.batch).collect();
         let run = |ahead: bool| {
             let mut t = MinibatchTrainer::new(&cfg, net.clone(), FirstLayer::Auto, false);
             let mut d = Distorter::of(&cfg, 64).unwrap();
@@ -151,7 +154,7 @@ mod tests {
             MinibatchTrainer::new(&cfg, initial_network(&cfg, 64, 4), FirstLayer::Auto, false);
         let mut d = Distorter::of(&cfg, 64).unwrap();
         let order: Vec<u32> = (0..95).collect();
-        let batches: Vec<&[u32]> = order.chunks(cfg.batch).collect();
+        let batches: Vec<&[u32]> = order.chunks(cfg.data.batch).collect();
         let mut seen = 0;
         let flow = step_batches(
             &mut t,

@@ -27,16 +27,16 @@ impl Distorter {
     /// # Panics
     /// If it asks for one and `inputs` is not a square.
     pub(crate) fn of(config: &TrainConfig, inputs: usize) -> Option<Distorter> {
-        if config.augment == crate::augment::Augment::None {
+        if config.data.augment.kind == crate::augment::Augment::None {
             return None;
         }
         let side = (inputs as f64).sqrt().round() as usize;
         assert_eq!(side * side, inputs, "distortions need square images");
-        let parts = config.batch.div_ceil(PART_ROWS);
+        let parts = config.data.batch.div_ceil(PART_ROWS);
         Some(Distorter {
-            distortion: config.distortion(),
+            distortion: config.data.augment,
             side,
-            seed: config.seed,
+            seed: config.run.seed,
             parts: vec![(Scratch::default(), vec![0.0; PART_ROWS * inputs]); parts],
         })
     }

@@ -29,7 +29,7 @@ impl NetSpec {
     pub fn of(config: &TrainConfig) -> NetSpec {
         NetSpec {
             activation: config.hidden_activation(),
-            output: match (config.loss, config.case) {
+            output: match (config.network.loss, config.network.case) {
                 (Loss::CrossEntropy, _) => Output::Softmax,
                 (Loss::Mse, Case::Tanh) => Output::Tanh,
                 (Loss::Mse, Case::ReluSigmoid) => Output::Sigmoid,

@@ -1,7 +1,9 @@
 //! The minibatch engine against finite differences, the online engine and itself.
 
 use super::{FirstLayer, MinibatchTrainer, NetSpec, Output};
-use crate::{Activation, Case, Dataset, Loss, Network, Optimizer, TrainConfig};
+use crate::{
+    Activation, Case, ConfigFields, Dataset, Loss, Network, Optimizer, OptimizerKind, TrainConfig,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -111,7 +113,7 @@ fn config(
     bias: bool,
     case: Case,
 ) -> TrainConfig {
-    TrainConfig {
+    ConfigFields {
         hidden: crate::Layers::new(sizes[1..sizes.len() - 1].to_vec()).unwrap(),
         activation: Some(activation),
         loss,
@@ -120,8 +122,10 @@ fn config(
         train_samples: 13,
         lr: 1.0,
         init: crate::Init::Uniform(0.5),
-        ..TrainConfig::new(case)
+        ..ConfigFields::new(case)
     }
+    .resolve()
+    .unwrap()
 }
 
 /// Every weight and bias as one list, layer by layer.
@@ -176,9 +180,9 @@ fn check_gradients(
 
 /// [`check_gradients`] of any configuration (dropout's masks those of step 1).
 fn check_gradients_with(cfg: TrainConfig, sizes: &[usize], first: FirstLayer) {
-    let (activation, loss, bias) = (cfg.hidden_activation(), cfg.loss, cfg.bias);
+    let (activation, loss, bias) = (cfg.hidden_activation(), cfg.network.loss, cfg.network.bias);
     let data = data(sizes[0], sizes[sizes.len() - 1], 13, 5);
-    let mut net = Network::init_layers(sizes, cfg.init, bias, 3);
+    let mut net = Network::init_layers(sizes, cfg.network.init, bias, 3);
     if bias {
         // Non-zero biases, so their gradients are tested away from zero too.
         let mut rng = ChaCha8Rng::seed_from_u64(4);
@@ -194,8 +198,8 @@ fn check_gradients_with(cfg: TrainConfig, sizes: &[usize], first: FirstLayer) {
     let mut t = MinibatchTrainer::new(&cfg, net.clone(), first, false);
     let out = t.step(&data, &ids, 0.0);
     let after = params(&t.net);
-    let input = super::Dropout::new(cfg.seed, 0, cfg.dropout_input);
-    let hidden = super::Dropout::new(cfg.seed, 1, cfg.dropout);
+    let input = super::Dropout::new(cfg.run.seed, 0, cfg.regularization.dropout_input);
+    let hidden = super::Dropout::new(cfg.run.seed, 1, cfg.regularization.dropout);
     let mask = |layer: usize, row: usize, unit: usize| -> f64 {
         let d = if layer == 0 { input } else { hidden };
         d.map_or(1.0, |d| {
@@ -225,7 +229,7 @@ fn check_gradients_with(cfg: TrainConfig, sizes: &[usize], first: FirstLayer) {
         assert!(
             (analytic - numeric).abs() <= 2e-5 + 2e-4 * numeric.abs(),
             "{sizes:?} {activation} {loss} bias={bias} drop={}/{} {first:?}: parameter {k}: analytic {analytic}, numeric {numeric}",
-            cfg.dropout_input, cfg.dropout
+            cfg.regularization.dropout_input, cfg.regularization.dropout
         );
     }
 }
@@ -275,13 +279,13 @@ fn run(
     epochs: usize,
 ) -> Network {
     let mut t = MinibatchTrainer::new(cfg, net, first, parallel);
-    let ids: Vec<u32> = (0..cfg.train_samples as u32).collect();
+    let ids: Vec<u32> = (0..cfg.data.train_samples as u32).collect();
     for e in 0..epochs {
-        for (j, b) in ids.chunks(cfg.batch).enumerate() {
+        for (j, b) in ids.chunks(cfg.data.batch).enumerate() {
             t.step(
                 data,
                 b,
-                e as f64 + j as f64 / ids.len().div_ceil(cfg.batch) as f64,
+                e as f64 + j as f64 / ids.len().div_ceil(cfg.data.batch) as f64,
             );
         }
     }
@@ -304,14 +308,16 @@ fn max_diff(a: &Network, b: &Network) -> f32 {
 fn batch_one_with_the_study_settings_follows_the_online_engine() {
     let data = data(40, 10, 300, 8);
     for case in [Case::Tanh, Case::ReluSigmoid] {
-        let cfg = TrainConfig {
+        let cfg = ConfigFields {
             hidden: 24.into(),
             lr: 0.05,
             l2: 0.001,
             epochs: 2,
             train_samples: 300,
-            ..TrainConfig::new(case)
-        };
+            ..ConfigFields::new(case)
+        }
+        .resolve()
+        .unwrap();
         assert!(cfg.is_online_study());
         let net = Network::init(40, 24, 10, 2);
         let mini = run(&cfg, net.clone(), &data, FirstLayer::Sparse, false, 2);
@@ -335,19 +341,22 @@ fn batch_one_with_the_study_settings_follows_the_online_engine() {
 #[test]
 fn sparse_and_dense_first_layers_agree() {
     let data = data(50, 4, 96, 9);
-    let cfg = TrainConfig {
-        optimizer: Optimizer::Momentum,
+    let cfg = ConfigFields {
+        optimizer: OptimizerKind::Momentum,
         batch: 16,
         train_samples: 96,
         lr: 0.1,
-        ..config(
+        ..(config(
             &[50, 20, 4],
             Activation::Relu,
             Loss::CrossEntropy,
             true,
             Case::ReluSigmoid,
-        )
-    };
+        ))
+        .fields()
+    }
+    .resolve()
+    .unwrap();
     let net = Network::init_layers(&[50, 20, 4], crate::Init::Glorot, true, 1);
     let sparse = run(&cfg, net.clone(), &data, FirstLayer::Sparse, false, 3);
     let dense = run(&cfg, net.clone(), &data, FirstLayer::Dense, false, 3);
@@ -363,9 +372,31 @@ fn one_thread_and_two_give_bit_identical_networks() {
         .build()
         .unwrap();
     for (optimizer, hidden, batch) in [
-        (Optimizer::Momentum, "33", 64),
-        (Optimizer::Adam, "33-17", 50),
-        (Optimizer::Nesterov, "40-9-7", 37),
+        (
+            Optimizer::Momentum {
+                mu: 0.9,
+                nesterov: false,
+            },
+            "33",
+            64,
+        ),
+        (
+            Optimizer::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+            },
+            "33-17",
+            50,
+        ),
+        (
+            Optimizer::Momentum {
+                mu: 0.9,
+                nesterov: true,
+            },
+            "40-9-7",
+            37,
+        ),
     ] {
         let mut cfg = config(
             &[60, 3, 5],
@@ -374,18 +405,18 @@ fn one_thread_and_two_give_bit_identical_networks() {
             true,
             Case::ReluSigmoid,
         );
-        cfg.hidden = hidden.parse().unwrap();
-        cfg.optimizer = optimizer;
-        cfg.batch = batch;
-        cfg.train_samples = 203;
-        cfg.lr = 0.01;
-        let sizes = cfg.hidden.sizes(60, 5);
+        cfg.network.hidden = hidden.parse().unwrap();
+        cfg.optimizer.method = optimizer;
+        cfg.data.batch = batch;
+        cfg.data.train_samples = 203;
+        cfg.optimizer.lr = 0.01;
+        let sizes = cfg.network.hidden.sizes(60, 5);
         let net = Network::init_layers(&sizes, crate::Init::He, true, 7);
         for first in [FirstLayer::Sparse, FirstLayer::Dense] {
             let one = run(&cfg, net.clone(), &data, first, false, 2);
             let two = pool.install(|| run(&cfg, net.clone(), &data, first, true, 2));
             assert!(max_diff(&net, &one) > 1e-3);
-            assert_eq!(bits(&one), bits(&two), "{optimizer} {hidden} {first:?}");
+            assert_eq!(bits(&one), bits(&two), "{optimizer:?} {hidden} {first:?}");
         }
     }
 }
@@ -398,17 +429,20 @@ fn dropout_gradients_match_finite_differences_with_the_steps_masks() {
     for sizes in [&[7usize, 6, 3][..], &[7, 6, 5, 3][..]] {
         for &activation in Activation::ALL {
             for first in [FirstLayer::Sparse, FirstLayer::Dense] {
-                let cfg = TrainConfig {
+                let cfg = ConfigFields {
                     dropout_input: 0.2,
                     dropout: 0.5,
-                    ..config(
+                    ..(config(
                         sizes,
                         activation,
                         Loss::CrossEntropy,
                         true,
                         Case::ReluSigmoid,
-                    )
-                };
+                    ))
+                    .fields()
+                }
+                .resolve()
+                .unwrap();
                 check_gradients_with(cfg, sizes, first);
             }
         }
@@ -421,37 +455,44 @@ fn dropout_gradients_match_finite_differences_with_the_steps_masks() {
 #[test]
 fn dropout_that_drops_nothing_is_no_dropout_bit_for_bit() {
     let data = data(30, 4, 120, 12);
-    let base = TrainConfig {
-        optimizer: Optimizer::Momentum,
+    let base = ConfigFields {
+        optimizer: OptimizerKind::Momentum,
         batch: 24,
         train_samples: 120,
         lr: 0.05,
         hidden: "12-7".parse().unwrap(),
-        ..config(
+        ..(config(
             &[30, 12, 7, 4],
             Activation::Tanh,
             Loss::CrossEntropy,
             true,
             Case::ReluSigmoid,
-        )
-    };
+        ))
+        .fields()
+    }
+    .resolve()
+    .unwrap();
     let net = Network::init_layers(&[30, 12, 7, 4], crate::Init::Glorot, true, 5);
     let plain = run(&base, net.clone(), &data, FirstLayer::Sparse, false, 2);
-    let tiny = TrainConfig {
+    let tiny = ConfigFields {
         dropout_input: 1e-12,
         dropout: 1e-12,
-        ..base.clone()
-    };
+        ..base.fields()
+    }
+    .resolve()
+    .unwrap();
     assert!(super::Dropout::new(1, 1, 1e-12).is_some());
     let masked = run(&tiny, net.clone(), &data, FirstLayer::Sparse, false, 2);
     assert!(max_diff(&net, &plain) > 1e-3);
     assert_eq!(bits(&plain), bits(&masked));
     // A real probability changes the run, and 2 threads give the same bits as 1.
-    let real = TrainConfig {
+    let real = ConfigFields {
         dropout_input: 0.2,
         dropout: 0.5,
-        ..base
-    };
+        ..base.fields()
+    }
+    .resolve()
+    .unwrap();
     let one = run(&real, net.clone(), &data, FirstLayer::Sparse, false, 2);
     assert!(max_diff(&one, &plain) > 1e-3);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -468,20 +509,23 @@ fn dropout_that_drops_nothing_is_no_dropout_bit_for_bit() {
 fn max_norm_leaves_no_incoming_vector_above_c() {
     let data = data(30, 4, 120, 13);
     let sizes = [30usize, 12, 7, 4];
-    let base = TrainConfig {
-        optimizer: Optimizer::Momentum,
+    let base = ConfigFields {
+        optimizer: OptimizerKind::Momentum,
         batch: 8,
         train_samples: 120,
         lr: 0.5,
         hidden: "12-7".parse().unwrap(),
-        ..config(
+        ..(config(
             &sizes,
             Activation::Relu,
             Loss::CrossEntropy,
             true,
             Case::ReluSigmoid,
-        )
-    };
+        ))
+        .fields()
+    }
+    .resolve()
+    .unwrap();
     let net = Network::init_layers(&sizes, crate::Init::He, true, 6);
     // Incoming vectors: W1's columns, then the rows of each hidden layer above.
     let norms = |n: &Network| -> Vec<f64> {
@@ -512,10 +556,12 @@ fn max_norm_leaves_no_incoming_vector_above_c() {
     ));
     let c = 1.5;
     assert!(free.iter().filter(|&&n| n > c).count() >= 3, "{free:?}");
-    let capped = TrainConfig {
+    let capped = ConfigFields {
         max_norm: c,
-        ..base
-    };
+        ..base.fields()
+    }
+    .resolve()
+    .unwrap();
     let got = norms(&run(
         &capped,
         net.clone(),
@@ -541,29 +587,34 @@ fn distorted_training_is_exact_for_the_identity_and_thread_independent() {
     use crate::augment::Augment;
     let data = data(49, 4, 96, 14);
     let sizes = [49usize, 12, 4];
-    let base = TrainConfig {
-        optimizer: Optimizer::Momentum,
+    let base = ConfigFields {
+        optimizer: OptimizerKind::Momentum,
         batch: 16,
         train_samples: 96,
         lr: 0.05,
-        ..config(
+        ..(config(
             &sizes,
             Activation::Relu,
             Loss::CrossEntropy,
             true,
             Case::ReluSigmoid,
-        )
-    };
+        ))
+        .fields()
+    }
+    .resolve()
+    .unwrap();
     let net = Network::init_layers(&sizes, crate::Init::He, true, 8);
     let plain = run(&base, net.clone(), &data, FirstLayer::Sparse, false, 2);
-    let identity = TrainConfig {
+    let identity = ConfigFields {
         augment: Augment::Affine,
         rotate: 0.0,
         scale: 0.0,
         shear: 0.0,
         translate: 0.0,
-        ..base.clone()
-    };
+        ..base.fields()
+    }
+    .resolve()
+    .unwrap();
     let same = run(&identity, net.clone(), &data, FirstLayer::Sparse, false, 2);
     assert!(max_diff(&net, &plain) > 1e-3);
     assert_eq!(bits(&plain), bits(&same));
@@ -572,12 +623,14 @@ fn distorted_training_is_exact_for_the_identity_and_thread_independent() {
         .build()
         .unwrap();
     for augment in [Augment::Affine, Augment::Elastic, Augment::AffineElastic] {
-        let cfg = TrainConfig {
+        let cfg = ConfigFields {
             augment,
             elastic_sigma: 1.5,
             elastic_alpha: 3.0,
-            ..base.clone()
-        };
+            ..base.fields()
+        }
+        .resolve()
+        .unwrap();
         let one = run(&cfg, net.clone(), &data, FirstLayer::Sparse, false, 2);
         assert!(max_diff(&one, &plain) > 1e-3, "{augment}");
         let two = pool.install(|| run(&cfg, net.clone(), &data, FirstLayer::Dense, true, 2));
@@ -596,21 +649,24 @@ fn distorted_training_is_exact_for_the_identity_and_thread_independent() {
 #[test]
 fn warmups_first_step_moves_no_weight_and_fills_the_momentum() {
     let sizes = [12, 6, 4];
-    let cfg = TrainConfig {
-        optimizer: crate::Optimizer::Nesterov,
+    let cfg = ConfigFields {
+        optimizer: crate::OptimizerKind::Nesterov,
         momentum: 0.9,
         lr: 0.1,
         warmup_epochs: 1,
-        ..config(
+        ..(config(
             &sizes,
             Activation::Relu,
             Loss::CrossEntropy,
             true,
             Case::ReluSigmoid,
-        )
-    };
+        ))
+        .fields()
+    }
+    .resolve()
+    .unwrap();
     let data = data(sizes[0], sizes[2], 13, 5);
-    let net = Network::init_layers(&sizes, cfg.init, true, 3);
+    let net = Network::init_layers(&sizes, cfg.network.init, true, 3);
     let ids: Vec<u32> = (0..13).collect();
     let mut warm = MinibatchTrainer::new(&cfg, net.clone(), FirstLayer::Sparse, false);
     warm.step(&data, &ids, 0.0);

@@ -194,7 +194,7 @@ impl MinibatchTrainer {
         let sizes = net.sizes().to_vec();
         let layers = net.layers();
         assert!(layers >= 2, "a trained network has a hidden layer");
-        let batch = config.batch;
+        let batch = config.data.batch;
         let weight_chain = chain_for(config, true);
         let bias_chain = chain_for(config, false);
         let row_len = |l: usize| if l == 0 { sizes[1] } else { sizes[l] };
@@ -203,14 +203,14 @@ impl MinibatchTrainer {
             .collect();
         let part_count = batch.div_ceil(PART_ROWS);
         let rows = PART_ROWS.min(batch);
-        let input_drop = Dropout::new(config.seed, 0, config.dropout_input);
+        let input_drop = Dropout::new(config.run.seed, 0, config.regularization.dropout_input);
         let distorter = Distorter::of(config, sizes[0]);
         let aug_len = if distorter.is_some() {
             batch * sizes[0]
         } else {
             0
         };
-        let hidden_drop = Dropout::new(config.seed, 1, config.dropout);
+        let hidden_drop = Dropout::new(config.run.seed, 1, config.regularization.dropout);
         let dropped = hidden_drop.is_some();
         let parts = (0..part_count)
             .map(|_| Part {
@@ -280,8 +280,15 @@ impl MinibatchTrainer {
             // Always allocated, so the first layer's tasks can zip over them.
             m0: vec![0.0; batch * sizes[1]],
             ad0: vec![0.0; batch * sizes[1]],
-            max_norm: config.max_norm as f32,
-            norms: vec![0.0; if config.max_norm > 0.0 { sizes[1] } else { 0 }],
+            max_norm: config.regularization.max_norm as f32,
+            norms: vec![
+                0.0;
+                if config.regularization.max_norm > 0.0 {
+                    sizes[1]
+                } else {
+                    0
+                }
+            ],
             sizes: sizes.clone(),
             distorter,
             aug_x: vec![0.0; aug_len],

@@ -10,7 +10,7 @@
 mod schedule;
 mod transform;
 
-pub use crate::kinds::{Optimizer, ScheduleKind};
+pub use crate::kinds::{OptimizerKind, ScheduleKind};
 pub use schedule::Schedule;
 pub use transform::{
     chain_for, AddDecayedWeights, Chain, ScaleByAdam, ScaleByLearningRate, StepContext, Trace,

@@ -1,7 +1,6 @@
 //! Gradient transformations and their chain.
 
-use crate::kinds::Optimizer;
-use crate::TrainConfig;
+use crate::{Optimizer, TrainConfig};
 use std::fmt;
 
 /// What every transform may read about the step being taken.
@@ -304,24 +303,25 @@ impl Chain {
 /// The chain `config` names, for weights (`decayed`: L2 and weight decay apply) or for biases.
 pub fn chain_for(config: &TrainConfig, decayed: bool) -> Chain {
     let mut chain = Chain::new();
-    if decayed && config.l2 > 0.0 {
-        chain = chain.then(AddDecayedWeights(config.l2 as f32));
+    let l2 = config.regularization.l2;
+    if decayed && l2 > 0.0 {
+        chain = chain.then(AddDecayedWeights(l2 as f32));
     }
-    let adam = ScaleByAdam {
-        beta1: config.beta1 as f32,
-        beta2: config.beta2 as f32,
-        eps: config.eps as f32,
-    };
-    chain = match config.optimizer {
+    chain = match config.optimizer.method {
         Optimizer::Sgd => chain,
-        Optimizer::Momentum | Optimizer::Nesterov => chain.then(Trace {
-            decay: config.momentum as f32,
-            nesterov: config.optimizer == Optimizer::Nesterov,
+        Optimizer::Momentum { mu, nesterov } => chain.then(Trace {
+            decay: mu as f32,
+            nesterov,
         }),
-        Optimizer::Adam | Optimizer::AdamW => chain.then(adam),
+        Optimizer::Adam { beta1, beta2, eps } => chain.then(ScaleByAdam {
+            beta1: beta1 as f32,
+            beta2: beta2 as f32,
+            eps: eps as f32,
+        }),
     };
-    if decayed && config.weight_decay > 0.0 {
-        chain = chain.then(AddDecayedWeights(config.weight_decay as f32));
+    let weight_decay = config.optimizer.weight_decay;
+    if decayed && weight_decay > 0.0 {
+        chain = chain.then(AddDecayedWeights(weight_decay as f32));
     }
     chain.then(ScaleByLearningRate)
 }
@@ -329,6 +329,12 @@ pub fn chain_for(config: &TrainConfig, decayed: bool) -> Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ADAM: Optimizer = Optimizer::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+    };
 
     fn ctx(step: u64, lr: f32) -> StepContext {
         StepContext { step, lr }
@@ -464,11 +470,14 @@ mod tests {
     fn chains_from_configurations() {
         let mut c = TrainConfig::new(crate::Case::ReluSigmoid);
         assert_eq!(chain_for(&c, true).slots(), 0);
-        c.optimizer = Optimizer::Momentum;
+        c.optimizer.method = Optimizer::Momentum {
+            mu: 0.9,
+            nesterov: false,
+        };
         assert_eq!(chain_for(&c, true).slots(), 1);
-        c.optimizer = Optimizer::AdamW;
-        c.weight_decay = 0.01;
-        c.l2 = 0.001;
+        c.optimizer.method = ADAM;
+        c.optimizer.weight_decay = 0.01;
+        c.regularization.l2 = 0.001;
         let w = chain_for(&c, true);
         assert_eq!(w.slots(), 2);
         assert_eq!(w.parts.len(), 4, "{w:?}");
@@ -492,20 +501,23 @@ mod tests {
                 .collect()
         };
         let n = 37;
-        for optimizer in [
+        for method in [
             Optimizer::Sgd,
-            Optimizer::Momentum,
-            Optimizer::Nesterov,
-            Optimizer::Adam,
-            Optimizer::AdamW,
+            Optimizer::Momentum {
+                mu: 0.9,
+                nesterov: false,
+            },
+            Optimizer::Momentum {
+                mu: 0.9,
+                nesterov: true,
+            },
+            ADAM,
         ] {
             for (l2, weight_decay) in [(0.0, 0.0), (1e-3, 0.0), (0.0, 5e-4), (1e-3, 5e-4)] {
-                let config = TrainConfig {
-                    optimizer,
-                    l2,
-                    weight_decay,
-                    ..TrainConfig::new(crate::Case::ReluSigmoid)
-                };
+                let mut config = TrainConfig::new(crate::Case::ReluSigmoid);
+                config.optimizer.method = method;
+                config.optimizer.weight_decay = weight_decay;
+                config.regularization.l2 = l2;
                 for decayed in [true, false] {
                     let chain = chain_for(&config, decayed);
                     let (mut w, mut want) = (vals(n, 1), vals(n, 1));

@@ -41,12 +41,12 @@ pub(crate) struct EpochOrder {
 impl EpochOrder {
     /// The order of `config` before its first epoch (file order).
     pub fn new(config: &TrainConfig) -> EpochOrder {
-        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+        let mut rng = ChaCha8Rng::seed_from_u64(config.run.seed);
         rng.set_stream(1);
         EpochOrder {
-            shuffle: config.shuffle,
+            shuffle: config.data.shuffle,
             rng,
-            order: (0..config.train_samples as u32).collect(),
+            order: (0..config.data.train_samples as u32).collect(),
         }
     }
 
@@ -96,7 +96,7 @@ impl Epochs {
         observer: &mut dyn Observer,
     ) -> Result<Vec<EpochRecord>, EngineError> {
         let mut history = Vec::with_capacity(span.len());
-        let mut steps_done = span.steps_before(self.config.train_samples);
+        let mut steps_done = span.steps_before(self.config.data.train_samples);
         let mut since_report = 0usize;
         for epoch in span.epochs() {
             let order = self.order.next();
@@ -143,14 +143,17 @@ impl Epochs {
 mod tests {
     use super::*;
     use crate::Case;
+    use crate::ConfigFields;
 
     #[test]
     fn each_epoch_shuffles_the_last_ones_order_and_replay_lands_on_it() {
-        let config = TrainConfig {
+        let config = ConfigFields {
             shuffle: true,
             train_samples: 50,
-            ..TrainConfig::new(Case::Tanh)
-        };
+            ..ConfigFields::new(Case::Tanh)
+        }
+        .resolve()
+        .unwrap();
         let mut order = EpochOrder::new(&config);
         let first = order.next().to_vec();
         let second = order.next().to_vec();
@@ -168,10 +171,12 @@ mod tests {
         let mut replayed = EpochOrder::new(&config);
         replayed.replay(2);
         assert_eq!(replayed.order, second);
-        let unshuffled = TrainConfig {
+        let unshuffled = ConfigFields {
             shuffle: false,
-            ..config
-        };
+            ..config.fields()
+        }
+        .resolve()
+        .unwrap();
         let mut file = EpochOrder::new(&unshuffled);
         file.next();
         assert_eq!(file.next(), &(0..50).collect::<Vec<u32>>()[..]);

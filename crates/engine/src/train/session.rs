@@ -25,7 +25,7 @@ impl EpochSpan {
     pub fn whole(config: &TrainConfig) -> EpochSpan {
         EpochSpan {
             first: 1,
-            last: config.epochs,
+            last: config.run.epochs,
             pause: false,
         }
     }
@@ -102,7 +102,7 @@ fn check_data(config: &TrainConfig, train: &Dataset, test: &Dataset) -> Result<(
     }
     let inputs = train.inputs();
     let side = (inputs as f64).sqrt().round() as usize;
-    if config.augment != crate::augment::Augment::None && side * side != inputs {
+    if config.data.augment.kind != crate::augment::Augment::None && side * side != inputs {
         return Err(EngineError::config(
             "augment",
             format!("distortions need square images; the data's {inputs} inputs are not"),
@@ -145,7 +145,7 @@ impl<'d> Session<'d> {
         let (inputs, classes) = (train.inputs(), train.classes());
         let net = match init {
             Some(net) => {
-                net.check_sizes(&sizes_of(config, inputs, classes), config.bias)?;
+                net.check_sizes(&sizes_of(config, inputs, classes), config.network.bias)?;
                 net
             }
             None => initial_network(config, inputs, classes),
@@ -159,8 +159,8 @@ impl<'d> Session<'d> {
             config: config.clone(),
             train,
             test,
-            validation: (config.validation > 0)
-                .then(|| train.tail(train.len() - config.validation)),
+            validation: (config.data.validation > 0)
+                .then(|| train.tail(train.len() - config.data.validation)),
             options,
             engine,
             history: Vec::new(),
@@ -180,7 +180,7 @@ impl<'d> Session<'d> {
                 "the saved run does not fit its configuration: {problem}"
             ))
         };
-        if snapshot.history.len() > config.epochs {
+        if snapshot.history.len() > config.run.epochs {
             return Err(bad("it ran more epochs than the configuration has"));
         }
         let done = snapshot.history.len();
@@ -225,7 +225,7 @@ impl<'d> Session<'d> {
     ) -> Result<(), EngineError> {
         let span = EpochSpan {
             first: self.history.len() + 1,
-            last: epoch.min(self.config.epochs),
+            last: epoch.min(self.config.run.epochs),
             pause,
         };
         if span.len() == 0 {
@@ -270,7 +270,7 @@ impl<'d> Session<'d> {
         match self.engine {
             Engine::Online(t) => {
                 let net = t.finish();
-                let judge = |d: &Dataset| crate::evaluate(&net, self.config.case, d);
+                let judge = |d: &Dataset| crate::evaluate(&net, self.config.network.case, d);
                 let block = self.options.block_samples();
                 let report =
                     judged_report(&self.config, (self.history, seconds), data, judge, block);

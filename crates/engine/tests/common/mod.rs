@@ -1,19 +1,21 @@
 //! Shared helpers for the engine's tests: small datasets and an f64 reference.
 #![allow(dead_code)]
 
-use mlp_engine::{Backprop, Case, Dataset, Network, TrainConfig};
+use mlp_engine::{Backprop, Case, ConfigFields, Dataset, Network, TrainConfig};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// A config for a tiny run.
 pub fn config(case: Case, hidden: usize, lr: f64, samples: usize) -> TrainConfig {
-    TrainConfig {
+    ConfigFields {
         hidden: hidden.into(),
         lr,
         epochs: 1,
         train_samples: samples,
-        ..TrainConfig::new(case)
+        ..ConfigFields::new(case)
     }
+    .resolve()
+    .unwrap()
 }
 
 /// Random inputs in [0, 1) with about `density` of them non-zero.

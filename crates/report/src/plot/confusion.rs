@@ -104,16 +104,20 @@ pub(super) fn best_confusion(records: &[RunRecord], dir: &Path) -> Result<Vec<Pl
     let c = &best.report.config;
     let mut sub = format!(
         "{}, N = {}, η = {}, K = {}, {} epochs",
-        case_title(c.case),
-        c.hidden,
-        fmt_lr(c.lr),
-        thousands(c.train_samples),
-        c.epochs
+        case_title(c.network.case),
+        c.network.hidden,
+        fmt_lr(c.optimizer.lr),
+        thousands(c.data.train_samples),
+        c.run.epochs
     );
-    if c.l2 > 0.0 {
-        sub.push_str(&format!(", λ = {}", fmt_lr(c.l2)));
+    if c.regularization.l2 > 0.0 {
+        sub.push_str(&format!(", λ = {}", fmt_lr(c.regularization.l2)));
     }
-    sub.push_str(&format!(", {}, seed {}", mode_title(c.backprop), c.seed));
+    sub.push_str(&format!(
+        ", {}, seed {}",
+        mode_title(c.network.backprop),
+        c.run.seed
+    ));
     let title = format!(
         "Confusion matrix of the best network: {:.2}% test error",
         best.report.metrics.test_error_pct

@@ -20,15 +20,15 @@ struct Curve {
 /// The legend of a run: what varies within its plot (seed and block size only where they vary).
 fn config_legend(r: &RunRecord, with_seed: bool, with_block: bool) -> String {
     let c = &r.report.config;
-    let mut s = format!("N = {}, η = {}", c.hidden, fmt_lr(c.lr));
-    if c.l2 > 0.0 {
-        s.push_str(&format!(", λ = {}", fmt_lr(c.l2)));
+    let mut s = format!("N = {}, η = {}", c.network.hidden, fmt_lr(c.optimizer.lr));
+    if c.regularization.l2 > 0.0 {
+        s.push_str(&format!(", λ = {}", fmt_lr(c.regularization.l2)));
     }
-    if c.shuffle {
+    if c.data.shuffle {
         s.push_str(", shuffled");
     }
     if with_seed {
-        s.push_str(&format!(", seed {}", c.seed));
+        s.push_str(&format!(", seed {}", c.run.seed));
     }
     if with_block {
         match r.report.block_samples {
@@ -201,7 +201,7 @@ pub(super) fn learning_curves(records: &[RunRecord], dir: &Path) -> Result<Vec<P
     for r in records.iter().filter(|r| !r.report.history.is_empty()) {
         let c = &r.report.config;
         groups
-            .entry((c.case, c.backprop, c.train_samples))
+            .entry((c.network.case, c.network.backprop, c.data.train_samples))
             .or_default()
             .push(r);
     }
@@ -215,7 +215,7 @@ pub(super) fn learning_curves(records: &[RunRecord], dir: &Path) -> Result<Vec<P
                 .len()
                 > 1
         };
-        let with_seed = distinct(&|r| r.report.config.seed.to_string());
+        let with_seed = distinct(&|r| r.report.config.run.seed.to_string());
         let with_block = distinct(&|r| format!("{:?}", r.report.block_samples));
         let curve = |r: &RunRecord, points: Vec<(i32, f64)>| Curve {
             label: config_legend(r, with_seed, with_block),

@@ -27,9 +27,9 @@ fn heat_grid(records: &[&RunRecord]) -> Option<HeatGrid> {
     for r in records {
         let c = &r.report.config;
         // The study's grid: one hidden layer of N units, the study's family.
-        if c.l2 == 0.0 && !c.shuffle && c.is_online_study() {
+        if c.regularization.l2 == 0.0 && !c.data.shuffle && c.is_online_study() {
             by_slice
-                .entry((c.train_samples, c.epochs))
+                .entry((c.data.train_samples, c.run.epochs))
                 .or_default()
                 .push(r);
         }
@@ -37,7 +37,12 @@ fn heat_grid(records: &[&RunRecord]) -> Option<HeatGrid> {
     let count = |rs: &Vec<&RunRecord>| {
         let mut cells: Vec<(usize, u64)> = rs
             .iter()
-            .map(|r| (r.report.config.hidden.first(), r.report.config.lr.to_bits()))
+            .map(|r| {
+                (
+                    r.report.config.network.hidden.first(),
+                    r.report.config.optimizer.lr.to_bits(),
+                )
+            })
             .collect();
         cells.sort_unstable();
         cells.dedup();
@@ -49,17 +54,20 @@ fn heat_grid(records: &[&RunRecord]) -> Option<HeatGrid> {
             .then((a.0 .1 == 50).cmp(&(b.0 .1 == 50)))
             .then(a.0 .0.cmp(&b.0 .0))
     })?;
-    let mut hidden: Vec<usize> = rs.iter().map(|r| r.report.config.hidden.first()).collect();
+    let mut hidden: Vec<usize> = rs
+        .iter()
+        .map(|r| r.report.config.network.hidden.first())
+        .collect();
     hidden.sort_unstable();
     hidden.dedup();
-    let mut rates: Vec<f64> = rs.iter().map(|r| r.report.config.lr).collect();
+    let mut rates: Vec<f64> = rs.iter().map(|r| r.report.config.optimizer.lr).collect();
     rates.sort_by(f64::total_cmp);
     rates.dedup();
     let mut sums: BTreeMap<(usize, usize), (f64, Vec<_>)> = BTreeMap::new();
     for r in &rs {
         let c = &r.report.config;
-        let row = hidden.iter().position(|&n| n == c.hidden.first())?;
-        let col = rates.iter().position(|&l| l == c.lr)?;
+        let row = hidden.iter().position(|&n| n == c.network.hidden.first())?;
+        let col = rates.iter().position(|&l| l == c.optimizer.lr)?;
         let e = sums.entry((row, col)).or_default();
         if !e.1.contains(&run_id(r)) {
             e.0 += r.report.metrics.test_error_pct;
@@ -167,7 +175,10 @@ pub(super) fn heatmaps(records: &[RunRecord], dir: &Path) -> Result<Vec<Plot>, R
     let mut groups: BTreeMap<(Case, Backprop), Vec<&RunRecord>> = BTreeMap::new();
     for r in records {
         let c = &r.report.config;
-        groups.entry((c.case, c.backprop)).or_default().push(r);
+        groups
+            .entry((c.network.case, c.network.backprop))
+            .or_default()
+            .push(r);
     }
     let mut plots = Vec::new();
     for ((case, mode), rs) in groups {

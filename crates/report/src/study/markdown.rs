@@ -46,7 +46,7 @@ fn header(out: &mut String, records: &[RunRecord]) {
     let simd: BTreeSet<&str> = records.iter().map(|r| r.report.simd.as_str()).collect();
     let mut modes: BTreeMap<Backprop, usize> = BTreeMap::new();
     for r in records {
-        *modes.entry(r.report.config.backprop).or_default() += 1;
+        *modes.entry(r.report.config.network.backprop).or_default() += 1;
     }
     let ours_total: f64 = records.iter().map(|r| r.report.metrics.train_seconds).sum();
     let steps: u64 = records.iter().map(|r| r.report.metrics.steps).sum();
@@ -264,7 +264,10 @@ fn other_runs(out: &mut String, records: &[RunRecord]) {
     );
     let mut by_case: BTreeMap<Case, Vec<&RunRecord>> = BTreeMap::new();
     for r in others {
-        by_case.entry(r.report.config.case).or_default().push(r);
+        by_case
+            .entry(r.report.config.network.case)
+            .or_default()
+            .push(r);
     }
     for (case, mut rs) in by_case {
         rs.sort_by(|a, b| by_run(a, b));
@@ -279,14 +282,18 @@ fn other_runs(out: &mut String, records: &[RunRecord]) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                c.backprop,
-                c.hidden,
-                fmt_lr(c.lr),
-                thousands(c.train_samples),
-                if c.l2 > 0.0 { fmt_lr(c.l2) } else { "0".into() },
-                c.epochs,
-                if c.shuffle { "shuffled" } else { "file" },
-                c.seed,
+                c.network.backprop,
+                c.network.hidden,
+                fmt_lr(c.optimizer.lr),
+                thousands(c.data.train_samples),
+                if c.regularization.l2 > 0.0 {
+                    fmt_lr(c.regularization.l2)
+                } else {
+                    "0".into()
+                },
+                c.run.epochs,
+                if c.data.shuffle { "shuffled" } else { "file" },
+                c.run.seed,
                 fmt_mse(m.mean_train_loss),
                 fmt_mse(m.test_loss),
                 m.misclassified,
@@ -367,7 +374,9 @@ pub(crate) fn render(records: &[RunRecord], plots: &[Plot]) -> String {
         join(
             [Backprop::AsPublished, Backprop::Exact]
                 .iter()
-                .filter(|m| records.iter().any(|r| r.report.config.backprop == **m))
+                .filter(|m| records
+                    .iter()
+                    .any(|r| r.report.config.network.backprop == **m))
                 .map(|m| m.name().to_string())
         )
     );

@@ -44,7 +44,11 @@ pub fn write_report(records: &[RunRecord], out_dir: &Path) -> Result<ReportFiles
 pub fn summary_table(records: &[RunRecord]) -> String {
     let modes: Vec<Backprop> = [Backprop::AsPublished, Backprop::Exact]
         .into_iter()
-        .filter(|m| records.iter().any(|r| r.report.config.backprop == *m))
+        .filter(|m| {
+            records
+                .iter()
+                .any(|r| r.report.config.network.backprop == *m)
+        })
         .collect();
     let mut head = vec![
         "table".to_string(),

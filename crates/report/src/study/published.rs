@@ -248,14 +248,14 @@ fn same_f64(a: f64, b: f64) -> bool {
 /// backprop mode and evaluation interval may be anything.
 pub fn record_matches(table: &PublishedTable, row: &PublishedRow, record: &RunRecord) -> bool {
     let c = &record.report.config;
-    c.case == table.case
+    c.network.case == table.case
         && c.is_online_study()
-        && c.hidden == row.hidden.into()
-        && same_f64(c.lr, row.lr)
-        && c.train_samples == row.train_samples
-        && same_f64(c.l2, row.l2)
-        && c.epochs == PUBLISHED_EPOCHS
-        && !c.shuffle
+        && c.network.hidden == row.hidden.into()
+        && same_f64(c.optimizer.lr, row.lr)
+        && c.data.train_samples == row.train_samples
+        && same_f64(c.regularization.l2, row.l2)
+        && c.run.epochs == PUBLISHED_EPOCHS
+        && !c.data.shuffle
 }
 
 /// True when `record` matches a row of any published table.
@@ -280,7 +280,10 @@ pub fn match_row(
         let mut picked: Vec<&RunRecord> = Vec::new();
         for r in records {
             let c = &r.report.config;
-            if c.backprop == mode && record_matches(table, row, r) && !seen.contains(&run_id(r)) {
+            if c.network.backprop == mode
+                && record_matches(table, row, r)
+                && !seen.contains(&run_id(r))
+            {
                 seen.push(run_id(r));
                 picked.push(r);
             }

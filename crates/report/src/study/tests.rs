@@ -3,7 +3,7 @@
 use super::published::{match_row, record_matches, Varying, TABLES};
 use super::*;
 use crate::format::{case_title, fmt_mse, fmt_secs, speedup, thousands};
-use mlp_engine::{Case, EpochRecord, Metrics, TrainConfig, TrainReport};
+use mlp_engine::{Case, ConfigFields, EpochRecord, Metrics, TrainReport};
 use mlp_sweep::{run_key, RunRecord};
 use mnist_idx::MNIST_SHA256;
 use std::collections::BTreeMap;
@@ -22,7 +22,7 @@ pub(crate) fn record(
     epochs: usize,
     eval: bool,
 ) -> RunRecord {
-    let config = TrainConfig {
+    let config = ConfigFields {
         case,
         hidden: hidden.into(),
         lr,
@@ -33,8 +33,10 @@ pub(crate) fn record(
         seed,
         shuffle: false,
         eval_every: usize::from(eval),
-        ..TrainConfig::new(case)
-    };
+        ..ConfigFields::new(case)
+    }
+    .resolve()
+    .unwrap();
     let start = if case == Case::Tanh { 0.9 } else { 0.45 };
     let rate = 0.05 + lr * 2.0 + hidden as f64 / 20_000.0;
     let history: Vec<EpochRecord> = (1..=epochs)
@@ -278,25 +280,25 @@ fn mismatched_configs_are_not_matched() {
     assert!(record_matches(t1, row, &good));
     let mut bad = Vec::new();
     let mut r = good.clone();
-    r.report.config.case = Case::ReluSigmoid;
+    r.report.config.network.case = Case::ReluSigmoid;
     bad.push(r);
     let mut r = good.clone();
-    r.report.config.hidden = 500.into();
+    r.report.config.network.hidden = 500.into();
     bad.push(r);
     let mut r = good.clone();
-    r.report.config.lr = 0.05;
+    r.report.config.optimizer.lr = 0.05;
     bad.push(r);
     let mut r = good.clone();
-    r.report.config.train_samples = 60_000;
+    r.report.config.data.train_samples = 60_000;
     bad.push(r);
     let mut r = good.clone();
-    r.report.config.l2 = 0.001;
+    r.report.config.regularization.l2 = 0.001;
     bad.push(r);
     let mut r = good.clone();
-    r.report.config.epochs = 10;
+    r.report.config.run.epochs = 10;
     bad.push(r);
     let mut r = good.clone();
-    r.report.config.shuffle = true;
+    r.report.config.data.shuffle = true;
     bad.push(r);
     for r in &bad {
         assert!(!record_matches(t1, row, r), "{}", r.report.config.label());

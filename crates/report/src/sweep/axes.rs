@@ -1,6 +1,6 @@
 //! The axes of a sweep: the configuration fields whose values differ between its runs.
 
-use mlp_engine::TrainConfig;
+use mlp_engine::{ConfigFields, TrainConfig};
 use serde::Serialize;
 
 /// One run's value of a field.
@@ -66,7 +66,8 @@ fn text(v: impl Serialize) -> Level {
     }
 }
 
-type Field = (&'static str, fn(&TrainConfig) -> Level);
+/// A field's name and how a configuration's value of it reads, from its flat form.
+type Field = (&'static str, fn(&ConfigFields) -> Level);
 
 /// A field's value as a report level: a number placed on a scale, or text.
 trait AsLevel {
@@ -99,7 +100,7 @@ text_levels!(
     bool,
     Option<mlp_engine::Activation>,
     mlp_engine::Loss,
-    mlp_engine::Optimizer,
+    mlp_engine::OptimizerKind,
     mlp_engine::ScheduleKind,
     mlp_engine::Init,
     mlp_engine::augment::Augment
@@ -149,9 +150,10 @@ fn sort_levels(levels: &mut [Level]) {
 
 /// The fields that differ between `configs`, each with every configuration's value.
 pub(crate) fn varied_axes(configs: &[&TrainConfig]) -> Vec<Axis> {
+    let flat: Vec<ConfigFields> = configs.iter().map(|c| c.fields()).collect();
     let mut axes = Vec::new();
     for &(name, get) in fields() {
-        let values: Vec<Level> = configs.iter().map(|c| get(c)).collect();
+        let values: Vec<Level> = flat.iter().map(get).collect();
         let mut distinct = values.clone();
         sort_levels(&mut distinct);
         distinct.dedup();
@@ -269,10 +271,14 @@ mod tests {
     fn only_fields_that_differ_are_axes_and_many_rates_go_on_a_log_scale() {
         let base = TrainConfig::new(Case::ReluSigmoid);
         let configs: Vec<TrainConfig> = (0..8)
-            .map(|i| TrainConfig {
-                lr: 0.001 * 2f64.powi(i),
-                hidden: if i % 2 == 0 { 100.into() } else { 300.into() },
-                ..base.clone()
+            .map(|i| {
+                ConfigFields {
+                    lr: 0.001 * 2f64.powi(i),
+                    hidden: if i % 2 == 0 { 100.into() } else { 300.into() },
+                    ..base.fields()
+                }
+                .resolve()
+                .unwrap()
             })
             .collect();
         let refs: Vec<&TrainConfig> = configs.iter().collect();

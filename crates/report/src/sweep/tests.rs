@@ -24,7 +24,7 @@ fn grid() -> Vec<RunRecord> {
                 12,
                 true,
             );
-            r.report.config.validation = 10_000;
+            r.report.config.data.validation = 10_000;
             r.key = run_key(&r.report.config, Some(32));
             r.report.metrics.validation_error_pct = Some(error + 0.1);
             r.report.metrics.validation_loss = Some(0.05 + error / 200.0);
@@ -104,7 +104,7 @@ fn stopped_trials_are_marked_and_their_saved_steps_counted() {
     // Halving stopped the two worst at epoch 4 of 12.
     for r in records
         .iter_mut()
-        .filter(|r| r.report.config.hidden.first() == 100)
+        .filter(|r| r.report.config.network.hidden.first() == 100)
         .take(2)
     {
         r.stopped_at_epoch = Some(4);
