@@ -1,11 +1,8 @@
-//! Test-set evaluation as blocked matrix products (matrixmultiply's sgemm).
+//! What an evaluation reports: errors, loss, confusion and per-class figures.
+//! The evaluation itself runs in `minibatch/evaluate.rs`, through the one
+//! forward pass of every network.
 
-use crate::activation::{hidden_forward, output_forward};
-use crate::{Case, Dataset, Network};
 use serde::{Deserialize, Serialize};
-
-/// Samples per GEMM block: big enough for sgemm to run near peak, small enough for cache.
-const BLOCK: usize = 256;
 
 /// The study's test metrics of one network on one dataset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -124,56 +121,6 @@ impl Evaluation {
     }
 }
 
-/// Weights with the lazy decay scales of a run in progress.
-pub(crate) struct ScaledWeights<'a> {
-    pub net: &'a Network,
-    pub s1: f32,
-    pub s2: f32,
-}
-
-/// Evaluates `net` on every sample of `data`.
-pub fn evaluate(net: &Network, case: Case, data: &Dataset) -> Evaluation {
-    evaluate_scaled(
-        &ScaledWeights {
-            net,
-            s1: 1.0,
-            s2: 1.0,
-        },
-        case,
-        data,
-    )
-}
-
-pub(crate) fn evaluate_scaled(w: &ScaledWeights<'_>, case: Case, data: &Dataset) -> Evaluation {
-    let (d, n, c) = (w.net.inputs(), w.net.hidden(), w.net.outputs());
-    let classes = data.classes();
-    let (lo, hi) = case.targets();
-    let mut x = vec![0.0f32; BLOCK * d];
-    let mut z = vec![0.0f32; BLOCK * n];
-    let mut h = vec![0.0f32; BLOCK * n];
-    let mut o = vec![0.0f32; BLOCK * c];
-    let mut tally = Tally::new(classes, data.len());
-
-    for start in (0..data.len()).step_by(BLOCK) {
-        let rows = BLOCK.min(data.len() - start);
-        for r in 0..rows {
-            data.dense_into(start + r, &mut x[r * d..(r + 1) * d]);
-        }
-        forward_rows(w, case, rows, &x, &mut z, &mut h, &mut o);
-        for r in 0..rows {
-            let label = data.label(start + r) as usize;
-            let out = &o[r * c..(r + 1) * c];
-            for (k, &v) in out.iter().enumerate() {
-                let target = if k == label { hi } else { lo };
-                let e = (target - v) as f64;
-                tally.loss += 0.5 * e * e;
-            }
-            tally.count(out, label);
-        }
-    }
-    tally.finish()
-}
-
 /// An evaluation's figures gathered sample by sample.
 pub(crate) struct Tally {
     /// Summed per-sample loss (each caller adds in its own order).
@@ -223,79 +170,6 @@ impl Tally {
             predictions: self.predictions,
         }
     }
-}
-
-/// The network's outputs for `rows` dense inputs at once: `o = f2(s2 f1(s1 X W1) W2^T)`.
-///
-/// `x` holds `rows x inputs` values; `z` and `h` are `rows x hidden` scratch,
-/// `o` receives `rows x outputs`.
-pub(crate) fn forward_rows(
-    w: &ScaledWeights<'_>,
-    case: Case,
-    rows: usize,
-    x: &[f32],
-    z: &mut [f32],
-    h: &mut [f32],
-    o: &mut [f32],
-) {
-    let (d, n, c) = (w.net.inputs(), w.net.hidden(), w.net.outputs());
-    let (w1, w2) = (w.net.w1(), w.net.w2());
-    // The products below address these lengths through raw strides, so the
-    // checks must not wrap: a product that overflows fails them.
-    let holds = |len: usize, a: usize, b: usize| a.checked_mul(b).is_some_and(|m| len >= m);
-    assert!(
-        Some(w1.len()) == d.checked_mul(n) && Some(w2.len()) == c.checked_mul(n),
-        "weights do not fit their shape"
-    );
-    assert!(
-        holds(x.len(), rows, d)
-            && holds(z.len(), rows, n)
-            && holds(h.len(), rows, n)
-            && holds(o.len(), rows, c),
-        "buffers shorter than {rows} rows"
-    );
-    // z = s1 * X W1 (W1 stored input-major, d x n).
-    // SAFETY: the asserts above give every matrix the rows x cols its strides address.
-    unsafe {
-        matrixmultiply::sgemm(
-            rows,
-            d,
-            n,
-            w.s1,
-            x.as_ptr(),
-            d as isize,
-            1,
-            w1.as_ptr(),
-            n as isize,
-            1,
-            0.0,
-            z.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
-    hidden_forward(case, &z[..rows * n], &mut h[..rows * n]);
-    // o = s2 * H W2^T (W2 stored output-major, c x n, read transposed).
-    // SAFETY: as above; W2^T is addressed with row stride 1, column stride n.
-    unsafe {
-        matrixmultiply::sgemm(
-            rows,
-            n,
-            c,
-            w.s2,
-            h.as_ptr(),
-            n as isize,
-            1,
-            w2.as_ptr(),
-            1,
-            n as isize,
-            0.0,
-            o.as_mut_ptr(),
-            c as isize,
-            1,
-        );
-    }
-    output_forward(case, &mut o[..rows * c]);
 }
 
 #[cfg(test)]

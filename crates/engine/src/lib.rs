@@ -45,8 +45,9 @@ pub use config::{
 };
 pub use dataset::{Dataset, LoadedData};
 pub use error::{EngineError, ParseError};
-pub use eval::{argmax, evaluate, ClassFigures, Confusion, Evaluation};
+pub use eval::{argmax, ClassFigures, Confusion, Evaluation};
 pub use kinds::{OptimizerKind, ScheduleKind};
+pub use minibatch::evaluate;
 pub use network::Network;
 pub use observer::{NoObserver, Observer};
 pub use report::{EpochRecord, Metrics, TrainReport};

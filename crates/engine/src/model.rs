@@ -9,8 +9,7 @@
 //! tensors `w1` and `w2`, as in files written before deeper networks existed.
 //! docs/model-format.md documents the format for readers in other languages.
 
-use crate::eval::{forward_rows, ScaledWeights};
-use crate::minibatch::{NetSpec, Output};
+use crate::minibatch::{Evaluated, NetSpec, Output};
 use crate::{Backprop, Case, EngineError, Metrics, Network, TrainConfig};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
@@ -128,56 +127,30 @@ impl Model {
         self.config.is_online_study() && self.network.is_study_shape()
     }
 
+    /// The network as its engine evaluates it (the study's dense rows, or sparse ones).
+    pub fn evaluated(&self) -> Evaluated<'_> {
+        if self.is_study() {
+            Evaluated::study(&self.network, self.config.network.case)
+        } else {
+            Evaluated::network(&self.network, self.spec())
+        }
+    }
+
     /// The output scores of one input of `inputs` values in [0, 1] (probabilities under softmax).
     pub fn scores(&self, x: &[f32]) -> Vec<f32> {
-        if self.is_study() {
-            forward(&self.network, self.config.network.case, x)
-        } else {
-            crate::minibatch::scores(&self.network, &self.spec(), x)
-        }
+        self.evaluated().scores(x)
     }
 
     /// The output scores of every sample of `data`, row by row
     /// (`data.len() x classes`), as [`Model::evaluate`] computes them.
     pub fn outputs(&self, data: &crate::Dataset) -> Vec<f32> {
-        if self.is_study() {
-            let mut x = vec![0.0; data.inputs()];
-            let mut all = Vec::with_capacity(data.len() * self.network.outputs());
-            for i in 0..data.len() {
-                data.dense_into(i, &mut x);
-                all.extend(forward(&self.network, self.config.network.case, &x));
-            }
-            all
-        } else {
-            crate::minibatch::outputs_of(&self.network, &self.spec(), data)
-        }
+        self.evaluated().outputs(data)
     }
 
     /// Loss, errors and confusion matrix on every sample of `data`.
     pub fn evaluate(&self, data: &crate::Dataset) -> crate::Evaluation {
-        if self.is_study() {
-            crate::evaluate(&self.network, self.config.network.case, data)
-        } else {
-            crate::minibatch::evaluate_network(&self.network, &self.spec(), data)
-        }
+        self.evaluated().evaluate(data)
     }
-}
-
-/// The outputs of `net` for one dense input `x` (same kernels as [`crate::evaluate`]).
-///
-/// # Panics
-/// If `x.len()` is not `net.inputs()`.
-pub fn forward(net: &Network, case: Case, x: &[f32]) -> Vec<f32> {
-    assert_eq!(x.len(), net.inputs(), "input length");
-    let (n, c) = (net.hidden(), net.outputs());
-    let (mut z, mut h, mut o) = (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; c]);
-    let w = ScaledWeights {
-        net,
-        s1: 1.0,
-        s2: 1.0,
-    };
-    forward_rows(&w, case, 1, x, &mut z, &mut h, &mut o);
-    o
 }
 
 fn le_bytes(v: &[f32]) -> Vec<u8> {
@@ -598,7 +571,7 @@ mod tests {
     }
 
     #[test]
-    fn forward_agrees_with_evaluate() {
+    fn one_rows_scores_agree_with_the_evaluation_of_all() {
         let (d, n, c) = (12, 6, 3);
         let mut net = Network::init(d, n, c, 3);
         let (w1, w2) = net.weights_mut();
@@ -611,10 +584,8 @@ mod tests {
         for case in Case::ALL {
             let eval = crate::evaluate(&net, case, &data);
             for (i, row) in x.chunks_exact(d).enumerate() {
-                assert_eq!(
-                    crate::argmax(&forward(&net, case, row)),
-                    eval.predictions[i] as usize
-                );
+                let scores = Evaluated::study(&net, case).scores(row);
+                assert_eq!(crate::argmax(&scores), eval.predictions[i] as usize);
             }
         }
     }

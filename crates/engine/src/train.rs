@@ -1,8 +1,7 @@
 //! Running one configuration: epochs of online SGD, then the test metrics.
 
-use crate::eval::{evaluate_scaled, ScaledWeights};
 use crate::minibatch::{
-    evaluate_network, step_batches, Distorter, FirstLayer, MinibatchTrainer, NetSpec,
+    evaluate_network, step_batches, Distorter, Evaluated, FirstLayer, MinibatchTrainer, NetSpec,
 };
 use crate::step::StepState;
 use crate::{
@@ -271,12 +270,12 @@ impl StepEngine for OnlineSteps {
     }
 
     fn evaluate(&self, data: &Dataset) -> Evaluation {
-        let weights = ScaledWeights {
-            net: &self.state.net,
-            s1: self.state.s1 as f32,
-            s2: self.state.s2 as f32,
-        };
-        evaluate_scaled(&weights, self.case, data)
+        let scales = [self.state.s1 as f32, self.state.s2 as f32];
+        Evaluated {
+            scales: &scales,
+            ..Evaluated::study(&self.state.net, self.case)
+        }
+        .evaluate(data)
     }
 }
 

@@ -100,6 +100,15 @@ fn fits(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
 /// # Panics
 /// If `a.cols() != b.rows()` or `c.len() != a.rows() * b.cols()`.
 pub fn gemm(a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
+    gemm_scaled(1.0, a, b, beta, c);
+}
+
+/// `C = alpha A B + beta C`, as [`gemm`] with the product scaled by `alpha`
+/// (each element's sum is scaled once, after its last term).
+///
+/// # Panics
+/// As [`gemm`].
+pub fn gemm_scaled(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
     assert_eq!(a.cols, b.rows, "gemm: a.cols() != b.rows()");
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(
@@ -125,7 +134,7 @@ pub fn gemm(a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
             m,
             k,
             n,
-            1.0,
+            alpha,
             a.data.as_ptr(),
             a.row_stride as isize,
             a.col_stride as isize,
@@ -143,6 +152,32 @@ pub fn gemm(a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A scale that is a power of two changes no rounding: the scaled
+    /// product is the product scaled, exactly; any other is within rounding.
+    #[test]
+    fn a_scaled_product_is_the_product_scaled() {
+        let a: Vec<f32> = (0..5 * 7)
+            .map(|i| ((i * 13) % 17) as f32 / 7.0 - 1.0)
+            .collect();
+        let b: Vec<f32> = (0..7 * 3)
+            .map(|i| ((i * 5) % 11) as f32 / 3.0 - 1.5)
+            .collect();
+        let (am, bm) = (MatRef::new(&a, 5, 7), MatRef::new(&b, 7, 3));
+        let mut plain = vec![0.0; 15];
+        gemm(am, bm, 0.0, &mut plain);
+        for alpha in [0.5f32, 4.0, 0.3] {
+            let mut scaled = vec![f32::NAN; 15];
+            gemm_scaled(alpha, am, bm, 0.0, &mut scaled);
+            for (s, p) in scaled.iter().zip(&plain) {
+                if alpha == 0.3 {
+                    assert!((s - alpha * p).abs() <= 1e-6 * p.abs().max(1.0), "{s} {p}");
+                } else {
+                    assert_eq!(*s, alpha * p);
+                }
+            }
+        }
+    }
 
     #[test]
     fn views_that_do_not_fit_are_refused() {

@@ -72,7 +72,7 @@ mod update;
 
 pub use deferred::MAX_SLOTS;
 use dispatch::Path;
-pub use gemm::{gemm, MatRef};
+pub use gemm::{gemm, gemm_scaled, MatRef};
 pub use loss::{softmax, softmax_cross_entropy};
 pub use sparse_set::{SparseSet, TiledSparse};
 pub use update::{Moment, ParamUpdate};

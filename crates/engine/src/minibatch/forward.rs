@@ -89,7 +89,8 @@ fn add_bias(z: &mut [f32], bias: Option<&[f32]>) {
     }
 }
 
-/// The first layer for `rows` inputs: `z0 = X W1 + b1` and, when it is
+/// The first layer for `rows` inputs: `z0 = s X W1 + b1` (`s` is `scale`,
+/// 1 but for the online engine's lazily decayed weights) and, when it is
 /// hidden, `a0 = f(z0)` (`a0` is empty otherwise). A row's values do not
 /// depend on which other rows share the call, so any split of a batch gives
 /// the same bits.
@@ -98,6 +99,7 @@ fn add_bias(z: &mut [f32], bias: Option<&[f32]>) {
 /// If the buffers do not hold `rows` rows or the inputs do not match the network.
 pub(crate) fn first_layer(
     net: &Network,
+    scale: f32,
     spec: &NetSpec,
     inputs: Inputs<'_>,
     rows: usize,
@@ -111,9 +113,13 @@ pub(crate) fn first_layer(
         Inputs::Sparse { set, ids } => {
             assert_eq!(ids.len(), rows, "forward: ids and rows differ");
             k::sparse_gemm(set, ids, net.w1(), d1, z0);
+            if scale != 1.0 {
+                k::scale(scale, z0);
+            }
         }
         Inputs::Dense { x } => {
-            k::gemm(
+            k::gemm_scaled(
+                scale,
                 MatRef::new(&x[..rows * d0], rows, d0),
                 MatRef::new(net.w1(), d0, d1),
                 0.0,
@@ -139,7 +145,8 @@ pub(crate) struct RowMasks<'a> {
 
 /// Layers above the first for `rows` rows whose first-layer activations are
 /// `a0` (already dropped, in training with dropout), into `buf` (its `z[0]`
-/// and `a[0]` are not touched; logits in the last `z`). With `drop`, each
+/// and `a[0]` are not touched; logits in the last `z`). Layer `l`'s product
+/// is scaled by `scales[l]` (1 where `scales` ends). With `drop`, each
 /// hidden layer's outputs are dropped into `buf.ad` by masks kept in `buf.m`.
 ///
 /// # Panics
@@ -147,6 +154,7 @@ pub(crate) struct RowMasks<'a> {
 /// is given to buffers made without masks.
 pub(crate) fn upper_layers(
     net: &Network,
+    scales: &[f32],
     spec: &NetSpec,
     a0: &[f32],
     rows: usize,
@@ -168,7 +176,8 @@ pub(crate) fn upper_layers(
         } else {
             &buf.a[l - 1][..]
         };
-        k::gemm(
+        k::gemm_scaled(
+            scales.get(l).copied().unwrap_or(1.0),
             MatRef::new(&input[..rows * fan_in], rows, fan_in),
             MatRef::new(net.weight(l), width, fan_in).t(),
             0.0,
@@ -211,12 +220,17 @@ pub(crate) fn apply_masks(
     }
 }
 
-/// Runs `rows` inputs through every layer of `net` into `buf` (logits in the last `z`).
+/// Runs `rows` inputs through every layer of `net` into `buf` (logits in
+/// the last `z`): the one forward pass of every network, in training and in
+/// evaluation. Layer `l`'s product is scaled by `scales[l]` (1 where
+/// `scales` ends: every layer of a network but the online engine's, whose
+/// weight decay is held in such scales).
 ///
 /// # Panics
 /// If `rows` exceeds the buffers' capacity or the inputs do not match the network.
 pub(crate) fn forward(
     net: &Network,
+    scales: &[f32],
     spec: &NetSpec,
     inputs: Inputs<'_>,
     rows: usize,
@@ -228,7 +242,8 @@ pub(crate) fn forward(
     );
     // Taken out for the call and put back: moving a Vec allocates nothing.
     let mut a0 = std::mem::take(&mut buf.a[0]);
-    first_layer(net, spec, inputs, rows, &mut buf.z[0], &mut a0);
-    upper_layers(net, spec, &a0, rows, buf, None);
+    let first = scales.first().copied().unwrap_or(1.0);
+    first_layer(net, first, spec, inputs, rows, &mut buf.z[0], &mut a0);
+    upper_layers(net, scales, spec, &a0, rows, buf, None);
     buf.a[0] = a0;
 }

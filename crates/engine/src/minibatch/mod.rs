@@ -28,7 +28,7 @@ mod trainer;
 pub(crate) use ahead::step_batches;
 pub(crate) use distort::Distorter;
 pub(crate) use dropout::Dropout;
-pub use evaluate::{evaluate_network, outputs_of, scores};
+pub use evaluate::{evaluate, evaluate_network, outputs_of, scores, Evaluated, RowForm};
 pub(crate) use forward::{
     apply_masks, first_layer, forward, upper_layers, Inputs, RowBuffers, RowMasks,
 };

@@ -37,6 +37,17 @@ impl NetSpec {
         }
     }
 
+    /// The spec of the study's `case`: its activations, MSE against its targets.
+    pub fn study(case: Case) -> NetSpec {
+        NetSpec {
+            activation: case.hidden_activation(),
+            output: match case {
+                Case::Tanh => Output::Tanh,
+                Case::ReluSigmoid => Output::Sigmoid,
+            },
+        }
+    }
+
     /// Targets of a wrong and of the right class under MSE.
     fn targets(&self) -> (f32, f32) {
         match self.output {
@@ -104,6 +115,21 @@ impl NetSpec {
                         0.5 * e * e
                     })
                     .sum()
+            }
+        }
+    }
+
+    /// Adds the loss of one row of outputs against `label` to `total`, term
+    /// by term under MSE (the order the study's evaluation has always summed in).
+    pub(crate) fn add_loss_terms(&self, total: &mut f64, o: &[f32], label: usize) {
+        match self.output {
+            Output::Softmax => *total += self.loss_of_outputs(o, label),
+            _ => {
+                let (lo, hi) = self.targets();
+                for (c, &v) in o.iter().enumerate() {
+                    let e = (if c == label { hi } else { lo } - v) as f64;
+                    *total += 0.5 * e * e;
+                }
             }
         }
     }

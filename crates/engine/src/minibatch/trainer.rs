@@ -478,7 +478,7 @@ impl MinibatchTrainer {
                 } else {
                     Inputs::Sparse { set, ids }
                 };
-                first_layer(net, spec, inputs, rows, z0, a0);
+                first_layer(net, 1.0, spec, inputs, rows, z0, a0);
                 if let Some(d) = &hd {
                     let n = rows * d1;
                     let masks = RowMasks {
@@ -522,7 +522,7 @@ impl MinibatchTrainer {
                 } else {
                     a0
                 };
-                upper_layers(net, spec, input, rows, &mut part.buf, masks);
+                upper_layers(net, &[], spec, input, rows, &mut part.buf, masks);
                 let out = sizes[layers];
                 let (mut loss, mut correct) = (0.0, 0);
                 for (zr, &i) in part.buf.z[layers - 1][..rows * out]
