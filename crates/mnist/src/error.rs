@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::dtype::DType;
 
-/// Everything that can go wrong while reading an IDX file or an MNIST-style dataset.
+/// Everything that can go wrong while reading a data file (IDX, `.npy`) or an MNIST-style dataset.
 ///
 /// Each variant names the offending file (full path) and renders as a single line.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +77,31 @@ pub enum IdxError {
         expected: DType,
         /// The element type in the header.
         found: DType,
+    },
+
+    /// The file does not start with the `.npy` magic string.
+    #[error("{}: not a .npy file: it does not start with \\x93NUMPY (is it a .npz archive, or still compressed?)", path.display())]
+    NotNpy {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// The `.npy` header is cut short, of an unknown version, or not the dictionary NumPy writes.
+    #[error("{}: malformed .npy header: {problem}", path.display())]
+    NpyHeader {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+
+    /// The `.npy` element type is not one this reader takes.
+    #[error("{}: unsupported .npy dtype '{descr}' (supported: signed and unsigned integers of 1, 2, 4 and 8 bytes, float32, float64)", path.display())]
+    NpyDtype {
+        /// The file.
+        path: PathBuf,
+        /// The header's `descr` as written.
+        descr: String,
     },
 
     /// The number of dimensions is not what this file must have.
@@ -191,7 +216,10 @@ impl IdxError {
             | SizeOverflow { path, .. }
             | BodySize { path, .. }
             | LabelOutOfRange { path, .. }
-            | TooFewSamples { path, .. } => path,
+            | TooFewSamples { path, .. }
+            | NotNpy { path }
+            | NpyHeader { path, .. }
+            | NpyDtype { path, .. } => path,
             CountMismatch { labels, .. } => labels,
             ShapeMismatch { test, .. } => test,
         };

@@ -15,6 +15,8 @@ mod dataset;
 mod dtype;
 mod error;
 mod idx;
+mod npy;
+mod storage;
 pub mod write;
 
 pub use dataset::{
@@ -23,3 +25,4 @@ pub use dataset::{
 pub use dtype::DType;
 pub use error::IdxError;
 pub use idx::IdxArray;
+pub use npy::{NpyArray, NpyType};

@@ -1,4 +1,4 @@
-//! Encoders for synthetic IDX files, for tests and fixtures.
+//! Encoders for synthetic IDX and `.npy` files, for tests and fixtures.
 
 use std::fs;
 use std::io;
@@ -59,4 +59,49 @@ pub fn write_split(
         dir.join(format!("{prefix}-labels-idx1-ubyte")),
         idx_u8(&[labels.len()], labels),
     )
+}
+
+/// Encodes a `.npy` file (format version 1.0, as NumPy writes it): a header
+/// for `dtype` in the given byte order and memory order and `dims`, padded
+/// so the body starts on a 64-byte boundary, followed by `body` verbatim.
+///
+/// The body is not checked against `dims`, so deliberately malformed files can be made.
+///
+/// # Panics
+/// If the header would exceed 65,535 bytes.
+pub fn npy(
+    dtype: crate::NpyType,
+    big_endian: bool,
+    fortran_order: bool,
+    dims: &[usize],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut descr = dtype.descr().to_string();
+    if big_endian && dtype.size() > 1 {
+        descr.replace_range(0..1, ">");
+    }
+    let shape = match dims {
+        [d] => format!("({d},)"),
+        _ => format!(
+            "({})",
+            dims.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let order = if fortran_order { "True" } else { "False" };
+    let mut header =
+        format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let len = u16::try_from(header.len()).expect("a version 1.0 header is at most 65,535 bytes");
+    let mut out = Vec::with_capacity(10 + header.len() + body.len());
+    out.extend_from_slice(b"\x93NUMPY\x01\x00");
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(body);
+    out
 }
