@@ -104,6 +104,26 @@ pub enum IdxError {
         descr: String,
     },
 
+    /// A `.npz` file is not a zip archive, or one of its entries cannot be read.
+    #[error("{}: cannot read the .npz archive: {problem}", path.display())]
+    Npz {
+        /// The archive.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+
+    /// A `.npz` archive lacks an array it must hold.
+    #[error("{}: no array '{name}' in the archive (it holds: {})", path.display(), if holds.is_empty() { "nothing".to_string() } else { holds.join(", ") })]
+    NpzMissing {
+        /// The archive.
+        path: PathBuf,
+        /// The array looked for.
+        name: String,
+        /// The arrays it holds.
+        holds: Vec<String>,
+    },
+
     /// The number of dimensions is not what this file must have.
     #[error("{}: wrong number of dimensions: expected {expected}, found {found}", path.display())]
     WrongRank {
@@ -219,7 +239,9 @@ impl IdxError {
             | TooFewSamples { path, .. }
             | NotNpy { path }
             | NpyHeader { path, .. }
-            | NpyDtype { path, .. } => path,
+            | NpyDtype { path, .. }
+            | Npz { path, .. }
+            | NpzMissing { path, .. } => path,
             CountMismatch { labels, .. } => labels,
             ShapeMismatch { test, .. } => test,
         };

@@ -82,7 +82,7 @@ impl IdxArray {
 
     /// Whether the bytes are a memory mapping of the file (rather than an owned buffer).
     pub fn is_mapped(&self) -> bool {
-        matches!(self.storage, Storage::Mmap(_))
+        self.storage.is_mapped()
     }
 
     /// Checks element type and rank, returning the array if both match.

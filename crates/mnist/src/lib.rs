@@ -1,4 +1,5 @@
-//! Strict, zero-copy reader for IDX (MNIST-format) datasets, raw or gzip'd.
+//! Strict, zero-copy readers of data files: IDX (MNIST-format) datasets, raw
+//! or gzip'd, and NumPy's `.npy` arrays and `.npz` archives.
 //!
 //! Raw files are memory-mapped and images are borrowed straight from the mapping;
 //! `.gz` files are decompressed into memory. Every header and size is validated on
@@ -16,6 +17,7 @@ mod dtype;
 mod error;
 mod idx;
 mod npy;
+mod npz;
 mod storage;
 pub mod write;
 
@@ -26,3 +28,4 @@ pub use dtype::DType;
 pub use error::IdxError;
 pub use idx::IdxArray;
 pub use npy::{NpyArray, NpyType};
+pub use npz::read_npz;

@@ -137,7 +137,7 @@ impl NpyArray {
         Self::from_storage(Storage::Owned(bytes), path)
     }
 
-    fn from_storage(storage: Storage, path: &Path) -> Result<NpyArray, IdxError> {
+    pub(crate) fn from_storage(storage: Storage, path: &Path) -> Result<NpyArray, IdxError> {
         let header = parse_header(&storage, path)?;
         let body = &storage[header.len..];
         let expected = header
@@ -202,7 +202,7 @@ impl NpyArray {
 
     /// Whether the body is borrowed from a memory mapping of the file.
     pub fn is_mapped(&self) -> bool {
-        matches!(self.storage, Storage::Mmap(_))
+        self.storage.is_mapped()
     }
 
     /// Element `i` (in C order) as an `f64`, exact for every type but 64-bit integers above 2^53.
@@ -506,7 +506,7 @@ mod tests {
     fn reads_what_numpy_writes() {
         let dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }";
         let mut header = dict.to_string();
-        while (10 + header.len() + 1) % 64 != 0 {
+        while !(10 + header.len() + 1).is_multiple_of(64) {
             header.push(' ');
         }
         header.push('\n');

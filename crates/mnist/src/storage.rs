@@ -3,18 +3,32 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
-use std::ops::Deref;
+use std::ops::{Deref, Range};
 use std::path::Path;
+use std::sync::Arc;
 
 use flate2::bufread::MultiGzDecoder;
 use memmap2::Mmap;
 
 use crate::error::IdxError;
 
-/// Bytes of a whole (uncompressed) data file: memory-mapped or owned.
+/// Bytes of a whole (uncompressed) data file, memory-mapped or owned, or
+/// a range of such a file shared with others (an array stored in an archive).
 pub(crate) enum Storage {
     Mmap(Mmap),
     Owned(Vec<u8>),
+    Part(Arc<Storage>, Range<usize>),
+}
+
+impl Storage {
+    /// Whether the bytes lie in a memory mapping of the file.
+    pub(crate) fn is_mapped(&self) -> bool {
+        match self {
+            Storage::Mmap(_) => true,
+            Storage::Owned(_) => false,
+            Storage::Part(whole, _) => whole.is_mapped(),
+        }
+    }
 }
 
 impl Deref for Storage {
@@ -23,6 +37,7 @@ impl Deref for Storage {
         match self {
             Storage::Mmap(m) => m,
             Storage::Owned(v) => v,
+            Storage::Part(whole, range) => &whole[range.clone()],
         }
     }
 }
@@ -32,6 +47,7 @@ impl fmt::Debug for Storage {
         match self {
             Storage::Mmap(m) => write!(f, "Mmap({} bytes)", m.len()),
             Storage::Owned(v) => write!(f, "Owned({} bytes)", v.len()),
+            Storage::Part(whole, range) => write!(f, "Part({range:?} of {whole:?})"),
         }
     }
 }

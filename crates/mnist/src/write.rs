@@ -93,7 +93,7 @@ pub fn npy(
     let order = if fortran_order { "True" } else { "False" };
     let mut header =
         format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');
@@ -104,4 +104,29 @@ pub fn npy(
     out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(body);
     out
+}
+
+/// Encodes a `.npz` archive of `.npy` files named `NAME.npy`, stored as
+/// `np.savez` writes them or deflated as `np.savez_compressed` does.
+///
+/// # Panics
+/// If the zip writer fails on an in-memory buffer (it does not).
+pub fn npz(arrays: &[(&str, Vec<u8>)], compressed: bool) -> Vec<u8> {
+    use std::io::Write;
+    let method = if compressed {
+        zip::CompressionMethod::Deflated
+    } else {
+        zip::CompressionMethod::Stored
+    };
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in arrays {
+        zip.start_file(format!("{name}.npy"), options)
+            .expect("an in-memory zip takes every file");
+        zip.write_all(bytes)
+            .expect("an in-memory zip takes every byte");
+    }
+    zip.finish()
+        .expect("an in-memory zip finishes")
+        .into_inner()
 }

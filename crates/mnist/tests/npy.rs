@@ -1,4 +1,4 @@
-//! `.npy` files written by NumPy 2.4.6 itself (`tests/fixtures/numpy/`:
+//! `.npy` and `.npz` files written by NumPy 2.4.6 itself (`tests/fixtures/numpy/`:
 //! `np.save` of a uint8 2x3, a big-endian int32 3x4, a Fortran-ordered
 //! float64 3x4, an int64 vector and a float32 2x3x4 image stack, each
 //! holding 0, 1, 2, ... in C order, divided by 7 for the images and less 2
@@ -71,4 +71,37 @@ fn the_writer_writes_what_numpy_writes() {
         write::npy(NpyType::F32, false, false, &[2, 3, 4], &body),
         images
     );
+}
+
+/// `np.savez` and `np.savez_compressed` of Keras' layout (x_train 3x2x2
+/// uint8 holding 0, 7, 14, ...; y_train [2, 0, 1] int64; x_test 2x2x2 holding
+/// 0, 5, 10, ...; y_test [1, 2]) read as those arrays, the stored one in place.
+#[test]
+fn numpys_npz_archives_read_as_their_arrays() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/numpy");
+    for (file, in_place) in [
+        ("keras-layout.npz", true),
+        ("keras-layout-compressed.npz", false),
+    ] {
+        let a = mnist_idx::read_npz(dir.join(file), &["x_train", "y_train", "x_test", "y_test"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a[0].dims(), &[3, 2, 2], "{file}");
+        assert_eq!(
+            a[0].body(),
+            (0..12u8).map(|i| i * 7).collect::<Vec<_>>(),
+            "{file}"
+        );
+        assert_eq!(a[0].is_mapped(), in_place, "{file}");
+        assert_eq!((a[1].dtype(), a[1].dims()), (NpyType::I64, &[3usize][..]));
+        assert_eq!(
+            (0..3).map(|i| a[1].get_int(i)).collect::<Vec<_>>(),
+            [2, 0, 1]
+        );
+        assert_eq!(
+            a[2].body(),
+            (0..8u8).map(|i| i * 5).collect::<Vec<_>>(),
+            "{file}"
+        );
+        assert_eq!((0..2).map(|i| a[3].get_int(i)).collect::<Vec<_>>(), [1, 2]);
+    }
 }
