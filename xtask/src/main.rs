@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod download;
+mod fuzz;
 mod reproduce;
 mod slurm_test;
 mod structure;
@@ -32,6 +33,8 @@ struct Cli {
 enum Command {
     /// Fetch the four MNIST files, verify their SHA-256 and store them raw.
     Download(download::Args),
+    /// Fuzz every parser of data files (cargo-fuzz, nightly) for N seconds each.
+    Fuzz(fuzz::Args),
     /// Run the whole study (Tables 1-6, both backprop modes) and write its report.
     Reproduce(reproduce::Args),
     /// Run a small real sweep through a real one-node Slurm on this machine (as root).
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Download(args) => download::run(args),
+        Command::Fuzz(args) => fuzz::run(args),
         Command::Reproduce(args) => reproduce::run(args),
         Command::SlurmTest(args) => slurm_test::run_test(args),
         Command::Structure(args) => structure::run(args),

@@ -28,4 +28,4 @@ pub use dtype::DType;
 pub use error::IdxError;
 pub use idx::IdxArray;
 pub use npy::{NpyArray, NpyType};
-pub use npz::read_npz;
+pub use npz::{parse_npz, read_npz};

@@ -20,7 +20,15 @@ use crate::storage::{load, Storage};
 /// `ARCHIVE/NAME.npy`.
 pub fn read_npz(path: impl AsRef<Path>, names: &[&str]) -> Result<Vec<NpyArray>, IdxError> {
     let path = path.as_ref();
-    let whole = Arc::new(load(path)?);
+    arrays_of(Arc::new(load(path)?), path, names)
+}
+
+/// [`read_npz`] of an archive already in memory; `path` is only used in error messages.
+pub fn parse_npz(bytes: Vec<u8>, path: &Path, names: &[&str]) -> Result<Vec<NpyArray>, IdxError> {
+    arrays_of(Arc::new(Storage::Owned(bytes)), path, names)
+}
+
+fn arrays_of(whole: Arc<Storage>, path: &Path, names: &[&str]) -> Result<Vec<NpyArray>, IdxError> {
     let bad = |problem: String| IdxError::Npz {
         path: path.to_path_buf(),
         problem,
