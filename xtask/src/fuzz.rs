@@ -10,7 +10,12 @@ use std::path::Path;
 use std::process::Command;
 
 /// The fuzz targets, with the extension of the fixtures that seed each corpus.
-const TARGETS: &[(&str, &str)] = &[("idx", "ubyte"), ("npy", "npy"), ("npz", "npz")];
+const TARGETS: &[(&str, &str)] = &[
+    ("idx", "ubyte"),
+    ("npy", "npy"),
+    ("npz", "npz"),
+    ("csv", "csv"),
+];
 
 /// Options of `cargo xtask fuzz`.
 #[derive(Debug, clap::Args)]
@@ -18,7 +23,7 @@ pub struct Args {
     /// Seconds to fuzz each target.
     #[arg(long, default_value_t = 60)]
     seconds: u64,
-    /// Targets to run (default: all of idx, npy, npz).
+    /// Targets to run (default: all of idx, npy, npz, csv).
     targets: Vec<String>,
 }
 
@@ -45,7 +50,7 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         for t in &args.targets {
             if !TARGETS.iter().any(|(name, _)| name == t) {
-                bail!("unknown fuzz target '{t}' (known: idx, npy, npz)");
+                bail!("unknown fuzz target '{t}' (known: idx, npy, npz, csv)");
             }
         }
         args.targets.iter().map(String::as_str).collect()
@@ -130,8 +135,11 @@ fn seed(root: &Path, target: &str, corpus: &Path) -> Result<()> {
     }
     if seeds == 0 {
         // A tiny valid file of the format, so libFuzzer starts from its shape.
-        let idx: &[u8] = &[0, 0, 8, 1, 0, 0, 0, 2, 7, 9];
-        std::fs::write(corpus.join("seed"), idx)?;
+        let seed: &[u8] = match target {
+            "csv" => b"label,a,b\n1,2,3.5\ncat,-4,5e2\n",
+            _ => &[0, 0, 8, 1, 0, 0, 0, 2, 7, 9],
+        };
+        std::fs::write(corpus.join("seed"), seed)?;
     }
     Ok(())
 }

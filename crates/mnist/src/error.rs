@@ -124,6 +124,19 @@ pub enum IdxError {
         holds: Vec<String>,
     },
 
+    /// A row or cell of a CSV file is not what a table of numbers holds.
+    #[error("{}: row {row}{}: {problem}", path.display(), column.as_ref().map_or(String::new(), |c| format!(", column {c}")))]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The row, from 1 (the header, when there is one, is row 1).
+        row: usize,
+        /// The column, by header name and number from 1, when one cell is at fault.
+        column: Option<String>,
+        /// What is wrong.
+        problem: String,
+    },
+
     /// The number of dimensions is not what this file must have.
     #[error("{}: wrong number of dimensions: expected {expected}, found {found}", path.display())]
     WrongRank {
@@ -241,7 +254,8 @@ impl IdxError {
             | NpyHeader { path, .. }
             | NpyDtype { path, .. }
             | Npz { path, .. }
-            | NpzMissing { path, .. } => path,
+            | NpzMissing { path, .. }
+            | Csv { path, .. } => path,
             CountMismatch { labels, .. } => labels,
             ShapeMismatch { test, .. } => test,
         };

@@ -1,5 +1,5 @@
 //! Strict, zero-copy readers of data files: IDX (MNIST-format) datasets, raw
-//! or gzip'd, and NumPy's `.npy` arrays and `.npz` archives.
+//! or gzip'd, NumPy's `.npy` arrays and `.npz` archives, and CSV tables.
 //!
 //! Raw files are memory-mapped and images are borrowed straight from the mapping;
 //! `.gz` files are decompressed into memory. Every header and size is validated on
@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod csv_table;
 mod dataset;
 mod dtype;
 mod error;
@@ -21,6 +22,7 @@ mod npz;
 mod storage;
 pub mod write;
 
+pub use csv_table::{Classes, CsvTable, LabelColumn};
 pub use dataset::{
     open_split, Mnist, PinnedFile, Split, SplitView, DEFAULT_CLASSES, FILE_NAMES, MNIST_SHA256,
 };

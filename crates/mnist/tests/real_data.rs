@@ -51,3 +51,44 @@ fn real_mnist_raw() {
 fn real_mnist_gz() {
     check("MNIST_GZ_DIR", false);
 }
+
+/// MNIST's test set written as a CSV in Kaggle's layout (a `label` column,
+/// then 784 pixel columns) reads back as its pixels and labels exactly.
+#[test]
+#[ignore = "needs MNIST_DIR (the four raw MNIST files)"]
+fn mnist_as_csv_reads_as_its_idx_files() {
+    let dir = std::env::var_os("MNIST_DIR").unwrap_or_else(|| {
+        panic!("MNIST_DIR is not set: point it at a folder with the four MNIST files, or run `cargo xtask test`")
+    });
+    let m = Mnist::open(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let s = &m.test;
+    let mut text = String::from("label");
+    for p in 0..s.pixels() {
+        text.push_str(&format!(",pixel{p}"));
+    }
+    text.push('\n');
+    for i in 0..s.len() {
+        text.push_str(&s.label(i).to_string());
+        for v in s.image(i) {
+            text.push_str(&format!(",{v}"));
+        }
+        text.push('\n');
+    }
+    let t = mnist_idx::CsvTable::parse(text.as_bytes(), std::path::Path::new("mnist.csv"), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((t.rows(), t.cols()), (s.len(), 784));
+    let pixels: Vec<f32> = s.image_bytes().iter().map(|&v| f32::from(v)).collect();
+    assert!(t.features() == &pixels[..], "the pixels differ");
+    let classes = t.classes().unwrap();
+    assert_eq!(
+        classes.names,
+        (0..10).map(|d| d.to_string()).collect::<Vec<_>>()
+    );
+    let labels: Vec<u8> = t
+        .class_indices(&classes)
+        .unwrap()
+        .iter()
+        .map(|&c| c as u8)
+        .collect();
+    assert_eq!(labels, s.labels());
+}
