@@ -127,10 +127,7 @@ impl CsvTable {
             ));
         }
         let names = header.clone();
-        let column_name = move |c: usize| match &names {
-            Some(h) => format!("'{}' ({})", h[c], c + 1),
-            None => format!("{}", c + 1),
-        };
+        let column_name = move |c: usize| column_label(names.as_deref(), c);
         let cols = width - 1;
         let mut table = CsvTable {
             path: path.to_path_buf(),
@@ -307,12 +304,17 @@ impl CsvTable {
         IdxError::Csv {
             path: self.path.clone(),
             row: row + 1 + usize::from(self.header.is_some()),
-            column: Some(match &self.header {
-                Some(h) => format!("'{}' ({})", h[self.label_column], self.label_column + 1),
-                None => format!("{}", self.label_column + 1),
-            }),
+            column: Some(column_label(self.header.as_deref(), self.label_column)),
             problem,
         }
+    }
+}
+
+/// Column `c` as errors name it: `'name' (number)` under a header, else its number from 1.
+fn column_label(header: Option<&[String]>, c: usize) -> String {
+    match header {
+        Some(h) => format!("'{}' ({})", h[c], c + 1),
+        None => format!("{}", c + 1),
     }
 }
 

@@ -210,19 +210,10 @@ impl NpyArray {
     /// # Panics
     /// If `i` is not below the element count.
     pub fn get_f64(&self, i: usize) -> f64 {
-        let size = self.dtype.size();
-        let b = &self.body()[i * size..(i + 1) * size];
-        let mut eight = [0u8; 8];
-        eight[..size].copy_from_slice(b);
-        let u = u64::from_le_bytes(eight);
         match self.dtype {
-            NpyType::U8 | NpyType::U16 | NpyType::U32 | NpyType::U64 => u as f64,
-            NpyType::I8 => u as u8 as i8 as f64,
-            NpyType::I16 => u as u16 as i16 as f64,
-            NpyType::I32 => u as u32 as i32 as f64,
-            NpyType::I64 => u as i64 as f64,
-            NpyType::F32 => f32::from_bits(u as u32) as f64,
-            NpyType::F64 => f64::from_bits(u),
+            NpyType::F32 => f32::from_bits(self.raw(i) as u32) as f64,
+            NpyType::F64 => f64::from_bits(self.raw(i)),
+            _ => self.get_int(i) as f64,
         }
     }
 
@@ -232,11 +223,7 @@ impl NpyArray {
     /// If `i` is not below the element count, or the type is a float.
     pub fn get_int(&self, i: usize) -> i128 {
         assert!(self.dtype.is_integer(), "get_int of a {} array", self.dtype);
-        let size = self.dtype.size();
-        let b = &self.body()[i * size..(i + 1) * size];
-        let mut eight = [0u8; 8];
-        eight[..size].copy_from_slice(b);
-        let u = u64::from_le_bytes(eight);
+        let u = self.raw(i);
         match self.dtype {
             NpyType::I8 => i128::from(u as u8 as i8),
             NpyType::I16 => i128::from(u as u16 as i16),
@@ -244,6 +231,14 @@ impl NpyArray {
             NpyType::I64 => i128::from(u as i64),
             _ => i128::from(u),
         }
+    }
+
+    /// Element `i`'s bytes, zero-extended into a `u64`.
+    fn raw(&self, i: usize) -> u64 {
+        let size = self.dtype.size();
+        let mut eight = [0u8; 8];
+        eight[..size].copy_from_slice(&self.body()[i * size..(i + 1) * size]);
+        u64::from_le_bytes(eight)
     }
 }
 
