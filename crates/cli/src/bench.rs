@@ -124,7 +124,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !args.recipe.is_empty() {
         return run_recipes(&args);
     }
-    let data = load_data(&args.data)?;
+    let data = load_data(&mlp_engine::DataSpec {
+        path: Some(args.data.clone()),
+        ..Default::default()
+    })?;
     let input = if args.dense {
         InputPath::Dense
     } else {
@@ -276,7 +279,10 @@ fn run_recipes(args: &Args) -> anyhow::Result<()> {
     if let Some(d) = args.density.iter().find(|d| !(**d > 0.0 && **d <= 1.0)) {
         return Err(UsageError(format!("invalid --density {d}: must be in (0, 1]")).into());
     }
-    let data = load_data(&args.data)?;
+    let data = load_data(&mlp_engine::DataSpec {
+        path: Some(args.data.clone()),
+        ..Default::default()
+    })?;
     if !args.json {
         println!(
             "{} SIMD; {} round(s) of {} s per configuration, each over the first 10,000 training images reshuffled (samples/s: the median round)",

@@ -3,7 +3,7 @@
 use crate::eval::check_fits;
 use crate::exit::from_sweep;
 use crate::exit::UsageError;
-use crate::shared::{load_data, load_model, EvalData};
+use crate::shared::{load_data_for, load_model, EvalData};
 use clap::Args as ClapArgs;
 use mlp_engine::committee::evaluate_committee;
 
@@ -47,21 +47,28 @@ pub fn run(mut args: Args) -> anyhow::Result<()> {
         .iter()
         .map(|p| load_model("--model", p))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let data = load_data(&args.on.data)?;
-    let (split, set) = args.on.split.of(&data);
+    let spec = args.on.data.spec();
+    let (first, m0) = (&args.models[0], &models[0]);
+    for (path, m) in args.models.iter().zip(&models).skip(1) {
+        if m.scaling != m0.scaling || m.class_names() != m0.class_names() {
+            return Err(UsageError(format!(
+                "invalid --model list: {} was trained with other input scaling or classes than {}; a committee's members must share them",
+                path.display(),
+                first.display()
+            ))
+            .into());
+        }
+    }
+    let data = load_data_for(&spec, m0, "ensemble")?;
+    let (_, set) = args.on.split.of(&data);
     for (path, m) in args.models.iter().zip(&models) {
-        check_fits(
-            path,
-            m,
-            &args.on.data,
-            (split.rows(), split.cols(), set.classes()),
-        )?;
+        check_fits(path, m, spec.path(), &data)?;
     }
     let eval = evaluate_committee(&models, set)
         .map_err(|e| UsageError(format!("invalid --model list: {e}")))?;
     if args.json {
         let out = json!({
-            "data": args.on.data.display().to_string(),
+            "data": spec.path().display().to_string(),
             "split": args.on.split.name(),
             "samples": eval.committee.samples,
             "members": args.models.iter().zip(&eval.members).map(|(p, e)| json!({

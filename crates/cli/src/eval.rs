@@ -1,10 +1,10 @@
 //! `mlp eval`: a saved model's metrics, per-class figures and confusion on a data split.
 
 use crate::exit::UsageError;
-use crate::shared::{check_output_path, load_data, load_model, EvalData};
+use crate::shared::{check_output_path, load_data_for, load_model, EvalData};
 use clap::Args as ClapArgs;
 use mlp_engine::model::{self, Model};
-use mlp_engine::{ClassFigures, Confusion, Evaluation};
+use mlp_engine::{ClassFigures, Confusion, Evaluation, LoadedData};
 use mlp_report::pictures::{self, Labelled};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -56,21 +56,30 @@ pub fn describe(m: &Model) -> String {
     )
 }
 
-/// Checks that `model` fits images of `rows x cols` with `classes` classes from `dir`.
+/// Checks that `model` fits the samples and classes of `data` (read from `path`).
 pub fn check_fits(
     model_path: &Path,
     m: &Model,
-    dir: &Path,
-    (rows, cols, classes): (usize, usize, usize),
+    path: &Path,
+    data: &LoadedData,
 ) -> anyhow::Result<()> {
-    if (m.rows, m.cols, m.network.outputs()) != (rows, cols, classes) {
+    let classes = data.train.classes();
+    let (takes, has) = match data.image() {
+        Some((rows, cols)) if m.takes_images() => (
+            format!("{}x{} images", m.rows, m.cols),
+            format!("{rows}x{cols} images"),
+        ),
+        _ => (
+            format!("{} inputs", m.network.inputs()),
+            format!("{} inputs", data.train.inputs()),
+        ),
+    };
+    if takes != has || m.network.outputs() != classes {
         return Err(UsageError(format!(
-            "--model {} takes {}x{} images and {} classes, but the data in {} has {rows}x{cols} images and {classes} classes",
+            "--model {} takes {takes} and {} classes, but the data in {} has {has} and {classes} classes",
             model_path.display(),
-            m.rows,
-            m.cols,
             m.network.outputs(),
-            dir.display()
+            path.display()
         ))
         .into());
     }
@@ -91,22 +100,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let m = load_model("--model", &args.model)?;
-    let data = load_data(&args.on.data)?;
+    let spec = args.on.data.spec();
+    if args.misclassified.is_some() && !m.takes_images() {
+        return Err(UsageError(format!(
+            "invalid --misclassified: {} was trained on features, not images, so there are no pictures to show",
+            args.model.display()
+        ))
+        .into());
+    }
+    let data = load_data_for(&spec, &m, "eval")?;
+    check_fits(&args.model, &m, spec.path(), &data)?;
     let (split, set) = args.on.split.of(&data);
-    check_fits(
-        &args.model,
-        &m,
-        &args.on.data,
-        (split.rows(), split.cols(), set.classes()),
-    )?;
-    let mut ours = data.files.sha256();
+    let mut ours = data.checksums();
     ours.sort();
     let mut theirs = m.data_sha256.clone();
     theirs.sort();
     if !theirs.is_empty() && theirs != ours {
         eprintln!(
             "note: the data in {} is not the data {} was trained on",
-            args.on.data.display(),
+            spec.path().display(),
             args.model.display()
         );
     }
@@ -115,16 +127,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let confused = eval.most_confused(5);
 
     if let Some(path) = &args.misclassified {
-        let wrong: Vec<Labelled<'_>> = eval
+        let Some((rows, cols)) = data.image() else {
+            return Err(UsageError(format!(
+                "invalid --misclassified: the data in {} are features, not images",
+                spec.path().display()
+            ))
+            .into());
+        };
+        let wrong: Vec<(usize, u8, Vec<u8>)> = eval
             .predictions
             .iter()
             .enumerate()
             .filter(|&(i, &p)| p != set.label(i))
             .take(args.limit)
-            .map(|(i, &p)| Labelled {
-                pixels: split.image(i),
-                truth: set.label(i),
-                predicted: p,
+            .map(|(i, &p)| (i, p, split.picture(i)))
+            .collect();
+        let wrong: Vec<Labelled<'_>> = wrong
+            .iter()
+            .map(|(i, p, pixels)| Labelled {
+                pixels,
+                truth: set.label(*i),
+                predicted: *p,
             })
             .collect();
         let title = format!(
@@ -139,7 +162,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 String::new()
             }
         );
-        pictures::misclassified_png(path, &wrong, split.rows(), split.cols(), &title)?;
+        pictures::misclassified_png(path, &wrong, rows, cols, &title)?;
     }
     if let Some(path) = &args.confusion {
         let title = format!(
@@ -167,9 +190,10 @@ fn print_json(
 ) -> anyhow::Result<()> {
     let out = json!({
         "model": args.model.display().to_string(),
-        "data": args.on.data.display().to_string(),
+        "data": args.on.data.spec().path().display().to_string(),
         "split": args.on.split.name(),
         "samples": eval.samples,
+        "classes": m.class_names(),
         "loss": eval.loss,
         "loss_kind": m.config.network.loss,
         "misclassified": eval.misclassified,
@@ -205,8 +229,8 @@ fn print_text(
 ) {
     println!("model {}: {}", args.model.display(), describe(m));
     println!(
-        "data {}, {} split: {} images",
-        args.on.data.display(),
+        "data {}, {} split: {} samples",
+        args.on.data.spec().path().display(),
         args.on.split.name(),
         eval.samples
     );
@@ -224,10 +248,11 @@ fn print_text(
         "{:>5}  {:>9}  {:>8}  {:>7}  {:>9}",
         "class", "precision", "recall", "support", "predicted"
     );
+    let names = m.class_names();
     for (k, f) in figures.iter().enumerate() {
         println!(
             "{:>5}  {:>9}  {:>8}  {:>7}  {:>9}",
-            k,
+            names.get(k).map_or_else(|| k.to_string(), Clone::clone),
             pct(f.precision),
             pct(f.recall),
             f.support,

@@ -16,9 +16,14 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// The command-line flag of a configuration field: `train_samples` is `--train-samples`.
+/// The command-line flag of a configuration field: `train_samples` is
+/// `--train-samples`, and the affine `scale` range is `--affine-scale`
+/// (`--scale` is the input scaling).
 pub fn flag_of(field: &str) -> String {
-    format!("--{}", field.replace('_', "-"))
+    match field {
+        "scale" => "--affine-scale".to_string(),
+        _ => format!("--{}", field.replace('_', "-")),
+    }
 }
 
 /// Converts an engine error into the command's words: what the user can fix

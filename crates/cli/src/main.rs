@@ -2,6 +2,7 @@
 
 mod bench;
 mod config_flags;
+mod download;
 mod ensemble;
 mod eval;
 mod exit;
@@ -13,7 +14,7 @@ mod show;
 mod sweep;
 mod train;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Train and study small fully connected networks on MNIST-format data.
@@ -44,11 +45,22 @@ enum Command {
     Predict(predict::Args),
     /// Print a dataset image as terminal art with its label (or write it as a PNG).
     Show(show::Args),
+    /// Fetch a named data set (mnist) into the per-user cache or a folder, checksums verified.
+    Download(download::Args),
+}
+
+/// The command line, with the affine scale range's flag renamed
+/// `--affine-scale`: `--scale` is the input scaling of `--data`.
+fn command() -> clap::Command {
+    let affine = |c: clap::Command| c.mut_arg("scale", |a| a.long("affine-scale"));
+    Cli::command()
+        .mut_subcommand("train", affine)
+        .mut_subcommand("sweep", affine)
 }
 
 fn main() -> ExitCode {
     exit::quiet_on_broken_pipe();
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
         Command::Train(args) => train::run(args),
         Command::Sweep(args) => sweep::run(args),
@@ -58,6 +70,7 @@ fn main() -> ExitCode {
         Command::Ensemble(args) => ensemble::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Show(args) => show::run(args),
+        Command::Download(args) => download::run(args),
     };
     exit::report(result)
 }

@@ -52,7 +52,10 @@ fn decode(path: &Path) -> Result<(Vec<u8>, usize, usize), String> {
 fn classify(m: &Model, path: &Path) -> Result<(Vec<u8>, Vec<f32>), String> {
     let (gray, w, h) = decode(path)?;
     let input = prepare(&gray, w, h, m.rows, m.cols).map_err(|e| e.to_string())?;
-    let x: Vec<f32> = input.iter().map(|&v| v as f32 / 255.0).collect();
+    // The model's own scaling, as training applied it to the training images' bytes.
+    let raw: Vec<f64> = input.iter().map(|&v| f64::from(v)).collect();
+    let mut x = vec![0.0f32; raw.len()];
+    m.scaling.apply(&raw, &mut x);
     let scores = m.scores(&x);
     Ok((input, scores))
 }
@@ -60,6 +63,14 @@ fn classify(m: &Model, path: &Path) -> Result<(Vec<u8>, Vec<f32>), String> {
 /// Runs `mlp predict`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let m = load_model("--model", &args.model)?;
+    if !m.takes_images() {
+        return Err(crate::exit::UsageError(format!(
+            "invalid --model: {} was trained on features, not images; predict classifies pictures (use `mlp eval --data` for tables and arrays)",
+            args.model.display()
+        ))
+        .into());
+    }
+    let names = m.class_names();
     let mut failures: Vec<String> = Vec::new();
     let mut entries = Vec::new();
     for path in &args.images {
@@ -67,14 +78,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         match classify(&m, path) {
             Ok((input, scores)) => {
                 let digit = argmax(&scores);
+                let class = names
+                    .get(digit)
+                    .cloned()
+                    .unwrap_or_else(|| digit.to_string());
                 if args.json {
-                    let mut e = json!({ "file": name, "prediction": digit, "scores": scores });
+                    let mut e = json!({ "file": name, "prediction": digit, "class": class, "scores": scores });
                     if args.show {
                         e["input"] = json!(input);
                     }
                     entries.push(e);
                 } else {
-                    println!("{name}: {digit}");
+                    println!("{name}: {class}");
                     let line: Vec<String> = scores
                         .iter()
                         .enumerate()

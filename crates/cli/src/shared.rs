@@ -5,14 +5,99 @@ use crate::exit::{from_engine, from_sweep, UsageError};
 use anyhow::Context;
 use clap::ValueEnum;
 use mlp_engine::model::{self, Model};
-use mlp_engine::{Dataset, LoadedData, StepOptions, MAX_DEFERRED_SAMPLES};
+use mlp_engine::{DataSpec, Dataset, LoadedData, Scale, StepOptions, MAX_DEFERRED_SAMPLES};
 use std::path::{Path, PathBuf};
 
-/// Opens the MNIST folder `dir`; a failure is one line naming it.
-pub fn load_data(dir: &Path) -> anyhow::Result<LoadedData> {
-    LoadedData::open(dir)
+/// Where the data come from and how to read them: `--data` and its companions.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct DataArgs {
+    /// The data: a folder of IDX files or of x_train/y_train/x_test/y_test
+    /// .npy files, a .npz archive, a .csv table, or a name (mnist) fetched
+    /// into the per-user cache [default: data/mnist]
+    #[arg(long, value_name = "PATH|NAME")]
+    pub data: Option<PathBuf>,
+    /// A CSV table of test rows, for a .csv --data.
+    #[arg(long, value_name = "FILE")]
+    pub test_data: Option<PathBuf>,
+    /// Share of a .csv --data's rows held out as the test set when there is no --test-data [default: 0.2]
+    #[arg(long, value_name = "F")]
+    pub test_fraction: Option<f64>,
+    /// Seed choosing the held-out test rows [default: 0]
+    #[arg(long, value_name = "N")]
+    pub split_seed: Option<u64>,
+    /// The CSV label column, by header name or index from 0 [default: label, else the first]
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub label_column: Option<String>,
+    /// Input scaling: pixel (/255), standardize (each feature's training mean
+    /// and deviation) or none [default: pixel for bytes, standardize for floats]
+    #[arg(long = "scale", value_name = "KIND")]
+    pub input_scale: Option<Scale>,
+}
+
+impl DataArgs {
+    /// The data as the flags name them (unset flags left out).
+    pub fn spec(&self) -> DataSpec {
+        DataSpec {
+            path: self.data.clone(),
+            test_data: self.test_data.clone(),
+            test_fraction: self.test_fraction,
+            split_seed: self.split_seed,
+            label_column: self.label_column.clone(),
+            scale: self.input_scale,
+        }
+    }
+}
+
+/// `spec` with a data-set name for a path (`--data mnist`) replaced by its
+/// folder in the per-user cache, fetched and verified on first use.
+pub fn resolve_named(mut spec: DataSpec) -> anyhow::Result<DataSpec> {
+    if let Some(path) = &spec.path {
+        let name = path.to_string_lossy();
+        if !path.exists() && mlp_download::is_name(&name) {
+            spec.path = Some(
+                mlp_download::named(&name)
+                    .with_context(|| format!("cannot fetch the data set {name}"))?,
+            );
+        }
+    }
+    Ok(spec)
+}
+
+/// Fails, saying how to get MNIST, when the data path does not exist.
+fn check_exists(spec: &DataSpec) -> anyhow::Result<()> {
+    let path = spec.path();
+    if !path.exists() {
+        anyhow::bail!(
+            "cannot load data from {0}: no such file or folder; `mlp download --dest {0}` fetches MNIST there (or `cargo xtask download` in a checkout), and `--data mnist` uses the per-user cache",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Opens the data of `spec` for training; a failure is one line naming the file.
+pub fn load_data(spec: &DataSpec) -> anyhow::Result<LoadedData> {
+    let spec = resolve_named(spec.clone())?;
+    check_exists(&spec)?;
+    spec.open()
         .map_err(from_engine)
-        .with_context(|| format!("cannot load data from {}", dir.display()))
+        .with_context(|| format!("cannot load data from {}", spec.path().display()))
+}
+
+/// Opens the data of `spec` as `model` was trained on it (its scaling,
+/// classes and held-out rows); `--scale` is refused, naming `command`.
+pub fn load_data_for(spec: &DataSpec, model: &Model, command: &str) -> anyhow::Result<LoadedData> {
+    if spec.scale.is_some() {
+        return Err(UsageError(format!(
+            "invalid --scale: {command} applies the scaling each model was trained with"
+        ))
+        .into());
+    }
+    let spec = resolve_named(spec.clone())?;
+    check_exists(&spec)?;
+    spec.open_for(model)
+        .map_err(from_engine)
+        .with_context(|| format!("cannot load data from {}", spec.path().display()))
 }
 
 /// Reads the model file of `flag` at `path`; a failure is one line naming both.
@@ -97,11 +182,11 @@ impl SplitName {
         }
     }
 
-    /// The split of `data`: its IDX files and its converted dataset.
-    pub fn of(self, data: &LoadedData) -> (&mnist_idx::Split, &Dataset) {
+    /// The split of `data`: its files' values and its converted dataset.
+    pub fn of(self, data: &LoadedData) -> (&mnist_idx::Part, &Dataset) {
         match self {
-            SplitName::Train => (&data.files.train, &data.train),
-            SplitName::Test => (&data.files.test, &data.test),
+            SplitName::Train => (&data.source.train, &data.train),
+            SplitName::Test => (&data.source.test, &data.test),
         }
     }
 }
@@ -152,9 +237,8 @@ mod tests {
 /// The data a saved model is evaluated on: `--data` and `--split`.
 #[derive(clap::Args, Debug)]
 pub struct EvalData {
-    /// Folder holding the four MNIST IDX files (raw or .gz).
-    #[arg(long, default_value = "data/mnist")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Which split to evaluate.
     #[arg(long, value_enum, default_value = "test")]
     pub split: SplitName,

@@ -4,15 +4,16 @@ use crate::exit::{from_engine, UsageError};
 use crate::shared::{check_output_path, load_data, terminal_art, SplitName};
 use clap::Args as ClapArgs;
 use mlp_engine::augment::{image_rng, Augment, Scratch};
-use mlp_engine::{Case, TrainConfig};
+use mlp_engine::{Case, DataSpec, TrainConfig};
 use std::path::PathBuf;
 
 /// Flags of `mlp show`.
 #[derive(ClapArgs, Debug)]
 pub struct Args {
-    /// Folder holding the four MNIST IDX files (raw or .gz).
-    #[arg(long, default_value = "data/mnist")]
-    data: PathBuf,
+    /// The images: a folder of IDX files or of x_train/y_train/x_test/y_test
+    /// .npy files, a .npz archive, or a name (mnist) [default: data/mnist]
+    #[arg(long, value_name = "PATH|NAME")]
+    data: Option<PathBuf>,
     /// Which image: its position in the split, from 0.
     #[arg(long, value_name = "I")]
     index: usize,
@@ -77,27 +78,44 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let data = load_data(&args.data)?;
+    let spec = DataSpec {
+        path: args.data.clone(),
+        ..DataSpec::default()
+    };
+    let features = || {
+        UsageError(format!(
+            "invalid --data: {} holds features, not images; show draws images",
+            spec.path().display()
+        ))
+    };
+    if mnist_idx::detect(spec.path()).ok() == Some(mnist_idx::Format::Csv) {
+        return Err(features().into());
+    }
+    let data = load_data(&spec)?;
+    let Some((rows, cols)) = data.image() else {
+        return Err(features().into());
+    };
     let (split, _) = args.split.of(&data);
     if args.index >= split.len() {
         return Err(UsageError(format!(
             "invalid --index: {} is out of range, the {} split of {} has {} images (0 to {})",
             args.index,
             args.split.name(),
-            args.data.display(),
+            spec.path().display(),
             split.len(),
             split.len().saturating_sub(1)
         ))
         .into());
     }
-    let (rows, cols) = (split.rows(), split.cols());
-    let pixels = split.image(args.index);
+    let picture = split.picture(args.index);
+    let pixels = &picture[..];
+    let label = split.labels()[args.index] as usize;
     println!(
         "{} image {} of {}: label {}",
         args.split.name(),
         args.index,
         split.len(),
-        split.label(args.index)
+        data.source.classes.names[label]
     );
     print!("{}", terminal_art(pixels, rows, cols));
     if let (Some(p), Some(kind)) = (&args.png, args.augment) {

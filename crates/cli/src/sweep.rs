@@ -3,7 +3,7 @@
 use crate::config_flags::GeneralAxisFlags;
 use crate::exit::{from_engine, from_sweep, UsageError};
 use crate::progress::{visible, SweepProgress};
-use crate::shared::{deferred_steps, load_data};
+use crate::shared::{deferred_steps, load_data, DataArgs};
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use mlp_engine::{recipe, Backprop, Case, Layers};
@@ -17,9 +17,8 @@ use std::sync::Arc;
 /// Flags of `mlp sweep`.
 #[derive(ClapArgs, Debug)]
 pub struct Args {
-    /// Folder holding the four MNIST IDX files (raw or .gz).
-    #[arg(long, default_value = "data/mnist")]
-    data: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
     /// Output folder: results.jsonl, report.md and plots/ go here.
     #[arg(long, default_value = "runs/sweep")]
     out: PathBuf,
@@ -185,6 +184,11 @@ impl Args {
         Ok(SweepFile::of_grids(None, vec![grid]))
     }
 
+    /// The data: the flags, then the sweep file's `data`, then the default.
+    fn data_spec(&self, file: &SweepFile) -> mlp_engine::DataSpec {
+        self.data.spec().or(&file.data.clone().unwrap_or_default())
+    }
+
     /// What the sweep runs, checked for range errors that need no data (so
     /// usage errors come before loading it).
     fn plan(file: &SweepFile) -> anyhow::Result<SweepPlan> {
@@ -248,16 +252,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let step = deferred_steps(args.block_samples)?;
     let file = args.sweep_file()?;
-    let whole = Args::plan(&file)?;
-    let name = file.name.clone();
-    if whole.is_empty() {
+    let unsized_plan = Args::plan(&file)?;
+    if unsized_plan.is_empty() {
         return Err(UsageError("the sweep has no configurations".into()).into());
     }
     if !args.quiet {
-        eprintln!("{}", plan_line(&whole));
+        eprintln!("{}", plan_line(&unsized_plan));
     }
+    // Checked without data first, so flags' errors come before loading it;
+    // then planned again for the data's size.
+    let data_spec = args.data_spec(&file);
+    let data = load_data(&data_spec)?;
+    let file = SweepFile {
+        training_rows: Some(data.train.len()),
+        ..file
+    };
+    let whole = Args::plan(&file)?;
+    let name = file.name.clone();
     if args.slurm {
-        return slurm(&args, &file, &whole, step);
+        return slurm(&args, &file, &whole, step, (&data_spec, &data));
     }
     let (shard, shard_from) = args.shard()?;
     let meta = describe(name, &whole, shard.count, step);
@@ -279,7 +292,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             plan.len()
         );
     }
-    let data = load_data(&args.data)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
     let results = sweep::shard_results_path(&args.out, shard);
@@ -458,6 +470,7 @@ fn slurm(
     file: &SweepFile,
     whole: &SweepPlan,
     step: mlp_engine::StepOptions,
+    (data_spec, data): (&mlp_engine::DataSpec, &mlp_engine::LoadedData),
 ) -> anyhow::Result<()> {
     let positive = |flag: &str, v: Option<usize>| -> anyhow::Result<Option<usize>> {
         match v {
@@ -476,14 +489,13 @@ fn slurm(
     }
     let max_parallel = positive("--max-parallel", args.max_parallel)?;
     let cpus_per_task = positive("--cpus-per-task", args.cpus_per_task)?.unwrap_or(1);
-    let data = load_data(&args.data)?;
     std::fs::create_dir_all(args.out.join("logs"))
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
     let (time, estimate) = match &args.time {
         Some(t) => (t.clone(), None),
         None => {
             let slowest =
-                sweep::estimate::slowest_slice_seconds(whole, &data, step, tasks, cpus_per_task)
+                sweep::estimate::slowest_slice_seconds(whole, data, step, tasks, cpus_per_task)
                     .map_err(from_sweep)?;
             // Half again for a slower or busier node, and minutes to load data and evaluate.
             (scheduler::slurm_time(slowest * 1.5 + 300.0), Some(slowest))
@@ -498,12 +510,16 @@ fn slurm(
         account: args.account.clone(),
     };
     let resolved = args.out.join("sweep.toml");
+    let file = SweepFile {
+        data: Some(data_spec.clone()),
+        ..file.clone()
+    };
     let text = file.to_toml().map_err(from_sweep)?;
     mlp_engine::files::write_atomic(&resolved, text.as_bytes()).map_err(from_engine)?;
     let task = scheduler::TaskCommand {
         exe: std::env::current_exe().context("cannot find this mlp binary's path")?,
         config: resolved,
-        data: args.data.clone(),
+        data: data_spec.path().to_path_buf(),
         out: args.out.clone(),
         block_samples: args.block_samples,
         save_models: args.save_models,

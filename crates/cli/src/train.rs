@@ -3,10 +3,10 @@
 use crate::config_flags::GeneralFlags;
 use crate::exit::{from_engine, UsageError};
 use crate::progress::{visible, TrainProgress};
-use crate::shared::{check_output_path, deferred_steps, load_data, load_model};
+use crate::shared::{check_output_path, deferred_steps, load_data, load_model, DataArgs};
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use mlp_engine::model::{self, Model, Stage};
+use mlp_engine::model::{self, Stage};
 use mlp_engine::{recipe, Backprop, Case, Layers, Network, RunOptions, TrainConfig, TrainReport};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -15,9 +15,8 @@ use std::sync::Arc;
 /// Flags of `mlp train`.
 #[derive(ClapArgs, Debug)]
 pub struct Args {
-    /// Folder holding the four MNIST IDX files (raw or .gz).
-    #[arg(long, default_value = "data/mnist")]
-    data: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
     /// Start from a named recipe (see --list-recipes); any flag below overrides its fields.
     #[arg(long, value_name = "NAME")]
     recipe: Option<String>,
@@ -150,7 +149,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(path) => Some(load_model("--init-from", path)?.network),
         None => None,
     };
-    let data = load_data(&args.data)?;
+    let data = load_data(&args.data.spec())?;
     let config = args.config(data.train.len())?;
     config.validate(data.train.len()).map_err(from_engine)?;
     let (inputs, classes) = (data.train.inputs(), data.train.classes());
@@ -163,17 +162,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map_err(from_engine)
         .with_context(|| format!("cannot start from {}", path.display()))?;
     }
-    let (rows, cols) = (data.files.train.rows(), data.files.train.cols());
-    let model_of = |network: Network, stage, metrics| Model {
-        network,
-        stage,
-        config: config.clone(),
-        rows,
-        cols,
-        data_sha256: data.files.sha256(),
-        metrics,
-        block_samples: steps.block_samples(),
-        tool_version: mlp_engine::VERSION.to_string(),
+    let model_of = |network: Network, stage, metrics| {
+        data.model(
+            network,
+            stage,
+            config.clone(),
+            metrics,
+            steps.block_samples(),
+        )
     };
     let init = match &args.save_init {
         Some(path) => {

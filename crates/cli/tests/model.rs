@@ -697,7 +697,7 @@ fn predict_agrees_with_eval_on_redrawn_mnist_digits() {
     let mut files = Vec::new();
     for i in 0..n {
         let p = tmp.path().join(format!("digit-{i}.png"));
-        redraw(&p, data.files.test.image(i), 28, 28, 3);
+        redraw(&p, &data.source.test.picture(i), 28, 28, 3);
         files.push(p);
     }
     let mut args = vec!["predict", "--json", "--model", s(&model)];

@@ -26,7 +26,10 @@ fn bad_flags_are_usage_errors_naming_the_flag() {
     usage_error(&["--dropout-input", "-0.1"], "--dropout-input");
     usage_error(&["--max-norm", "-1"], "--max-norm");
     usage_error(&["--augment", "twist"], "--augment");
-    usage_error(&["--augment", "affine", "--scale", "1"], "--scale");
+    usage_error(
+        &["--augment", "affine", "--affine-scale", "1"],
+        "--affine-scale",
+    );
     usage_error(
         &["--augment", "elastic", "--elastic-sigma", "0"],
         "--elastic-sigma",

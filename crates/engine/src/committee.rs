@@ -136,6 +136,8 @@ mod tests {
             metrics: None,
             block_samples: None,
             tool_version: String::new(),
+            data: None,
+            scaling: crate::Scaling::Pixel,
         }
     }
 

@@ -1,8 +1,9 @@
 //! A read-only, sparse f32 copy of a data split, shared by every run of a sweep.
 
 use crate::gram::Grams;
+use crate::scaling::Scaling;
 use crate::EngineError;
-use mnist_idx::SplitView;
+use mnist_idx::{Part, SplitView};
 
 /// Samples as sparse rows (non-zero input indices and values) with labels.
 ///
@@ -17,6 +18,8 @@ pub struct Dataset {
     labels: Vec<u8>,
     /// Input dot products of nearby samples, filled on first use.
     grams: Grams,
+    /// `(rows, cols)` when samples are images.
+    image: Option<(usize, usize)>,
 }
 
 impl Dataset {
@@ -27,6 +30,7 @@ impl Dataset {
         let bytes = split.image_bytes();
         let nnz = bytes.iter().filter(|&&b| b != 0).count();
         let mut ds = Dataset::with_capacity(inputs, split.classes(), n, nnz);
+        ds.image = Some((split.rows(), split.cols()));
         let mut scratch = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
         for (image, &label) in bytes.chunks_exact(inputs).zip(split.labels()) {
             ds.push_dense(image.iter().map(|&b| b as f32 / 255.0), label, &mut scratch);
@@ -34,7 +38,8 @@ impl Dataset {
         ds
     }
 
-    /// Builds a dataset from dense rows `x` (`labels.len()` rows of `inputs` values).
+    /// Builds a dataset from dense rows `x` (`labels.len()` rows of `inputs`
+    /// values); rows of a square count of values are taken as square images.
     pub fn from_dense(
         inputs: usize,
         classes: usize,
@@ -54,10 +59,52 @@ impl Dataset {
             )));
         }
         let mut ds = Dataset::with_capacity(inputs, classes, labels.len(), x.len());
+        let side = (inputs as f64).sqrt().round() as usize;
+        ds.image = (side * side == inputs).then_some((side, side));
         let mut scratch = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
         for (row, &label) in x.chunks_exact(inputs).zip(labels) {
             ds.push_dense(row.iter().copied(), label, &mut scratch);
         }
+        Ok(ds)
+    }
+
+    /// Converts a part of a data set through `scaling` into `classes` classes.
+    pub fn from_part(
+        part: &Part,
+        classes: usize,
+        scaling: &Scaling,
+    ) -> Result<Dataset, EngineError> {
+        let inputs = part.width();
+        scaling.check_width(inputs)?;
+        if classes > 256 {
+            return Err(EngineError::Dataset(format!(
+                "{classes} classes; at most 256 are supported"
+            )));
+        }
+        let labels: Vec<u8> = part.labels().iter().map(|&l| l as u8).collect();
+        let mut ds;
+        match (part.bytes(), scaling) {
+            (Some(bytes), Scaling::Pixel) => {
+                // The IDX path: bytes straight from the file.
+                let nnz = bytes.iter().filter(|&&b| b != 0).count();
+                ds = Dataset::with_capacity(inputs, classes, part.len(), nnz);
+                let mut scratch = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
+                for (image, &label) in bytes.chunks_exact(inputs).zip(&labels) {
+                    ds.push_dense(image.iter().map(|&b| b as f32 / 255.0), label, &mut scratch);
+                }
+            }
+            _ => {
+                ds = Dataset::with_capacity(inputs, classes, part.len(), part.len() * inputs);
+                let (mut raw, mut row) = (vec![0.0f64; inputs], vec![0.0f32; inputs]);
+                let mut scratch = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
+                for (i, &label) in labels.iter().enumerate() {
+                    part.row_into(i, &mut raw);
+                    scaling.apply(&raw, &mut row);
+                    ds.push_dense(row.iter().copied(), label, &mut scratch);
+                }
+            }
+        }
+        ds.image = part.image();
         Ok(ds)
     }
 
@@ -67,6 +114,7 @@ impl Dataset {
             samples: mlp_kernels::SparseSet::with_capacity(inputs, rows, nnz),
             labels: Vec::with_capacity(rows),
             grams: Grams::new(rows),
+            image: None,
         }
     }
 
@@ -99,6 +147,7 @@ impl Dataset {
         assert!(start <= self.len(), "Dataset::tail: start past the end");
         let nnz: usize = (start..self.len()).map(|i| self.sample(i).0.len()).sum();
         let mut ds = Dataset::with_capacity(self.inputs(), self.classes, self.len() - start, nnz);
+        ds.image = self.image;
         for i in start..self.len() {
             let (idx, vals) = self.sample(i);
             ds.samples.push(idx, vals);
@@ -120,6 +169,11 @@ impl Dataset {
     /// Input size (784 for MNIST).
     pub fn inputs(&self) -> usize {
         self.samples.dim()
+    }
+
+    /// `(rows, cols)` when samples are images (augmentation and pictures need them).
+    pub fn image(&self) -> Option<(usize, usize)> {
+        self.image
     }
 
     /// Number of classes (output units).
@@ -191,26 +245,6 @@ impl Dataset {
     /// Bytes this copy holds.
     pub fn heap_bytes(&self) -> usize {
         self.samples.heap_bytes() + self.labels.len() + self.grams.heap_bytes()
-    }
-}
-
-/// A data folder opened and converted: the training and test sets of a run or sweep.
-pub struct LoadedData {
-    /// The opened IDX files (memory-mapped or decompressed).
-    pub files: mnist_idx::Mnist,
-    /// The training split, sparse.
-    pub train: Dataset,
-    /// The test split, sparse.
-    pub test: Dataset,
-}
-
-impl LoadedData {
-    /// Opens the train and test files in `dir` and converts both splits once.
-    pub fn open(dir: &std::path::Path) -> Result<LoadedData, EngineError> {
-        let files = mnist_idx::Mnist::open(dir)?;
-        let train = Dataset::from_split(&files.train.view());
-        let test = Dataset::from_split(&files.test.view());
-        Ok(LoadedData { files, train, test })
     }
 }
 

@@ -18,6 +18,8 @@ mod arch;
 pub mod augment;
 pub mod committee;
 mod config;
+mod data;
+mod data_info;
 mod dataset;
 mod deferred;
 mod error;
@@ -35,6 +37,7 @@ mod padded;
 pub mod preprocess;
 pub mod recipe;
 mod report;
+mod scaling;
 mod step;
 mod train;
 
@@ -43,7 +46,8 @@ pub use config::{
     Backprop, Case, ConfigFields, DataConfig, LrDecay, NetworkConfig, Optimizer, OptimizerConfig,
     Regularization, RunConfig, ScheduleConfig, TrainConfig,
 };
-pub use dataset::{Dataset, LoadedData};
+pub use data::{DataInfo, DataSpec, LoadedData};
+pub use dataset::Dataset;
 pub use error::{EngineError, ParseError};
 pub use eval::{argmax, ClassFigures, Confusion, Evaluation};
 pub use kinds::{OptimizerKind, ScheduleKind};
@@ -51,6 +55,7 @@ pub use minibatch::evaluate;
 pub use network::Network;
 pub use observer::{NoObserver, Observer};
 pub use report::{EpochRecord, Metrics, TrainReport};
+pub use scaling::{Scale, Scaling};
 pub use step::{InputPath, StepOptions, W1Update, DEFERRED_SAMPLES, MAX_DEFERRED_SAMPLES};
 pub use train::{
     initial_network, sizes_of, train, train_run, train_with, RunOptions, Session, Snapshot, Trainer,

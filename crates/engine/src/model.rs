@@ -9,7 +9,9 @@
 //! tensors `w1` and `w2`, as in files written before deeper networks existed.
 //! docs/model-format.md documents the format for readers in other languages.
 
+use crate::data_info::DataInfo;
 use crate::minibatch::{Evaluated, NetSpec, Output};
+use crate::scaling::Scaling;
 use crate::{Backprop, Case, EngineError, Metrics, Network, TrainConfig};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
@@ -62,6 +64,12 @@ pub mod keys {
     /// Steps per block of held-back W1 updates of the run, in decimal; absent
     /// when updates were not deferred (and in files of earlier versions).
     pub const BLOCK_SAMPLES: &str = "block_samples";
+    /// What the model was trained on, as JSON: path, format, shapes, class
+    /// names, scaling kind (absent in earlier files: MNIST's IDX files).
+    pub const DATA: &str = "data";
+    /// The scaling of raw inputs as JSON, `{"kind": "pixel"}` or
+    /// `{"kind": "standardize", "mean": [...], "std": [...]}` (absent in earlier files: pixel).
+    pub const SCALING: &str = "scaling";
 }
 
 /// Whether a file holds weights before or after training.
@@ -104,6 +112,10 @@ pub struct Model {
     pub block_samples: Option<usize>,
     /// The engine version that wrote the file (this engine's when not loaded).
     pub tool_version: String,
+    /// What the model was trained on (unknown for files of earlier versions).
+    pub data: Option<DataInfo>,
+    /// How raw inputs become the network's inputs.
+    pub scaling: Scaling,
 }
 
 impl Model {
@@ -115,6 +127,19 @@ impl Model {
     /// The backprop mode the weights were trained with.
     pub fn backprop(&self) -> Backprop {
         self.config.network.backprop
+    }
+
+    /// True unless the model is known to have been trained on feature data, not images.
+    pub fn takes_images(&self) -> bool {
+        self.data.as_ref().is_none_or(DataInfo::is_image)
+    }
+
+    /// Each class's label as written (`0`, `1`, ... when the model does not say).
+    pub fn class_names(&self) -> Vec<String> {
+        match &self.data {
+            Some(d) => d.classes.clone(),
+            None => (0..self.network.outputs()).map(|c| c.to_string()).collect(),
+        }
     }
 
     /// What the network computes besides its weights.
@@ -194,6 +219,13 @@ pub fn to_bytes(model: &Model) -> Result<Vec<u8>, String> {
     .collect();
     if let Some(b) = model.block_samples {
         meta.insert(keys::BLOCK_SAMPLES.to_string(), b.to_string());
+    }
+    if let Some(data) = &model.data {
+        meta.insert(keys::DATA.to_string(), json(serde_json::to_string(data))?);
+        meta.insert(
+            keys::SCALING.to_string(),
+            json(serde_json::to_string(&model.scaling))?,
+        );
     }
     // Written only away from the study's defaults, so a study model's file is as before.
     if model.config.network.loss != crate::Loss::Mse {
@@ -402,6 +434,29 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
         None => None,
         Some(_) => Some(number(keys::BLOCK_SAMPLES)?),
     };
+    let data: Option<DataInfo> = match meta.get(keys::DATA) {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str(text)
+                .map_err(|e| format!("metadata 'data' is not the data description JSON ({e})"))?,
+        ),
+    };
+    let scaling: Scaling = match meta.get(keys::SCALING) {
+        None => Scaling::Pixel,
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| format!("metadata 'scaling' is not a scaling's JSON ({e})"))?,
+    };
+    scaling
+        .check_width(inputs)
+        .map_err(|e| format!("metadata 'scaling' does not fit the network: {e}"))?;
+    if let Some(d) = &data {
+        if d.classes.len() != classes {
+            return Err(format!(
+                "metadata 'data' names {} classes but the network has {classes} outputs",
+                d.classes.len()
+            ));
+        }
+    }
     let sizes = hidden.sizes(inputs, classes);
     let layout = tensor_layout(&sizes, bias);
     let names = tensors.names();
@@ -457,6 +512,8 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
         metrics,
         block_samples,
         tool_version: get(keys::TOOL_VERSION)?.to_string(),
+        data,
+        scaling,
     })
 }
 
@@ -481,6 +538,8 @@ mod tests {
             metrics: None,
             block_samples: None,
             tool_version: crate::VERSION.into(),
+            data: None,
+            scaling: Scaling::Pixel,
         };
         let m = Model {
             metrics: Some(crate::Metrics {
@@ -535,6 +594,8 @@ mod tests {
             metrics: None,
             block_samples: Some(32),
             tool_version: crate::VERSION.into(),
+            data: None,
+            scaling: Scaling::Pixel,
         }
     }
 

@@ -193,7 +193,10 @@ impl CsvTable {
                         return Err(at(
                             line,
                             Some(column_name(c)),
-                            format!("'{}' is not a number", String::from_utf8_lossy(cell)),
+                            format!(
+                                "'{}' is not a number (a feature must be; if this column holds the labels, name it as the label column)",
+                                String::from_utf8_lossy(cell)
+                            ),
                         ))
                     }
                 }
@@ -405,7 +408,7 @@ mod tests {
             (
                 "label,a,b\n1,2,3\n1,x,3\n",
                 None,
-                "row 3, column 'a' (2): 'x' is not a number",
+                "row 3, column 'a' (2): 'x' is not a number (a feature must be; if this column holds the labels, name it as the label column)",
             ),
             (
                 "1,2,3\n1,2,NaN\n",

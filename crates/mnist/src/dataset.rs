@@ -111,7 +111,7 @@ impl Mnist {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         let _ = write!(s, "{b:02x}");
@@ -120,7 +120,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Finds one of the four files by its standard names, raw preferred over `.gz`.
-fn find(dir: &Path, names: [&str; 2]) -> Result<PathBuf, IdxError> {
+pub(crate) fn find(dir: &Path, names: [&str; 2]) -> Result<PathBuf, IdxError> {
     let candidates = [
         names[0].to_string(),
         names[1].to_string(),
@@ -278,6 +278,11 @@ impl Split {
     /// Path of the label file.
     pub fn labels_path(&self) -> &Path {
         self.labels.path()
+    }
+
+    /// The image array, taken out of the split.
+    pub fn into_images(self) -> IdxArray {
+        self.images
     }
 
     /// The underlying image array.

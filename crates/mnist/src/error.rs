@@ -137,6 +137,15 @@ pub enum IdxError {
         problem: String,
     },
 
+    /// A data set's arrays or tables do not fit together, or hold values a data set cannot.
+    #[error("{}: {problem}", path.display())]
+    Data {
+        /// The file (or array) at fault.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+
     /// The number of dimensions is not what this file must have.
     #[error("{}: wrong number of dimensions: expected {expected}, found {found}", path.display())]
     WrongRank {
@@ -255,7 +264,8 @@ impl IdxError {
             | NpyDtype { path, .. }
             | Npz { path, .. }
             | NpzMissing { path, .. }
-            | Csv { path, .. } => path,
+            | Csv { path, .. }
+            | Data { path, .. } => path,
             CountMismatch { labels, .. } => labels,
             ShapeMismatch { test, .. } => test,
         };

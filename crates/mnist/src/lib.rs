@@ -19,6 +19,7 @@ mod error;
 mod idx;
 mod npy;
 mod npz;
+mod source;
 mod storage;
 pub mod write;
 
@@ -31,3 +32,7 @@ pub use error::IdxError;
 pub use idx::IdxArray;
 pub use npy::{NpyArray, NpyType};
 pub use npz::{parse_npz, read_npz};
+pub use source::{
+    detect, held_out_rows, DataOptions, DataSource, Element, Format, HeldOut, Part, ARRAY_NAMES,
+    DEFAULT_TEST_FRACTION, MAX_CLASSES,
+};

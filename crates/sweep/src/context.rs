@@ -5,10 +5,10 @@ use crate::key::run_key;
 use crate::models::model_file_name;
 use crate::results::{ResultsFile, RunRecord};
 use crate::SweepError;
-use mlp_engine::model::{Model, Stage};
+use mlp_engine::model::Stage;
 use mlp_engine::Session;
 use mlp_engine::{
-    LoadedData, Network, Observer, RunOptions, StepOptions, TrainConfig, TrainReport,
+    DataInfo, LoadedData, Network, Observer, RunOptions, StepOptions, TrainConfig, TrainReport,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -116,6 +116,7 @@ pub(super) struct Sweep<'a> {
     stop: &'a AtomicBool,
     file: Mutex<ResultsFile>,
     checksums: BTreeMap<String, String>,
+    info: DataInfo,
     pool: rayon::ThreadPool,
 }
 
@@ -149,7 +150,8 @@ impl<'a> Sweep<'a> {
             events,
             stop,
             file: Mutex::new(file),
-            checksums: data.files.sha256().into_iter().collect(),
+            checksums: data.checksums().into_iter().collect(),
+            info: data.info(),
             pool,
         })
     }
@@ -254,6 +256,7 @@ impl Sweep<'_> {
             key,
             report,
             data: self.checksums.clone(),
+            dataset: Some(self.info.clone()),
             finished_unix: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
@@ -280,17 +283,13 @@ pub(super) fn save_model(
         path: dir.to_path_buf(),
         source,
     })?;
-    let model = Model {
+    let model = data.model(
         network,
-        stage: Stage::Trained,
-        config: report.config.clone(),
-        rows: data.files.train.rows(),
-        cols: data.files.train.cols(),
-        data_sha256: data.files.sha256(),
-        metrics: Some(report.metrics.clone()),
-        block_samples: report.block_samples,
-        tool_version: mlp_engine::VERSION.to_string(),
-    };
+        Stage::Trained,
+        report.config.clone(),
+        Some(report.metrics.clone()),
+        report.block_samples,
+    );
     Ok(mlp_engine::model::save(
         &dir.join(model_file_name(key)),
         &model,

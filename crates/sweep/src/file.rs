@@ -4,7 +4,7 @@ use crate::grid::{Expansion, Grid};
 use crate::plan::{HalvingGroup, SweepPlan};
 use crate::search::Search;
 use crate::SweepError;
-use mlp_engine::TrainConfig;
+use mlp_engine::{DataSpec, TrainConfig};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -16,6 +16,11 @@ pub struct SweepFile {
     pub name: Option<String>,
     /// The validation split of every table that does not set its own.
     pub validation: Option<usize>,
+    /// The data the sweep runs on (`data = "PATH"` or a `[data]` table), when the file names them.
+    pub data: Option<DataSpec>,
+    /// The data's training samples, once known (not written to the file): a
+    /// table that sets no `train_samples` and no recipe trains on all of them.
+    pub training_rows: Option<usize>,
     /// The grids, as written.
     pub grid: Vec<Grid>,
     /// The searches.
@@ -28,10 +33,19 @@ pub struct SweepFile {
 struct RawSweepFile {
     name: Option<String>,
     validation: Option<usize>,
+    data: Option<RawData>,
     #[serde(default)]
     grid: Vec<Grid>,
     #[serde(default)]
     search: Vec<toml::Table>,
+}
+
+/// `data = "PATH"` or a `[data]` table of the data's path and options.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawData {
+    Path(std::path::PathBuf),
+    Spec(DataSpec),
 }
 
 impl SweepFile {
@@ -53,7 +67,7 @@ impl SweepFile {
         }
         let mut tables = Vec::new();
         for (i, g) in raw.grid.iter().enumerate() {
-            let g = g.held_out(raw.validation);
+            let g = g.held_out(raw.validation, None);
             g.validate()
                 .map_err(|e| bad(format!("[[grid]] table {}: {e}", i + 1)))?;
             tables.push((format!("[[grid]] table {}", i + 1), g.expansion()));
@@ -75,7 +89,7 @@ impl SweepFile {
                 .grids()
                 .map_err(at)?
                 .into_iter()
-                .map(|g| g.held_out(raw.validation))
+                .map(|g| g.held_out(raw.validation, None))
                 .collect();
             for g in &grids {
                 g.validate().map_err(|e| at(e.to_string()))?;
@@ -87,9 +101,22 @@ impl SweepFile {
                 HalvingGroup { halving, trials }.check().map_err(at)?;
             }
         }
+        let data = match raw.data {
+            None => None,
+            Some(RawData::Path(path)) => Some(DataSpec {
+                path: Some(path),
+                ..DataSpec::default()
+            }),
+            Some(RawData::Spec(spec)) => Some(spec),
+        };
+        if let Some(d) = &data {
+            d.check().map_err(|e| bad(format!("[data]: {e}")))?;
+        }
         Ok(SweepFile {
             name: raw.name,
             validation: raw.validation,
+            data,
+            training_rows: None,
             grid: raw.grid,
             search,
         })
@@ -100,6 +127,8 @@ impl SweepFile {
         SweepFile {
             name,
             validation: None,
+            data: None,
+            training_rows: None,
             grid,
             search: Vec::new(),
         }
@@ -117,6 +146,9 @@ impl SweepFile {
         }
         if let Some(v) = self.validation {
             file.insert("validation".into(), toml::Value::Integer(v as i64));
+        }
+        if let Some(data) = &self.data {
+            file.insert("data".into(), toml::Value::try_from(data).map_err(bad)?);
         }
         if !self.grid.is_empty() {
             let grids = self
@@ -167,7 +199,7 @@ impl SweepFile {
             s.grids()
                 .expect("checked by parse")
                 .into_iter()
-                .flat_map(|g| g.held_out(self.validation).expand())
+                .flat_map(|g| g.held_out(self.validation, self.training_rows).expand())
                 .collect()
         };
         let mut seen = std::collections::HashSet::new();
@@ -180,7 +212,7 @@ impl SweepFile {
         let grids = self
             .grid
             .iter()
-            .flat_map(|g| g.held_out(self.validation).expand());
+            .flat_map(|g| g.held_out(self.validation, self.training_rows).expand());
         let plain = tables(false).flat_map(trials);
         let full = first(grids.chain(plain).collect());
         let halving = tables(true)

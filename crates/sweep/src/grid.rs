@@ -343,14 +343,22 @@ impl Grid {
 
     /// The grid holding out the last `validation` training images (when
     /// given) in every configuration that does not set its own split; a
-    /// study grid without `train_samples` then trains on the MNIST images left.
-    pub(crate) fn held_out(&self, validation: Option<usize>) -> Grid {
+    /// grid without `train_samples` or a recipe then trains on the images
+    /// left of the data's `rows` training samples (MNIST's when not known).
+    pub(crate) fn held_out(&self, validation: Option<usize>, rows: Option<usize>) -> Grid {
         let mut g = self.clone();
+        let open = g.train_samples.is_none() && g.recipe.is_empty();
         if let (Some(v), None) = (validation, &g.general.validation) {
             g.general.validation = Some(vec![v]);
-            if g.train_samples.is_none() && g.recipe.is_empty() {
-                g.train_samples = Some(vec![MNIST_TRAIN.saturating_sub(v)]);
+            if open {
+                g.train_samples = Some(vec![rows.unwrap_or(MNIST_TRAIN).saturating_sub(v)]);
             }
+        } else if let (Some(rows), true) = (rows, open) {
+            let v = match g.general.validation.as_deref() {
+                Some([v]) => *v,
+                _ => 0,
+            };
+            g.train_samples = Some(vec![rows.saturating_sub(v)]);
         }
         g
     }

@@ -1,7 +1,7 @@
 //! The results file: one JSON object per finished configuration, appended and synced.
 
 use crate::SweepError;
-use mlp_engine::TrainReport;
+use mlp_engine::{DataInfo, TrainReport};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -18,6 +18,9 @@ pub struct RunRecord {
     pub report: TrainReport,
     /// SHA-256 of each data file the run read.
     pub data: BTreeMap<String, String>,
+    /// What the data set was: path, format, shapes, classes, scaling (absent in earlier records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<DataInfo>,
     /// Seconds since the Unix epoch when the run finished.
     pub finished_unix: u64,
     /// The epoch at which successive halving stopped this trial, when it did:

@@ -63,6 +63,20 @@ pub fn run_sweep(
     }
     // This file's own records win over a copy elsewhere.
     done.extend(existing.records.into_iter().map(|r| (r.key.clone(), r)));
+    let here: std::collections::BTreeMap<String, String> = data.checksums().into_iter().collect();
+    if let Some(r) = done.values().find(|r| !r.data.is_empty() && r.data != here) {
+        let files = |m: &std::collections::BTreeMap<String, String>| {
+            m.keys().cloned().collect::<Vec<_>>().join(", ")
+        };
+        return Err(SweepError::Inconsistent {
+            problem: format!(
+                "the folder's results were trained on other data than {} (run {} read {}, with other checksums)",
+                data.info().path,
+                r.key,
+                files(&r.data)
+            ),
+        });
+    }
     let mut configs = std::mem::take(&mut plan.full);
     let before = configs.len();
     configs.retain(|c| !done.contains_key(&sweep.key(c)));

@@ -169,6 +169,104 @@ impl Digits {
     }
 }
 
+/// The four arrays of a train and test pair of `rows x cols` images, as
+/// `.npy` files' bytes under Keras' names (`x_train` as `uint8` of shape
+/// `(N, rows, cols)`, `y_train` as `uint8`, and the same for the test split).
+pub fn keras_arrays(
+    train: &Split,
+    test: &Split,
+    rows: usize,
+    cols: usize,
+) -> Vec<(&'static str, Vec<u8>)> {
+    let npy = |dims: &[usize], body: &[u8]| {
+        mnist_idx::write::npy(mnist_idx::NpyType::U8, false, false, dims, body)
+    };
+    vec![
+        (
+            "x_train",
+            npy(&[train.labels.len(), rows, cols], &train.images),
+        ),
+        ("y_train", npy(&[train.labels.len()], &train.labels)),
+        (
+            "x_test",
+            npy(&[test.labels.len(), rows, cols], &test.images),
+        ),
+        ("y_test", npy(&[test.labels.len()], &test.labels)),
+    ]
+}
+
+/// A split as CSV text, as Kaggle's digit data is: a header `label,pixel0,...`
+/// and one row per image, its label first.
+pub fn csv_text(split: &Split, pixels: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("label");
+    for p in 0..pixels {
+        let _ = write!(out, ",pixel{p}");
+    }
+    out.push('\n');
+    for (image, label) in split.images.chunks_exact(pixels).zip(&split.labels) {
+        let _ = write!(out, "{label}");
+        for v in image {
+            let _ = write!(out, ",{v}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A CSV table of `rows` samples of three classes named by words (`alpha`,
+/// `beta`, `gamma`, in the column `species`), told apart by two features a
+/// thousandth in size (`width`, `height`), among three features of noise in
+/// the thousands and a constant: learnable only once each feature is standardised.
+pub fn tabular_csv(rows: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let mut text = String::from("width,height,noise_a,noise_b,noise_c,constant,species\n");
+    let names = ["gamma", "alpha", "beta"];
+    let gauss = |rng: &mut Rng| (0..4).map(|_| rng.unit()).sum::<f32>() - 2.0;
+    for _ in 0..rows {
+        let c = rng.below(3) as usize;
+        let width = 1e-3 * (c as f32 + 0.2 * gauss(&mut rng));
+        let height = 1e-3 * ((c % 2) as f32 + 0.2 * gauss(&mut rng));
+        let noise: Vec<String> = (0..3)
+            .map(|_| format!("{}", 5000.0 + 1000.0 * rng.unit()))
+            .collect();
+        text.push_str(&format!(
+            "{width},{height},{},7.5,{}\n",
+            noise.join(","),
+            names[c]
+        ));
+    }
+    text
+}
+
+impl Digits {
+    /// Writes both splits as a `.npz` archive in Keras' layout (deflated when `compressed`).
+    pub fn write_npz(&self, path: &Path, compressed: bool) {
+        let (train, test) = self.splits();
+        let arrays = keras_arrays(&train, &test, self.rows, self.cols);
+        std::fs::write(path, mnist_idx::write::npz(&arrays, compressed))
+            .expect("the test folder is writable");
+    }
+
+    /// Writes both splits into `dir` as `x_train.npy`, `y_train.npy`, `x_test.npy` and `y_test.npy`.
+    pub fn write_npy(&self, dir: &Path) {
+        let (train, test) = self.splits();
+        for (name, bytes) in keras_arrays(&train, &test, self.rows, self.cols) {
+            std::fs::write(dir.join(format!("{name}.npy")), bytes)
+                .expect("the test folder is writable");
+        }
+    }
+
+    /// Writes the splits as two CSV tables (see [`csv_text`]).
+    pub fn write_csv(&self, train_path: &Path, test_path: &Path) {
+        let (train, test) = self.splits();
+        let pixels = self.rows * self.cols;
+        for (path, split) in [(train_path, &train), (test_path, &test)] {
+            std::fs::write(path, csv_text(split, pixels)).expect("the test folder is writable");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

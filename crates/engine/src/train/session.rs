@@ -100,13 +100,25 @@ fn check_data(config: &TrainConfig, train: &Dataset, test: &Dataset) -> Result<(
             test.classes()
         )));
     }
-    let inputs = train.inputs();
-    let side = (inputs as f64).sqrt().round() as usize;
-    if config.data.augment.kind != crate::augment::Augment::None && side * side != inputs {
-        return Err(EngineError::config(
-            "augment",
-            format!("distortions need square images; the data's {inputs} inputs are not"),
-        ));
+    if config.data.augment.kind != crate::augment::Augment::None {
+        match train.image() {
+            Some((rows, cols)) if rows == cols => {}
+            Some((rows, cols)) => {
+                return Err(EngineError::config(
+                    "augment",
+                    format!("distortions need square images; the data's are {rows}x{cols}"),
+                ))
+            }
+            None => {
+                return Err(EngineError::config(
+                    "augment",
+                    format!(
+                        "distortions need images; the data are {} features per sample, not images",
+                        train.inputs()
+                    ),
+                ))
+            }
+        }
     }
     Ok(())
 }

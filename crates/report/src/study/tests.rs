@@ -106,6 +106,7 @@ pub(crate) fn record(
             version: mlp_engine::VERSION.into(),
         },
         data,
+        dataset: None,
         finished_unix: 1_700_000_000,
         stopped_at_epoch: None,
     }

@@ -188,7 +188,31 @@ fn markdown(title: &str, judged: &Judged<'_>, plots: &[Plot]) -> String {
     }
     let seconds: f64 = records.iter().map(|r| r.report.metrics.train_seconds).sum();
     let _ = writeln!(md, "- Training time, summed over runs: {seconds:.1} s.\n");
-    md.push_str("## Data\n\n| file | SHA-256 |\n|---|---|\n");
+    md.push_str("## Data\n\n");
+    let described: BTreeSet<String> = records
+        .iter()
+        .filter_map(|r| r.dataset.as_ref())
+        .map(|d| {
+            let names = if d
+                .classes
+                .iter()
+                .enumerate()
+                .all(|(i, n)| *n == i.to_string())
+            {
+                String::new()
+            } else {
+                format!(" ({})", d.classes.join(", "))
+            };
+            format!("- {}{names}.", d.summary())
+        })
+        .collect();
+    for line in &described {
+        let _ = writeln!(md, "{line}");
+    }
+    if !described.is_empty() {
+        md.push('\n');
+    }
+    md.push_str("| file | SHA-256 |\n|---|---|\n");
     let files: BTreeSet<(&String, &String)> = records.iter().flat_map(|r| r.data.iter()).collect();
     for (file, sha) in files {
         let _ = writeln!(md, "| {file} | `{sha}` |");

