@@ -53,6 +53,14 @@ fn files_to_fetch<'a>(
     Ok(needed)
 }
 
+/// True when every file of `table` is in `dest` with its pinned checksum (checked silently).
+pub(crate) fn all_valid(dest: &Path, table: &[Pinned]) -> bool {
+    table.iter().all(|pinned| {
+        let path = dest.join(pinned.name);
+        path.is_file() && verify::hash_file(&path).is_ok_and(|h| h == pinned.sha256)
+    })
+}
+
 /// Checks an existing copy, reporting the result; a corrupt copy is
 /// reported and will be replaced by the atomic rename.
 fn is_present_and_valid(dest: &Path, pinned: &Pinned) -> Result<bool, DownloadError> {

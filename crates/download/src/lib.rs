@@ -51,14 +51,21 @@ pub fn ensure(dest: &Path) -> Result<(), DownloadError> {
     download(dest, None, false).map(drop)
 }
 
-/// The absolute folder of the named data set in [`cache_dir`], its files fetched on first use and verified on every call.
+/// The absolute folder of the named data set in [`cache_dir`], its files
+/// fetched on first use (with status lines) and verified silently on every call.
 pub fn named(name: &str) -> Result<PathBuf, DownloadError> {
     if !is_name(name) {
         return Err(DownloadError::UnknownName {
             name: name.to_string(),
         });
     }
-    download(&cache_dir()?.join(name), None, false)
+    let dir = cache_dir()?.join(name);
+    if fetch::all_valid(&dir, &verify::MNIST) {
+        return dir
+            .canonicalize()
+            .map_err(|error| DownloadError::Dest { path: dir, error });
+    }
+    download(&dir, None, false)
 }
 
 #[cfg(test)]
