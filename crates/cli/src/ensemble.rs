@@ -50,9 +50,17 @@ pub fn run(mut args: Args) -> anyhow::Result<()> {
     let spec = args.on.data.spec();
     let (first, m0) = (&args.models[0], &models[0]);
     for (path, m) in args.models.iter().zip(&models).skip(1) {
-        if m.scaling != m0.scaling || m.class_names() != m0.class_names() {
+        let held_out = |m: &mlp_engine::model::Model| {
+            m.data
+                .as_ref()
+                .map(|d| (d.test_data.clone(), d.test_fraction, d.split_seed))
+        };
+        if m.scaling != m0.scaling
+            || m.class_names() != m0.class_names()
+            || held_out(m) != held_out(m0)
+        {
             return Err(UsageError(format!(
-                "invalid --model list: {} was trained with other input scaling or classes than {}; a committee's members must share them",
+                "invalid --model list: {} was trained with other input scaling, classes or test rows than {}; a committee's members must share them",
                 path.display(),
                 first.display()
             ))

@@ -188,6 +188,7 @@ fn print_json(
     figures: &[ClassFigures],
     confused: &[Confusion],
 ) -> anyhow::Result<()> {
+    let names = m.class_names();
     let out = json!({
         "model": args.model.display().to_string(),
         "data": args.on.data.spec().path().display().to_string(),
@@ -201,6 +202,7 @@ fn print_json(
         "accuracy": eval.accuracy(),
         "per_class": figures.iter().enumerate().map(|(k, f)| json!({
             "class": k,
+            "name": names.get(k),
             "precision": f.precision,
             "recall": f.recall,
             "support": f.support,
@@ -281,13 +283,23 @@ fn print_text(
         }
         println!("{line}");
     }
+    let named = names.iter().enumerate().any(|(k, n)| *n != k.to_string());
+    if named {
+        let legend: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        println!("classes: {}", legend.join(", "));
+    }
     println!();
     if confused.is_empty() {
         println!("most confused pairs: none");
     } else {
         println!("most confused pairs (true -> predicted: count)");
+        let name = |k: usize| names.get(k).cloned().unwrap_or_else(|| k.to_string());
         for c in confused {
-            println!("  {} -> {}: {}", c.truth, c.predicted, c.count);
+            println!("  {} -> {}: {}", name(c.truth), name(c.predicted), c.count);
         }
     }
 }

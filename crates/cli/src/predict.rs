@@ -70,6 +70,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ))
         .into());
     }
+    if let Some(values) = m
+        .data
+        .as_ref()
+        .filter(|d| !d.is_bytes())
+        .and_then(|d| d.values.clone())
+    {
+        return Err(crate::exit::UsageError(format!(
+            "invalid --model: {} was trained on images of {values} values, whose scale a picture's bytes (0 to 255) do not tell; predict takes models trained on uint8 images",
+            args.model.display()
+        ))
+        .into());
+    }
     let names = m.class_names();
     let mut failures: Vec<String> = Vec::new();
     let mut entries = Vec::new();

@@ -30,8 +30,19 @@ pub struct DataArgs {
     pub label_column: Option<String>,
     /// Input scaling: pixel (/255), standardize (each feature's training mean
     /// and deviation) or none [default: pixel for bytes, standardize for floats]
-    #[arg(long = "scale", value_name = "KIND")]
+    #[arg(long = "scale", value_name = "KIND", value_parser = parse_scale)]
     pub input_scale: Option<Scale>,
+}
+
+/// A `--scale` value; a number points to the affine range's own flag.
+fn parse_scale(s: &str) -> Result<Scale, String> {
+    s.parse().map_err(|e: String| {
+        if s.parse::<f64>().is_ok() {
+            format!("{e}; the affine distortions' scale range is --affine-scale")
+        } else {
+            e
+        }
+    })
 }
 
 impl DataArgs {
@@ -67,6 +78,12 @@ pub fn resolve_named(mut spec: DataSpec) -> anyhow::Result<DataSpec> {
 fn check_exists(spec: &DataSpec) -> anyhow::Result<()> {
     let path = spec.path();
     if !path.exists() {
+        if path.extension().is_some() {
+            anyhow::bail!(
+                "cannot load data from {}: no such file or folder",
+                path.display()
+            );
+        }
         anyhow::bail!(
             "cannot load data from {0}: no such file or folder; `mlp download --dest {0}` fetches MNIST there (or `cargo xtask download` in a checkout), and `--data mnist` uses the per-user cache",
             path.display()

@@ -261,6 +261,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     // Checked without data first, so flags' errors come before loading it;
     // then planned again for the data's size.
+    let (shard, shard_from, threads) = if args.slurm {
+        (Shard::ALL, None, 1)
+    } else {
+        let (shard, from) = args.shard()?;
+        (shard, from, args.threads()?)
+    };
     let data_spec = args.data_spec(&file);
     let data = load_data(&data_spec)?;
     let file = SweepFile {
@@ -268,11 +274,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ..file
     };
     let whole = Args::plan(&file)?;
+    sweep::check_plan(&whole, &data).map_err(from_sweep)?;
     let name = file.name.clone();
     if args.slurm {
         return slurm(&args, &file, &whole, step, (&data_spec, &data));
     }
-    let (shard, shard_from) = args.shard()?;
     let meta = describe(name, &whole, shard.count, step);
     let total = whole.len();
     let plan = whole.select(shard);
@@ -283,7 +289,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let threads = args.threads()?;
     if let Some(from) = &shard_from {
         eprintln!(
             "shard {}/{} (from {from}): {} configurations, {threads} threads",
@@ -291,6 +296,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             shard.count,
             plan.len()
         );
+    }
+    if args.resume {
+        sweep::check_folder_data(&args.out, &data).map_err(from_sweep)?;
     }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;

@@ -151,7 +151,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let data = load_data(&args.data.spec())?;
     let config = args.config(data.train.len())?;
-    config.validate(data.train.len()).map_err(from_engine)?;
+    // Before --save-init writes anything.
+    mlp_engine::check_run(&config, &data.train, &data.test).map_err(from_engine)?;
     let (inputs, classes) = (data.train.inputs(), data.train.classes());
     if let (Some(path), Some(net)) = (&args.init_from, &init) {
         // Before --save-init writes anything.

@@ -559,3 +559,198 @@ fn mnist_by_name_comes_from_the_per_user_cache() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), s(&dest));
     fails(&["download", "cifar"], 2, &["unknown data set", "mnist"]);
 }
+
+/// What the review of this feature found, each kept fixed: nothing written
+/// before a refusal, a float-image model refused by predict, a resume on
+/// the same files opened otherwise refused, a sweep file's typo named, a
+/// model's test rows taken only on the file it was trained on.
+#[test]
+fn refusals_come_before_anything_is_written_and_say_what_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let table = d.join("table.csv");
+    std::fs::write(&table, mlp_testkit::tabular_csv(300, 6)).unwrap();
+    let init = d.join("init.safetensors");
+    fails(
+        &[
+            &[
+                "train",
+                "--data",
+                s(&table),
+                "--augment",
+                "affine",
+                "--save-init",
+                s(&init),
+            ],
+            TABLE_RUN,
+        ]
+        .concat(),
+        2,
+        &["--augment"],
+    );
+    assert!(!init.exists());
+    let out = d.join("sweep");
+    fails(
+        &[
+            "sweep",
+            "--quiet",
+            "--data",
+            s(&table),
+            "--label-column",
+            "species",
+            "--augment",
+            "affine",
+            "--out",
+            s(&out),
+        ],
+        2,
+        &["--augment"],
+    );
+    assert!(!out.exists());
+
+    // Float images: predict cannot know their scale.
+    let floats = d.join("floats");
+    let (train, test) = Digits::default().splits();
+    let as_f32 = |s: &mlp_testkit::Split| -> Vec<f32> {
+        s.images.iter().map(|&b| f32::from(b) / 255.0).collect()
+    };
+    npy_folder(
+        &floats,
+        &[
+            ("x_train", f32_npy(&[300, 8, 8], &as_f32(&train))),
+            (
+                "y_train",
+                i64_npy(
+                    &train
+                        .labels
+                        .iter()
+                        .map(|&l| i64::from(l))
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+            ("x_test", f32_npy(&[100, 8, 8], &as_f32(&test))),
+            (
+                "y_test",
+                i64_npy(
+                    &test
+                        .labels
+                        .iter()
+                        .map(|&l| i64::from(l))
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+        ],
+    );
+    let saved = d.join("floats.safetensors");
+    ok(&[
+        "train",
+        "--quiet",
+        "--data",
+        s(&floats),
+        "--case",
+        "tanh",
+        "--hidden",
+        "8",
+        "--epochs",
+        "1",
+        "--save",
+        s(&saved),
+    ]);
+    let png = d.join("x.png");
+    std::fs::write(&png, b"not read").unwrap();
+    fails(
+        &["predict", "--model", s(&saved), s(&png)],
+        2,
+        &["float32", "uint8 images"],
+    );
+    // A model of 64 inputs on a table of 6 features: a usage error naming --data.
+    let digits_table = d.join("digits.csv");
+    let rows: String = (0..30).map(|i| format!("{},{i},1,2\n", i % 10)).collect();
+    std::fs::write(&digits_table, format!("label,a,b,c\n{rows}")).unwrap();
+    fails(
+        &["eval", "--model", s(&saved), "--data", s(&digits_table)],
+        2,
+        &["--data", "3 values per sample"],
+    );
+
+    // Resuming on the same file with another scaling is refused.
+    let base = [
+        "sweep",
+        "--quiet",
+        "--data",
+        s(&table),
+        "--label-column",
+        "species",
+        "--case",
+        "tanh",
+        "--hidden",
+        "8",
+        "--epochs",
+        "1",
+        "--out",
+        s(&out),
+    ];
+    let run = |extra: &[&'static str]| -> Vec<String> {
+        base.iter().chain(extra).map(|a| a.to_string()).collect()
+    };
+    ok(&strs(&run(&[])));
+    fails(
+        &strs(&run(&["--resume", "--scale", "none"])),
+        1,
+        &["the same files (table.csv) opened otherwise"],
+    );
+    ok(&strs(&run(&["--resume"])));
+
+    // A typo in a sweep file's [data] table is named.
+    let file = d.join("typo.toml");
+    std::fs::write(
+        &file,
+        "[data]\npath = \"x.csv\"\ntest_fracton = 0.5\n[[grid]]\nlr = [0.01]\n",
+    )
+    .unwrap();
+    fails(
+        &["sweep", "--config", s(&file), "--out", s(&d.join("o"))],
+        1,
+        &["test_fracton"],
+    );
+
+    // A model trained with a test table takes it again on its own training
+    // table only: on a copy of the table, the rows held out by default are judged.
+    let (train_csv, test_csv) = (d.join("train.csv"), d.join("test.csv"));
+    std::fs::write(&train_csv, mlp_testkit::tabular_csv(200, 7)).unwrap();
+    std::fs::write(&test_csv, mlp_testkit::tabular_csv(50, 8)).unwrap();
+    let m = d.join("t.safetensors");
+    ok(&[
+        &[
+            "train",
+            "--data",
+            s(&train_csv),
+            "--test-data",
+            s(&test_csv),
+            "--save",
+            s(&m),
+        ],
+        TABLE_RUN,
+    ]
+    .concat());
+    let samples = |data: &Path| -> u64 {
+        let v: serde_json::Value = serde_json::from_str(&ok(&[
+            "eval",
+            "--json",
+            "--model",
+            s(&m),
+            "--data",
+            s(data),
+        ]))
+        .unwrap();
+        v["samples"].as_u64().unwrap()
+    };
+    assert_eq!(samples(&train_csv), 50);
+    let copy = d.join("copy.csv");
+    std::fs::copy(&train_csv, &copy).unwrap();
+    assert_eq!(samples(&copy), 40);
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}

@@ -215,7 +215,7 @@ fn init_from_checks_shapes_against_the_flags() {
     fails(
         &["eval", "--model", s(&model), "--data", s(&small)],
         2,
-        &["--model", "8x8", "6x6"],
+        &["--data", "8x8", "6x6"],
     );
 }
 

@@ -40,8 +40,9 @@ impl LoadedData {
         LoadedData::convert(source, scaling)
     }
 
-    /// Opens the data set at `path` as `model` was trained on it: its
-    /// classes, its held-out rows and its scaling.
+    /// Opens the data set at `path` with `model`'s classes and scaling;
+    /// `options` say which rows are the test part. Data of another width or
+    /// class count than the model's is refused before it is converted.
     pub fn open_for(
         path: &Path,
         options: &DataOptions,
@@ -49,14 +50,34 @@ impl LoadedData {
     ) -> Result<LoadedData, EngineError> {
         let mut options = options.clone();
         if let Some(info) = &model.data {
-            let trained = info.options();
-            options.classes = trained.classes;
-            options.test_data = options.test_data.or(trained.test_data);
-            options.label_column = options.label_column.or(trained.label_column);
-            options.test_fraction = options.test_fraction.or(trained.test_fraction);
-            options.split_seed = trained.split_seed;
+            options.classes = info.options().classes;
         }
         let source = DataSource::open(path, &options)?;
+        let (inputs, classes) = (model.network.inputs(), model.network.outputs());
+        let fits_images = match source.train.image() {
+            Some(shape) if model.takes_images() => shape == (model.rows, model.cols),
+            _ => true,
+        };
+        if !fits_images || source.train.width() != inputs || source.class_count() != classes {
+            let (has, takes) = match source.train.image() {
+                Some((r, c)) if model.takes_images() => (
+                    format!("{r}x{c} images"),
+                    format!("{}x{} images", model.rows, model.cols),
+                ),
+                _ => (
+                    format!("{} values per sample", source.train.width()),
+                    format!("{inputs} values per sample"),
+                ),
+            };
+            return Err(EngineError::config(
+                "data",
+                format!(
+                    "{} has {has} and {} classes, the model takes {takes} and {classes}",
+                    path.display(),
+                    source.class_count()
+                ),
+            ));
+        }
         LoadedData::convert(source, model.scaling.clone())
     }
 
@@ -101,6 +122,15 @@ impl LoadedData {
             test_fraction: s.held_out.map(|h| h.fraction),
             split_seed: s.held_out.map(|h| h.seed),
             label_column: s.label_column.clone(),
+            label_index: s.label_index,
+            values: Some(
+                match s.train.element() {
+                    mnist_idx::Element::U8 => "uint8",
+                    mnist_idx::Element::F32 => "float32",
+                    mnist_idx::Element::F64 => "float64",
+                }
+                .to_string(),
+            ),
         }
     }
 
@@ -189,15 +219,22 @@ impl DataSpec {
         }
     }
 
-    /// Checks the values that need no file: a test fraction strictly between 0 and 1.
+    /// Checks the values that need no file: a test fraction strictly
+    /// between 0 and 1, a split seed that files can hold (below 2^63).
     pub fn check(&self) -> Result<(), EngineError> {
-        match self.test_fraction {
-            Some(f) if !(f > 0.0 && f < 1.0) => Err(EngineError::config(
+        if let Some(f) = self.test_fraction.filter(|f| !(*f > 0.0 && *f < 1.0)) {
+            return Err(EngineError::config(
                 "test_fraction",
                 format!("{f} is not between 0 and 1"),
-            )),
-            _ => Ok(()),
+            ));
         }
+        if let Some(s) = self.split_seed.filter(|&s| s > i64::MAX as u64) {
+            return Err(EngineError::config(
+                "split_seed",
+                format!("{s} is not below 2^63"),
+            ));
+        }
+        Ok(())
     }
 
     /// Opens and converts the data set for training.
@@ -206,9 +243,29 @@ impl DataSpec {
         LoadedData::open_with(self.path(), &self.options(), self.scale)
     }
 
-    /// Opens the data set as `model` was trained on it (its classes, held-out rows and scaling).
+    /// Opens the data set as `model` was trained on it: its classes and
+    /// scaling, its label column, and (on the very file it was trained on)
+    /// its test table or held-out rows, unless this spec names its own.
     pub fn open_for(&self, model: &Model) -> Result<LoadedData, EngineError> {
         self.check()?;
-        LoadedData::open_for(self.path(), &self.options(), model)
+        let mut options = self.options();
+        if let Some(info) = &model.data {
+            let trained = info.options();
+            options.label_column = options.label_column.or(trained.label_column);
+            if same_file(Path::new(&info.path), self.path()) {
+                options.test_data = options.test_data.or(trained.test_data);
+                options.test_fraction = options.test_fraction.or(trained.test_fraction);
+                options.split_seed = self.split_seed.unwrap_or(trained.split_seed);
+            }
+        }
+        LoadedData::open_for(self.path(), &options, model)
+    }
+}
+
+/// True when `a` and `b` name the same file (compared as absolute paths when both exist).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }

@@ -28,15 +28,27 @@ pub struct DataInfo {
     /// The seed that chose the held-out rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split_seed: Option<u64>,
-    /// The CSV label column.
+    /// The CSV label column, by header name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_column: Option<String>,
+    /// The CSV label column's number, from 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_index: Option<usize>,
+    /// How the features were stored: `uint8`, `float32` or `float64`
+    /// (absent in earlier files: `uint8`, the IDX files').
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<String>,
 }
 
 impl DataInfo {
     /// True when samples are images (`rows x cols`).
     pub fn is_image(&self) -> bool {
         self.train.len() == 3
+    }
+
+    /// True when the features were stored as bytes (pictures' pixel values).
+    pub fn is_bytes(&self) -> bool {
+        self.values.as_deref().is_none_or(|v| v == "uint8")
     }
 
     /// One line: path, format, shapes, classes and scaling.
@@ -65,7 +77,13 @@ impl DataInfo {
     pub fn options(&self) -> DataOptions {
         DataOptions {
             test_data: self.test_data.as_ref().map(Into::into),
-            label_column: self.label_column.clone().map(label_column),
+            label_column: match (&self.label_column, self.label_index) {
+                (Some(name), _) if name.parse::<usize>().is_err() => {
+                    Some(LabelColumn::Name(name.clone()))
+                }
+                (_, Some(i)) => Some(LabelColumn::Index(i)),
+                (name, None) => name.clone().map(label_column),
+            },
             test_fraction: self.test_fraction,
             split_seed: self.split_seed.unwrap_or(0),
             classes: Some(Classes {

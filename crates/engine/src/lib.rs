@@ -58,7 +58,8 @@ pub use report::{EpochRecord, Metrics, TrainReport};
 pub use scaling::{Scale, Scaling};
 pub use step::{InputPath, StepOptions, W1Update, DEFERRED_SAMPLES, MAX_DEFERRED_SAMPLES};
 pub use train::{
-    initial_network, sizes_of, train, train_run, train_with, RunOptions, Session, Snapshot, Trainer,
+    check_run, initial_network, sizes_of, train, train_run, train_with, RunOptions, Session,
+    Snapshot, Trainer,
 };
 
 /// The version of this engine, recorded in every result.

@@ -92,9 +92,14 @@ impl Scaling {
                 let w = train.width();
                 let n = train.len() as f64;
                 let (mut sum, mut row) = (vec![0.0f64; w], vec![0.0f64; w]);
+                let (mut lo, mut hi) = (vec![f64::INFINITY; w], vec![f64::NEG_INFINITY; w]);
                 for i in 0..train.len() {
                     train.row_into(i, &mut row);
-                    sum.iter_mut().zip(&row).for_each(|(s, &v)| *s += v);
+                    for (j, &v) in row.iter().enumerate() {
+                        sum[j] += v;
+                        lo[j] = lo[j].min(v);
+                        hi[j] = hi[j].max(v);
+                    }
                 }
                 let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
                 // A second pass keeps the variance exact for features far from zero.
@@ -105,7 +110,17 @@ impl Scaling {
                         *s += (v - m) * (v - m);
                     }
                 }
-                let std = sq.iter().map(|s| (s / n).sqrt()).collect();
+                // A constant feature's mean may round off its value: its
+                // deviation is 0 exactly, so that it becomes 0, not noise.
+                let std = (0..w)
+                    .map(|j| {
+                        if lo[j] == hi[j] {
+                            0.0
+                        } else {
+                            (sq[j] / n).sqrt()
+                        }
+                    })
+                    .collect();
                 Scaling::Standardize { mean, std }
             }
         }
@@ -120,8 +135,19 @@ impl Scaling {
         }
     }
 
-    /// Checks that the scaling fits samples of `width` values.
+    /// Checks that the scaling fits samples of `width` values, with finite
+    /// means and finite, non-negative deviations.
     pub fn check_width(&self, width: usize) -> Result<(), EngineError> {
+        if let Scaling::Standardize { mean, std } = self {
+            if mean.iter().any(|m| !m.is_finite())
+                || std.iter().any(|s| !(s.is_finite() && *s >= 0.0))
+            {
+                return Err(EngineError::Dataset(
+                    "the scaling's means must be finite and its deviations finite and not negative"
+                        .into(),
+                ));
+            }
+        }
         match self {
             Scaling::Standardize { mean, std } if mean.len() != width || std.len() != width => {
                 Err(EngineError::Dataset(format!(
@@ -162,5 +188,54 @@ impl Scaling {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mnist_idx::{DataOptions, DataSource};
+
+    /// A float64 feature of one value (whose mean rounds off it) becomes 0,
+    /// and the others are standardised as computed by hand.
+    #[test]
+    fn a_constant_float64_feature_becomes_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = 7;
+        let x: Vec<f64> = (0..rows).flat_map(|i| [0.1, i as f64]).collect();
+        let y: Vec<u8> = (0..rows).map(|i| (i % 2) as u8).collect();
+        let body: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let npy =
+            |dims: &[usize], body: &[u8], t| mnist_idx::write::npy(t, false, false, dims, body);
+        for split in ["train", "test"] {
+            std::fs::write(
+                dir.path().join(format!("x_{split}.npy")),
+                npy(&[rows, 2], &body, mnist_idx::NpyType::F64),
+            )
+            .unwrap();
+            std::fs::write(
+                dir.path().join(format!("y_{split}.npy")),
+                npy(&[rows], &y, mnist_idx::NpyType::U8),
+            )
+            .unwrap();
+        }
+        let source = DataSource::open(dir.path(), &DataOptions::default()).unwrap();
+        let s = Scaling::fit(Scale::Standardize, &source.train);
+        let Scaling::Standardize { mean, std } = &s else {
+            panic!("{s:?}")
+        };
+        assert_eq!(std[0], 0.0);
+        assert_eq!(mean[1], 3.0);
+        assert_eq!(std[1], 2.0);
+        let mut out = [1.0f32; 2];
+        s.apply(&[0.1, 5.0], &mut out);
+        assert_eq!(out, [0.0, 1.0]);
+        s.check_width(2).unwrap();
+        assert!(s.check_width(3).is_err());
+        let bad = Scaling::Standardize {
+            mean: vec![f64::NAN, 0.0],
+            std: vec![1.0, 1.0],
+        };
+        assert!(bad.check_width(2).is_err());
     }
 }

@@ -15,7 +15,7 @@ mod session;
 
 use epochs::{Epochs, StepEngine};
 use session::EpochSpan;
-pub use session::{Session, Snapshot};
+pub use session::{check_run, Session, Snapshot};
 
 /// Steps between observer calls: rare enough to cost nothing, often enough for a live bar.
 const REPORT_EVERY: usize = 4096;

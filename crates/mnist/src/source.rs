@@ -248,8 +248,10 @@ pub struct DataSource {
     pub test_path: Option<PathBuf>,
     /// How the test part was held out of the training table, when it was.
     pub held_out: Option<HeldOut>,
-    /// The CSV label column, by header name or number from 0.
+    /// The CSV label column, by header name (or number from 0 without a header).
     pub label_column: Option<String>,
+    /// The CSV label column's number, from 0.
+    pub label_index: Option<usize>,
     /// `(file name, SHA-256 of its uncompressed bytes)` of every file read.
     pub checksums: Vec<(String, String)>,
 }
@@ -459,6 +461,7 @@ fn open_idx(dir: &Path, options: &DataOptions) -> Result<DataSource, IdxError> {
         test_path: None,
         held_out: None,
         label_column: None,
+        label_index: None,
         checksums,
     })
 }
@@ -520,11 +523,12 @@ fn check_pair(x: &NpyArray, y: &NpyArray) -> Result<Vec<i128>, IdxError> {
     if x.dtype() != NpyType::U8 {
         let width: usize = x.dims()[1..].iter().product();
         let n = x.dims().iter().product::<usize>();
-        if let Some(i) = (0..n).find(|&i| !x.get_f64(i).is_finite()) {
+        let too_big = |v: f64| !v.is_finite() || v.abs() > f64::from(f32::MAX);
+        if let Some(i) = (0..n).find(|&i| too_big(x.get_f64(i))) {
             return Err(data_error(
                 xp,
                 format!(
-                    "sample {}, feature {} is {}; features must be finite numbers",
+                    "sample {}, feature {} is {}; features must be finite numbers within float32's range",
                     i / width,
                     i % width,
                     x.get_f64(i)
@@ -579,6 +583,7 @@ fn from_arrays(
         test_path: None,
         held_out: None,
         label_column: None,
+        label_index: None,
         checksums,
     })
 }
@@ -691,6 +696,7 @@ fn open_csv(path: &Path, options: &DataOptions) -> Result<DataSource, IdxError> 
         test_path: options.test_data.clone(),
         held_out,
         label_column,
+        label_index: Some(table.label_column()),
         checksums,
     })
 }

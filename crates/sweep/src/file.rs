@@ -33,19 +33,11 @@ pub struct SweepFile {
 struct RawSweepFile {
     name: Option<String>,
     validation: Option<usize>,
-    data: Option<RawData>,
+    data: Option<toml::Value>,
     #[serde(default)]
     grid: Vec<Grid>,
     #[serde(default)]
     search: Vec<toml::Table>,
-}
-
-/// `data = "PATH"` or a `[data]` table of the data's path and options.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawData {
-    Path(std::path::PathBuf),
-    Spec(DataSpec),
 }
 
 impl SweepFile {
@@ -103,11 +95,21 @@ impl SweepFile {
         }
         let data = match raw.data {
             None => None,
-            Some(RawData::Path(path)) => Some(DataSpec {
-                path: Some(path),
+            Some(toml::Value::String(path)) => Some(DataSpec {
+                path: Some(path.into()),
                 ..DataSpec::default()
             }),
-            Some(RawData::Spec(spec)) => Some(spec),
+            Some(table @ toml::Value::Table(_)) => Some(
+                table
+                    .try_into::<DataSpec>()
+                    .map_err(|e| bad(format!("[data]: {}", e.message())))?,
+            ),
+            Some(other) => {
+                return Err(bad(format!(
+                    "data is a {}; give a path (data = \"PATH\") or a [data] table",
+                    other.type_str()
+                )))
+            }
         };
         if let Some(d) = &data {
             d.check().map_err(|e| bad(format!("[data]: {e}")))?;

@@ -35,6 +35,6 @@ pub use results::{
     merge, merge_noting, results_files, results_path, shard_results_path, sweep_folder, Merged,
     ReadOutcome, ResultsFile, RunRecord, SweepMeta,
 };
-pub use runner::{run_sweep, SweepSummary};
+pub use runner::{check_folder_data, check_plan, check_same_data, run_sweep, SweepSummary};
 pub use search::{Distribution, Halving, Method, Search};
 pub use shard::{cost, schedule_order, Shard};

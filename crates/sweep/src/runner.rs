@@ -8,6 +8,7 @@ use crate::shard::schedule_order;
 use crate::SweepError;
 use mlp_engine::{EngineError, LoadedData, TrainConfig};
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 /// The outcome of a sweep invocation.
@@ -29,6 +30,64 @@ pub struct SweepSummary {
     pub steps_unhalved: u64,
 }
 
+/// Checks that every configuration of `plan` can run on `data`: its
+/// ranges, and images where its distortions need them.
+pub fn check_plan(plan: &SweepPlan, data: &LoadedData) -> Result<(), SweepError> {
+    for c in plan.configs() {
+        mlp_engine::check_run(c, &data.train, &data.test)?;
+    }
+    Ok(())
+}
+
+/// Checks that `records` were trained on `data` as it is opened now: the
+/// same bytes (whatever the files' names) and, where records say, the same
+/// format, shapes, classes, scaling, test table and held-out rows.
+pub fn check_same_data<'r>(
+    records: impl IntoIterator<Item = &'r RunRecord>,
+    data: &LoadedData,
+) -> Result<(), SweepError> {
+    let sums = |m: &mut dyn Iterator<Item = &String>| {
+        let mut v: Vec<String> = m.cloned().collect();
+        v.sort();
+        v
+    };
+    let here = sums(&mut data.checksums().iter().map(|(_, h)| h));
+    let mut info = data.info();
+    info.path.clear();
+    for r in records {
+        let same_bytes = r.data.is_empty() || sums(&mut r.data.values()) == here;
+        let same_setup = r.dataset.as_ref().is_none_or(|d| {
+            let mut d = d.clone();
+            d.path.clear();
+            d == info
+        });
+        if !(same_bytes && same_setup) {
+            let names = r.data.keys().cloned().collect::<Vec<_>>().join(", ");
+            let what = if same_bytes {
+                format!("the same files ({names}) opened otherwise (scaling, test rows, label column or classes)")
+            } else {
+                format!("other files ({names})")
+            };
+            return Err(SweepError::Inconsistent {
+                problem: format!(
+                    "the folder's results were trained on other data than {}: run {} read {what}",
+                    data.info().path,
+                    r.key
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// [`check_same_data`] over every results file of the sweep folder `out`.
+pub fn check_folder_data(out: &Path, data: &LoadedData) -> Result<(), SweepError> {
+    for path in crate::results_files(out)? {
+        check_same_data(&ResultsFile::read(&path)?.records, data)?;
+    }
+    Ok(())
+}
+
 /// Runs everything in `plan` not already in the results file: the full
 /// configurations longest first, then each halving group rung by rung, on
 /// `threads` workers.
@@ -43,9 +102,7 @@ pub fn run_sweep(
     events: &(dyn Fn(SweepEvent<'_>) + Sync),
     stop: &AtomicBool,
 ) -> Result<SweepSummary, SweepError> {
-    for c in plan.configs() {
-        c.validate(data.train.len())?;
-    }
+    check_plan(&plan, data)?;
     let (file, existing) = ResultsFile::open(&options.results, options.resume)?;
     let sweep = Sweep::new(data, options, events, stop, file)?;
     let mut done: HashMap<String, RunRecord> = HashMap::new();
@@ -63,20 +120,7 @@ pub fn run_sweep(
     }
     // This file's own records win over a copy elsewhere.
     done.extend(existing.records.into_iter().map(|r| (r.key.clone(), r)));
-    let here: std::collections::BTreeMap<String, String> = data.checksums().into_iter().collect();
-    if let Some(r) = done.values().find(|r| !r.data.is_empty() && r.data != here) {
-        let files = |m: &std::collections::BTreeMap<String, String>| {
-            m.keys().cloned().collect::<Vec<_>>().join(", ")
-        };
-        return Err(SweepError::Inconsistent {
-            problem: format!(
-                "the folder's results were trained on other data than {} (run {} read {}, with other checksums)",
-                data.info().path,
-                r.key,
-                files(&r.data)
-            ),
-        });
-    }
+    check_same_data(done.values(), data)?;
     let mut configs = std::mem::take(&mut plan.full);
     let before = configs.len();
     configs.retain(|c| !done.contains_key(&sweep.key(c)));

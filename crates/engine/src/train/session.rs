@@ -89,7 +89,9 @@ pub struct Session<'d> {
 }
 
 /// Checks that `train` and `test` fit each other and `config`.
-fn check_data(config: &TrainConfig, train: &Dataset, test: &Dataset) -> Result<(), EngineError> {
+/// Checks that `config` can train on `train` and be judged on `test`: its
+/// ranges, the two sets' widths and classes, and images where distortions need them.
+pub fn check_run(config: &TrainConfig, train: &Dataset, test: &Dataset) -> Result<(), EngineError> {
     config.validate(train.len())?;
     if test.inputs() != train.inputs() || test.classes() != train.classes() {
         return Err(EngineError::Dataset(format!(
@@ -153,7 +155,7 @@ impl<'d> Session<'d> {
         options: StepOptions,
         run: RunOptions,
     ) -> Result<Session<'d>, EngineError> {
-        check_data(config, train, test)?;
+        check_run(config, train, test)?;
         let (inputs, classes) = (train.inputs(), train.classes());
         let net = match init {
             Some(net) => {
