@@ -4,33 +4,13 @@
 
 mod common;
 
-use common::mlp;
+use common::{fails, mlp, ok};
 use mlp_engine::model;
 use mlp_testkit::Digits;
 use std::path::Path;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// Runs `mlp` with `args`, expecting success; returns stdout.
-fn ok(args: &[&str]) -> String {
-    let out = mlp().args(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {out:?}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Runs `mlp` with `args`, expecting exit `code` and one stderr line containing each of `needles`.
-fn fails(args: &[&str], code: i32, needles: &[&str]) -> String {
-    let out = mlp().args(args).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: stderr lacks {n:?}: {err}");
-    }
-    err
 }
 
 const TABLE_RUN: &[&str] = &[

@@ -3,7 +3,7 @@
 use crate::gram::Grams;
 use crate::scaling::Scaling;
 use crate::EngineError;
-use mnist_idx::{Part, SplitView};
+use mnist_idx::Part;
 
 /// Samples as sparse rows (non-zero input indices and values) with labels.
 ///
@@ -23,21 +23,6 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Converts an IDX split: each pixel becomes `pixel / 255`.
-    pub fn from_split(split: &SplitView<'_>) -> Dataset {
-        let inputs = split.pixels();
-        let n = split.len();
-        let bytes = split.image_bytes();
-        let nnz = bytes.iter().filter(|&&b| b != 0).count();
-        let mut ds = Dataset::with_capacity(inputs, split.classes(), n, nnz);
-        ds.image = Some((split.rows(), split.cols()));
-        let mut scratch = (Vec::with_capacity(inputs), Vec::with_capacity(inputs));
-        for (image, &label) in bytes.chunks_exact(inputs).zip(split.labels()) {
-            ds.push_dense(image.iter().map(|&b| b as f32 / 255.0), label, &mut scratch);
-        }
-        ds
-    }
-
     /// Builds a dataset from dense rows `x` (`labels.len()` rows of `inputs`
     /// values); rows of a square count of values are taken as square images.
     pub fn from_dense(

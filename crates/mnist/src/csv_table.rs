@@ -41,6 +41,17 @@ pub struct Classes {
     pub names: Vec<String>,
 }
 
+impl Classes {
+    /// Each class's label as written, mapped to its class number.
+    pub fn index(&self) -> HashMap<&str, u32> {
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as u32))
+            .collect()
+    }
+}
+
 impl CsvTable {
     /// Reads and parses the CSV file at `path` (`.gz` files are decompressed).
     pub fn open(path: impl AsRef<Path>, label: Option<&LabelColumn>) -> Result<CsvTable, IdxError> {
@@ -272,12 +283,7 @@ impl CsvTable {
     /// Each row's class under `classes` (the training table's, for a test
     /// table); a label that is not one of them is an error naming its row.
     pub fn class_indices(&self, classes: &Classes) -> Result<Vec<u32>, IdxError> {
-        let index: HashMap<&str, u32> = classes
-            .names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.as_str(), i as u32))
-            .collect();
+        let index = classes.index();
         let mut of_id = Vec::with_capacity(self.label_names.len());
         for (id, name) in self.label_names.iter().enumerate() {
             match index.get(name.as_str()) {

@@ -6,7 +6,6 @@
 //! (Keras' layout), or a `.csv` table (with a test table of its own, or a
 //! seeded fraction of its rows held out as the test part).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -372,12 +371,7 @@ fn integer_classes(
     }
     match classes {
         Some(classes) => {
-            let index: HashMap<&str, u32> = classes
-                .names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (n.as_str(), i as u32))
-                .collect();
+            let index = classes.index();
             let mut out = Vec::with_capacity(labels.len());
             for (i, &l) in labels.iter().enumerate() {
                 match index.get(l.to_string().as_str()) {

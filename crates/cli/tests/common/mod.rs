@@ -71,3 +71,23 @@ pub fn results(path: &Path) -> Vec<(String, serde_json::Value)> {
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
+
+/// Runs `mlp` with `args`, expecting success; returns stdout.
+pub fn ok(args: &[&str]) -> String {
+    let out = mlp().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `mlp` with `args`, expecting exit `code` and one stderr line containing each of `needles`.
+pub fn fails(args: &[&str], code: i32, needles: &[&str]) -> String {
+    let out = mlp().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: stderr lacks {n:?}: {err}");
+    }
+    err
+}
