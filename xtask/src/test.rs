@@ -6,6 +6,10 @@
 //! `data/mnist`), points `MNIST_DIR` at it and `MNIST_GZ_DIR` at gzip'd copies
 //! (the folder `MNIST_GZ_DIR` already names, or `target/mnist-gz`, made once
 //! from the raw files), and runs `cargo test --workspace -- --include-ignored`.
+//! Then the Python package's suite: a virtual environment in
+//! `target/python-venv` (made, and given what the suite needs, when
+//! missing), the package built into it by maturin, and pytest on
+//! `bindings/python/tests`.
 
 use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
@@ -50,14 +54,106 @@ pub fn run(args: Args) -> Result<()> {
         .current_dir(&root)
         .env("MNIST_DIR", &data)
         .env("MNIST_GZ_DIR", &gz)
-        .args(["test", "--workspace", "--", "--include-ignored"])
+        // The extension module links against the interpreter that loads it:
+        // its tests are the pytest suite below.
+        .args(["test", "--workspace", "--exclude", "mlp-sweep-python"])
+        .args(["--", "--include-ignored"])
         .args(&args.rest)
         .status()
         .context("cannot run cargo test")?;
     if !status.success() {
         bail!("cargo test failed");
     }
-    Ok(())
+    python_tests(&root)
+}
+
+/// What the Python suite needs, installed into its environment when missing.
+const PYTHON_NEEDS: &[&str] = &[
+    "maturin>=1.9,<2",
+    "numpy",
+    "scikit-learn",
+    "pandas",
+    "pytest",
+    "ruff",
+    "mypy",
+];
+
+/// Builds the Python package into `target/python-venv` and runs its pytest suite.
+fn python_tests(root: &Path) -> Result<()> {
+    let venv = root.join("target").join("python-venv");
+    let python = venv.join("bin").join("python");
+    let run = |cmd: &mut Command, what: &str| -> Result<()> {
+        let status = cmd.status().with_context(|| format!("cannot {what}"))?;
+        if !status.success() {
+            bail!("{what} failed");
+        }
+        Ok(())
+    };
+    if !python.exists() {
+        let base = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        run(
+            Command::new(&base).args(["-m", "venv"]).arg(&venv),
+            &format!("make a virtual environment with {base} -m venv"),
+        )?;
+    }
+    let has_all = Command::new(&python)
+        .args([
+            "-c",
+            "import maturin, numpy, sklearn, pandas, pytest, ruff, mypy",
+        ])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_all {
+        eprintln!(
+            "installing into {}: {}",
+            venv.display(),
+            PYTHON_NEEDS.join(" ")
+        );
+        run(
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .args(PYTHON_NEEDS),
+            "install the Python suite's packages",
+        )?;
+    }
+    eprintln!(
+        "maturin develop --release (bindings/python) into {}",
+        venv.display()
+    );
+    run(
+        Command::new(venv.join("bin").join("maturin"))
+            .current_dir(root.join("bindings").join("python"))
+            .env("VIRTUAL_ENV", &venv)
+            .args(["develop", "--release", "--quiet"]),
+        "build the Python package",
+    )?;
+    // The suite compares the package with the CLI built by the tests above.
+    let mlp = root.join("target").join("debug").join("mlp");
+    eprintln!(
+        "MLP_BIN={} python -m pytest bindings/python/tests",
+        mlp.display()
+    );
+    run(
+        Command::new(&python)
+            .current_dir(root)
+            .env("MLP_BIN", &mlp)
+            .args([
+                "-m",
+                "pytest",
+                "bindings/python/tests",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ]),
+        "pytest bindings/python/tests",
+    )
 }
 
 /// `dest` with a `.gz` copy of each of the four raw files in `raw`, making the missing ones.

@@ -279,7 +279,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.slurm {
         return slurm(&args, &file, &whole, step, (&data_spec, &data));
     }
-    let meta = describe(name, &whole, shard.count, step);
+    let meta = sweep::SweepMeta::of_plan(name, &whole, shard.count, step);
     let total = whole.len();
     let plan = whole.select(shard);
     if plan.is_empty() {
@@ -451,26 +451,6 @@ fn status(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What `OUT/sweep.json` says of a sweep split `count` ways: its title and
-/// every slice's keys (every slice writes the same, whole).
-fn describe(
-    name: Option<String>,
-    whole: &SweepPlan,
-    count: usize,
-    step: mlp_engine::StepOptions,
-) -> sweep::SweepMeta {
-    let shard_keys = (1..=count)
-        .map(|index| {
-            let part = whole.clone().select(Shard { index, count });
-            let keys = part
-                .configs()
-                .map(|c| sweep::run_key(c, step.block_samples()));
-            keys.collect()
-        })
-        .collect();
-    sweep::SweepMeta { name, shard_keys }
-}
-
 /// `mlp sweep --slurm [--submit]`: writes the resolved sweep file and the
 /// job array's script running it, and submits the script when asked.
 fn slurm(
@@ -537,7 +517,7 @@ fn slurm(
     let path = args.out.join("sweep.sbatch");
     let script = scheduler::script(&spec, &task, &cwd);
     mlp_engine::files::write_atomic(&path, script.as_bytes()).map_err(from_engine)?;
-    describe(file.name.clone(), whole, tasks, step)
+    sweep::SweepMeta::of_plan(file.name.clone(), whole, tasks, step)
         .save(&args.out)
         .map_err(from_sweep)?;
     match estimate {

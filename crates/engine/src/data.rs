@@ -83,8 +83,8 @@ impl LoadedData {
 
     fn convert(source: DataSource, scaling: Scaling) -> Result<LoadedData, EngineError> {
         let classes = source.class_count();
-        let train = Dataset::from_part(&source.train, classes, &scaling)?;
-        let test = Dataset::from_part(&source.test, classes, &scaling)?;
+        let train = Dataset::from_rows(&source.train, classes, &scaling)?;
+        let test = Dataset::from_rows(&source.test, classes, &scaling)?;
         Ok(LoadedData {
             source,
             scaling,

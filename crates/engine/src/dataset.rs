@@ -1,9 +1,9 @@
 //! A read-only, sparse f32 copy of a data split, shared by every run of a sweep.
 
 use crate::gram::Grams;
+use crate::rows::Rows;
 use crate::scaling::Scaling;
 use crate::EngineError;
-use mnist_idx::Part;
 
 /// Samples as sparse rows (non-zero input indices and values) with labels.
 ///
@@ -53,9 +53,10 @@ impl Dataset {
         Ok(ds)
     }
 
-    /// Converts a part of a data set through `scaling` into `classes` classes.
-    pub fn from_part(
-        part: &Part,
+    /// Converts samples (a part of a data set, or arrays in memory) through
+    /// `scaling` into `classes` classes.
+    pub fn from_rows(
+        part: &(impl Rows + ?Sized),
         classes: usize,
         scaling: &Scaling,
     ) -> Result<Dataset, EngineError> {

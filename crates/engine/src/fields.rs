@@ -8,7 +8,7 @@
 //! the typed [`crate::TrainConfig`].
 
 use crate::augment::Augment;
-use crate::{Activation, ConfigFields, Init, Loss, OptimizerKind, ScheduleKind};
+use crate::{Activation, ConfigFields, EngineError, Init, Loss, OptimizerKind, ScheduleKind};
 
 /// Passes the fields beyond the study's, in the run key's order, to
 /// `$callback!`. Each entry is
@@ -163,6 +163,113 @@ macro_rules! key_parts {
 
 general_fields!(key_parts);
 
+/// Parses `text` as a value of `T` for `field`, naming the field when it is not one.
+fn parse_as<T: std::str::FromStr>(field: &'static str, text: &str) -> Result<T, EngineError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.trim()
+        .parse()
+        .map_err(|e| EngineError::config(field, format!("'{text}': {e}")))
+}
+
+macro_rules! set_by_name {
+    ($($field:ident: $ty:ty = |$c:ident, $v:ident| $set:expr, $tag:literal, $value_name:literal,
+        [$($arg:tt)*], $help:literal, $list_help:literal;)+) => {
+        impl ConfigFields {
+            /// Every field by name: the study's, then those beyond it in the table's order.
+            pub const FIELDS: &'static [&'static str] = &[
+                "case", "hidden", "lr", "epochs", "train_samples", "l2", "backprop", "seed",
+                "shuffle", "eval_every", $(stringify!($field)),+
+            ];
+
+            /// Sets the field `name` from its text, as a flag or a sweep file
+            /// spells it (`hidden` = "500-300", `bias` = "true"). Only the
+            /// value's form is checked here; ranges are checked by
+            /// [`ConfigFields::resolve`] and [`crate::TrainConfig::validate`].
+            pub fn set_by_name(&mut self, name: &str, text: &str) -> Result<(), EngineError> {
+                match name {
+                    "case" => self.case = parse_as("case", text)?,
+                    "hidden" => self.hidden = parse_as("hidden", text)?,
+                    "lr" => self.lr = parse_as("lr", text)?,
+                    "epochs" => self.epochs = parse_as("epochs", text)?,
+                    "train_samples" => self.train_samples = parse_as("train_samples", text)?,
+                    "l2" => self.l2 = parse_as("l2", text)?,
+                    "backprop" => self.backprop = parse_as("backprop", text)?,
+                    "seed" => self.seed = parse_as("seed", text)?,
+                    "shuffle" => self.shuffle = parse_as("shuffle", text)?,
+                    "eval_every" => self.eval_every = parse_as("eval_every", text)?,
+                    $(
+                        stringify!($field) => {
+                            let value: $ty = parse_as(stringify!($field), text)?;
+                            let set = |$c: &mut ConfigFields, $v: $ty| $set;
+                            set(self, value);
+                        }
+                    )+
+                    _ => {
+                        return Err(EngineError::config(
+                            "field",
+                            format!("unknown field '{name}'{}", suggest(name)),
+                        ))
+                    }
+                }
+                Ok(())
+            }
+
+            /// Every field's value by name, in [`ConfigFields::FIELDS`]' order, as its flat form writes it.
+            pub fn named_values(&self) -> Vec<(&'static str, serde_json::Value)> {
+                let value = |v: serde_json::Result<serde_json::Value>| v.unwrap_or(serde_json::Value::Null);
+                vec![
+                    ("case", value(serde_json::to_value(self.case))),
+                    ("hidden", value(serde_json::to_value(&self.hidden))),
+                    ("lr", value(serde_json::to_value(self.lr))),
+                    ("epochs", value(serde_json::to_value(self.epochs))),
+                    ("train_samples", value(serde_json::to_value(self.train_samples))),
+                    ("l2", value(serde_json::to_value(self.l2))),
+                    ("backprop", value(serde_json::to_value(self.backprop))),
+                    ("seed", value(serde_json::to_value(self.seed))),
+                    ("shuffle", value(serde_json::to_value(self.shuffle))),
+                    ("eval_every", value(serde_json::to_value(self.eval_every))),
+                    $( (stringify!($field), value(serde_json::to_value(&self.$field))), )+
+                ]
+            }
+        }
+    };
+}
+
+general_fields!(set_by_name);
+
+/// "; did you mean X?" for the field nearest `name`, when one is near.
+fn suggest(name: &str) -> String {
+    let near = ConfigFields::FIELDS
+        .iter()
+        .map(|f| (edit_distance(name, f), *f))
+        .min()
+        .filter(|&(d, f)| d <= 2.max(f.len() / 3));
+    match near {
+        Some((_, f)) => format!("; did you mean '{f}'?"),
+        None => String::new(),
+    }
+}
+
+/// Levenshtein distance between two short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use crate::augment::Augment;
@@ -207,5 +314,45 @@ mod tests {
         );
         assert!(ConfigFields::new(Case::Tanh).general_parts().is_empty());
         assert_eq!(ConfigFields::GENERAL_FIELDS.len(), 26);
+    }
+
+    /// Every field is settable by name from its text, bad text names the
+    /// field, and an unknown name suggests the nearest.
+    #[test]
+    fn every_field_is_set_by_name_from_text() {
+        let mut c = ConfigFields::new(Case::Tanh);
+        for &name in ConfigFields::FIELDS {
+            let before = c.clone();
+            let text = match name {
+                "case" => "relu-sigmoid",
+                "hidden" => "500-300",
+                "backprop" => "as-published",
+                "shuffle" | "bias" => "true",
+                "activation" => "sigmoid",
+                "loss" => "cross-entropy",
+                "optimizer" => "adam",
+                "schedule" => "cosine",
+                "init" => "he",
+                "augment" => "elastic",
+                _ => "7",
+            };
+            c.set_by_name(name, text).unwrap();
+            assert_ne!(c, before, "{name} was not set by '{text}'");
+        }
+        assert_eq!(c.hidden.to_string(), "500-300");
+        let names: Vec<&str> = c.named_values().iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ConfigFields::FIELDS);
+        assert!(c
+            .named_values()
+            .contains(&("hidden", serde_json::json!("500-300"))));
+        let err = c.set_by_name("lr", "fast").unwrap_err().to_string();
+        assert!(err.starts_with("invalid lr: 'fast': "), "{err}");
+        let err = c.set_by_name("epoch", "3").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "invalid field: unknown field 'epoch'; did you mean 'epochs'?"
+        );
+        let err = c.set_by_name("zzzzzz", "3").unwrap_err().to_string();
+        assert_eq!(err, "invalid field: unknown field 'zzzzzz'");
     }
 }

@@ -37,6 +37,7 @@ mod padded;
 pub mod preprocess;
 pub mod recipe;
 mod report;
+mod rows;
 mod scaling;
 mod step;
 mod train;
@@ -55,6 +56,7 @@ pub use minibatch::evaluate;
 pub use network::Network;
 pub use observer::{NoObserver, Observer};
 pub use report::{EpochRecord, Metrics, TrainReport};
+pub use rows::{ArrayRows, Rows, Values};
 pub use scaling::{Scale, Scaling};
 pub use step::{InputPath, StepOptions, W1Update, DEFERRED_SAMPLES, MAX_DEFERRED_SAMPLES};
 pub use train::{

@@ -315,7 +315,7 @@ pub fn load(path: &Path) -> Result<Model, EngineError> {
 }
 
 /// Decodes and checks a model file's bytes.
-pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
+pub fn from_bytes(bytes: &[u8]) -> Result<Model, String> {
     let (_, header) = SafeTensors::read_metadata(bytes)
         .map_err(|e| format!("not a readable safetensors file ({e})"))?;
     let meta = header

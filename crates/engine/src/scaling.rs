@@ -1,8 +1,9 @@
 //! How raw feature values become a network's inputs: chosen, fitted on the
 //! training part, and kept in the model so that every later use applies the same.
 
+use crate::rows::Rows;
 use crate::EngineError;
-use mnist_idx::{Element, Part};
+use mnist_idx::Element;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -84,7 +85,7 @@ impl Default for Scaling {
 
 impl Scaling {
     /// Fits `scale` to the training part `train`.
-    pub fn fit(scale: Scale, train: &Part) -> Scaling {
+    pub fn fit(scale: Scale, train: &(impl Rows + ?Sized)) -> Scaling {
         match scale {
             Scale::Pixel => Scaling::Pixel,
             Scale::None => Scaling::None,

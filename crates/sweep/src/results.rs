@@ -47,6 +47,26 @@ pub struct SweepMeta {
 }
 
 impl SweepMeta {
+    /// The meta of a sweep titled `name` running `whole` in `count` shards
+    /// with steps run as `step` says (each shard's keys, for `--status`).
+    pub fn of_plan(
+        name: Option<String>,
+        whole: &crate::SweepPlan,
+        count: usize,
+        step: mlp_engine::StepOptions,
+    ) -> SweepMeta {
+        let shard_keys = (1..=count)
+            .map(|index| {
+                let part = whole.clone().select(crate::Shard { index, count });
+                let keys = part
+                    .configs()
+                    .map(|c| crate::run_key(c, step.block_samples()));
+                keys.collect()
+            })
+            .collect();
+        SweepMeta { name, shard_keys }
+    }
+
     /// `OUT/sweep.json`.
     pub fn path(out: &Path) -> PathBuf {
         out.join("sweep.json")
