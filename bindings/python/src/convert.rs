@@ -34,7 +34,19 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
     })
 }
 
-/// A serialisable value as a Python object.
+/// Every configuration field of `config` by name, as a dict.
+pub fn fields_to_py<'py>(
+    py: Python<'py>,
+    config: &mlp_engine::TrainConfig,
+) -> PyResult<Bound<'py, PyDict>> {
+    let fields = PyDict::new(py);
+    for (name, v) in config.fields().named_values() {
+        fields.set_item(name, to_py(py, &v)?)?;
+    }
+    Ok(fields)
+}
+
+/// A serialisable value as a Python object (a non-finite float becomes `None`, as in JSON).
 pub fn serde_to_py<'py>(
     py: Python<'py>,
     value: &impl serde::Serialize,

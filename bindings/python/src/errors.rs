@@ -8,9 +8,21 @@ use pyo3::exceptions::{
 use pyo3::PyErr;
 use std::io::ErrorKind;
 
+/// The keyword of a configuration field where it differs from the field's
+/// name, as the CLI's flag does (`--affine-scale` beside `--scale`).
+pub fn keyword_of(field: &str) -> &str {
+    match field {
+        "scale" => "affine_scale",
+        other => other,
+    }
+}
+
 /// An engine error as the exception a Python caller expects.
 pub fn engine(e: EngineError) -> PyErr {
     match &e {
+        EngineError::Config { field, problem } => {
+            PyValueError::new_err(format!("invalid {}: {problem}", keyword_of(field)))
+        }
         EngineError::Interrupted => PyKeyboardInterrupt::new_err("interrupted"),
         EngineError::Io { source, .. } if source.kind() == ErrorKind::NotFound => {
             PyFileNotFoundError::new_err(e.to_string())
@@ -34,6 +46,9 @@ pub fn sweep(e: SweepError) -> PyErr {
         )),
         SweepError::Io { .. } | SweepError::Locked { .. } => PyOSError::new_err(e.to_string()),
         SweepError::Threads { .. } => PyRuntimeError::new_err(e.to_string()),
+        SweepError::Config { field, problem } => {
+            PyValueError::new_err(format!("invalid {}: {problem}", keyword_of(field)))
+        }
         other => PyValueError::new_err(other.to_string()),
     }
 }

@@ -89,6 +89,12 @@ impl NativeModel {
         self.model.class_names()
     }
 
+    /// The type the labels were given in (`integer`, `float`, `bool`, `string`), when recorded.
+    #[getter]
+    fn label_type(&self) -> Option<String> {
+        self.model.data.as_ref().and_then(|d| d.labels.clone())
+    }
+
     /// Each layer's weights as `(fan_in, fan_out)` arrays, input side first.
     #[getter]
     fn weights<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyArray2<f32>>>> {
@@ -159,8 +165,8 @@ impl NativeModel {
 
     /// A model from a model file's bytes.
     #[staticmethod]
-    fn from_bytes(bytes: &[u8]) -> PyResult<NativeModel> {
-        model::from_bytes(bytes)
+    fn from_bytes(data: &[u8]) -> PyResult<NativeModel> {
+        model::from_bytes(data)
             .map(NativeModel::new)
             .map_err(|e| value(format!("not a model: {e}")))
     }

@@ -37,11 +37,10 @@ fn record_to_py<'py>(
     record: &mlp_sweep::RunRecord,
 ) -> PyResult<Bound<'py, PyAny>> {
     let dict = serde_to_py(py, record)?;
-    let fields = pyo3::types::PyDict::new(py);
-    for (name, v) in record.report.config.fields().named_values() {
-        fields.set_item(name, crate::convert::to_py(py, &v)?)?;
-    }
-    dict.set_item("fields", fields)?;
+    dict.set_item(
+        "fields",
+        crate::convert::fields_to_py(py, &record.report.config)?,
+    )?;
     Ok(dict)
 }
 
@@ -136,6 +135,7 @@ pub fn sweep<'py>(
         mlp_sweep::run_sweep(whole, &data, &options, &|_| {}, stop)
     })?;
     let summary = match (outcome, signal) {
+        (Ok(summary), Some(signal)) if !summary.interrupted => return Err(signal),
         (Ok(summary), _) => summary,
         (Err(_), Some(signal)) => return Err(signal),
         (Err(e), None) => return Err(sweep_error(e)),

@@ -128,19 +128,22 @@ fn fit(
     }
 }
 
-/// The report as a dict and the trained model.
+/// The report as a dict, with every configuration field's value under
+/// `fields` (as a sweep's records have them), and the trained model.
 fn answer<'py>(
     py: Python<'py>,
     report: &TrainReport,
     model: Model,
 ) -> PyResult<(Bound<'py, PyAny>, NativeModel)> {
-    Ok((serde_to_py(py, report)?, NativeModel::new(model)))
+    let dict = serde_to_py(py, report)?;
+    dict.set_item("fields", crate::convert::fields_to_py(py, &report.config)?)?;
+    Ok((dict, NativeModel::new(model)))
 }
 
 /// Trains on NumPy arrays: features (uint8, float32 or float64, C order,
 /// read in place) and class numbers (uint32), with `classes` naming them.
 #[pyfunction]
-#[pyo3(signature = (x_train, y_train, x_test, y_test, classes, fields, recipe=None, scale=None, threads=None, on_epoch=None, init=None))]
+#[pyo3(signature = (x_train, y_train, x_test, y_test, classes, fields, recipe=None, scale=None, threads=None, on_epoch=None, init=None, label_type=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn train_arrays<'py>(
     py: Python<'py>,
@@ -155,6 +158,7 @@ pub fn train_arrays<'py>(
     threads: Option<usize>,
     on_epoch: Option<Py<PyAny>>,
     init: Option<PyRef<'py, NativeModel>>,
+    label_type: Option<String>,
 ) -> PyResult<(Bound<'py, PyAny>, NativeModel)> {
     // What needs no data is checked before any conversion.
     configure(recipe.as_deref(), &fields, usize::MAX).map_err(engine)?;
@@ -230,6 +234,7 @@ pub fn train_arrays<'py>(
             }
             .into(),
         ),
+        labels: label_type,
     };
     let (report, net) = fit(
         py,

@@ -236,3 +236,39 @@ def test_sweep_errors(features_data, tmp_path):
     assert "lr" in one_line(e)
     with pytest.raises(FileNotFoundError):
         mlp_sweep.read_results(tmp_path / "nothing-here")
+
+
+def test_the_affine_scale_range_is_named_by_its_keyword(xy):
+    with pytest.raises(ValueError) as e:
+        mlp_sweep.train(*xy, affine_scale=-1.0, augment="affine", **FAST)
+    message = one_line(e)
+    assert "affine_scale" in message, message
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True])
+def test_bad_thread_counts_are_value_errors(xy, threads):
+    with pytest.raises(ValueError) as e:
+        mlp_sweep.train(*xy, threads=threads, **FAST)
+    assert one_line(e).startswith("invalid threads")
+
+
+def test_arrays_beside_data_are_refused(features_data):
+    with pytest.raises(ValueError) as e:
+        mlp_sweep.train(
+            data=features_data["path"],
+            x_test=features_data["x_test"],
+            y_test=features_data["y_test"],
+            **FAST,
+        )
+    assert "not both" in one_line(e)
+
+
+def test_a_search_with_a_recipe_is_refused(features_data, tmp_path):
+    with pytest.raises(ValueError) as e:
+        mlp_sweep.sweep(
+            search={"method": "grid", "lr": {"choice": [0.1]}},
+            recipe="simard-plain",
+            data=features_data["path"],
+            out=tmp_path / "s",
+        )
+    assert "recipe" in one_line(e)

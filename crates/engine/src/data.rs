@@ -131,6 +131,7 @@ impl LoadedData {
                 }
                 .to_string(),
             ),
+            labels: None,
         }
     }
 

@@ -38,6 +38,11 @@ pub struct DataInfo {
     /// (absent in earlier files: `uint8`, the IDX files').
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<String>,
+    /// The type the labels were given in, where the class names alone do
+    /// not tell it (`integer`, `float`, `bool` or `string`, from the Python
+    /// package; absent: integers for IDX and NumPy files, names for CSV tables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<String>,
 }
 
 impl DataInfo {

@@ -6,7 +6,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["features", "encode_labels", "class_names", "classes_from_names"]
+__all__ = [
+    "class_names",
+    "classes_from_names",
+    "encode_labels",
+    "encode_with",
+    "features",
+    "label_type",
+]
 
 
 def features(x: Any, what: str) -> np.ndarray:
@@ -39,7 +46,8 @@ def features(x: Any, what: str) -> np.ndarray:
             f"{what} holds values of type {x.dtype}; give numbers "
             "(uint8, float32 or float64 are used in place)"
         )
-    return np.ascontiguousarray(x)
+    # C order and aligned, as the native side reads it in place; a copy only when it is not.
+    return np.require(x, requirements=("C", "A"))
 
 
 def _labels_1d(y: Any, what: str) -> np.ndarray:
@@ -99,8 +107,29 @@ def class_names(classes: np.ndarray) -> list[str]:
     return [str(c) for c in classes.tolist()]
 
 
-def classes_from_names(names: list[str]) -> np.ndarray:
-    """Classes from a model file's names: integers when every name is one."""
+def label_type(classes: np.ndarray) -> str:
+    """The type of the labels, as the model file records it."""
+    kind = classes.dtype.kind
+    if kind == "b":
+        return "bool"
+    if kind in "iu":
+        return "integer"
+    if kind == "f":
+        return "float"
+    return "string"
+
+
+def classes_from_names(names: list[str], kind: str | None = None) -> np.ndarray:
+    """Classes from a model file's names, in the type the labels were given
+    in; without one recorded, integers when every name is one."""
+    if kind == "integer":
+        return np.asarray([int(n) for n in names], dtype=np.int64)
+    if kind == "float":
+        return np.asarray([float(n) for n in names], dtype=np.float64)
+    if kind == "bool":
+        return np.asarray([n == "True" for n in names], dtype=bool)
+    if kind == "string":
+        return np.asarray(names, dtype=str)
     try:
         ints = [int(n) for n in names]
         if all(str(i) == n for i, n in zip(ints, names)):

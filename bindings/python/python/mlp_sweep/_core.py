@@ -17,6 +17,7 @@ from ._arrays import (
     encode_labels,
     encode_with,
     features,
+    label_type,
 )
 
 __all__ = [
@@ -103,7 +104,9 @@ class Model:
         self._native = native
         #: The classes, in the order of ``predict_proba``'s columns.
         self.classes_: np.ndarray = (
-            classes if classes is not None else classes_from_names(native.classes)
+            classes
+            if classes is not None
+            else classes_from_names(native.classes, native.label_type)
         )
 
     def predict_proba(self, x: Any) -> np.ndarray:
@@ -194,6 +197,10 @@ class Run:
         self.history: list[dict[str, Any]] = list(report.get("history", []))
         #: The configuration as trained (the typed form the engine ran).
         self.config: dict[str, Any] = dict(report["config"])
+        #: Every configuration field by keyword: ``train(**run.fields)`` runs it again.
+        self.fields: dict[str, Any] = {
+            KEYWORD_OF_FIELD.get(f, f): v for f, v in report.get("fields", {}).items()
+        }
         #: The trained model.
         self.model: Model = model
         #: The whole report, as ``mlp train --json`` prints it.
@@ -210,6 +217,13 @@ class Run:
         err = m.get("test_error_pct")
         tail = f", test error {err:.2f}%" if isinstance(err, float) else ""
         return f"<mlp_sweep.Run {len(self.history)} epochs{tail}>"
+
+
+def _check_threads(threads: Any) -> None:
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1
+    ):
+        raise ValueError(f"invalid threads: {threads!r} is not a whole number of at least 1")
 
 
 def _epoch_printer(epochs: int | None) -> Callable[[dict[str, Any]], None]:
@@ -244,6 +258,7 @@ def train(
     split_seed: int | None = None,
     label_column: str | int | None = None,
     scale: str | None = None,
+    seed: int | None = None,
     **fields: Any,
 ) -> Run:
     """Trains one configuration, as ``mlp train`` does.
@@ -259,23 +274,25 @@ def train(
     default the study's); ``init_from`` starts from a model's weights.
     ``on_epoch(record)`` is called after each epoch;
     a true answer ends the run there. Training releases the GIL; Ctrl-C
-    raises ``KeyboardInterrupt``. The same seed gives the same bits for any
-    ``threads``.
+    raises ``KeyboardInterrupt``. The same ``seed`` gives the same bits for
+    any ``threads``. A figure that is not a finite number reads as ``None``.
     """
-    values = _fields(fields)
+    values = _fields({**fields, "seed": seed})
+    _check_threads(threads)
     callback = on_epoch
     if progress:
-        epochs = fields.get("epochs")
-        printer = _epoch_printer(epochs)
+        printer = _epoch_printer(fields.get("epochs"))
 
-        def callback(record: dict[str, Any]) -> Any:
+        def printing(record: dict[str, Any]) -> Any:
             printer(record)
             return on_epoch(record) if on_epoch is not None else None
 
+        callback = printing
+
     native_init = init_from._native if init_from is not None else None
     if data is not None:
-        if x_train is not None or y_train is not None:
-            raise ValueError("give arrays (x_train, y_train) or data=, not both")
+        if any(a is not None for a in (x_train, y_train, x_test, y_test)):
+            raise ValueError("give arrays (x_train, y_train, x_test, y_test) or data=, not both")
         options = dict(
             test_data=test_data,
             test_fraction=test_fraction,
@@ -321,6 +338,7 @@ def train(
         threads,
         callback,
         native_init,
+        label_type(classes),
     )
     return Run(report, Model(native, classes), has_test=xt is not None)
 
@@ -357,23 +375,65 @@ def load_data(
     return (x, classes[y]), (xt, classes[yt])
 
 
+def _plain(value: Any) -> Any:
+    """A value as JSON takes it: NumPy scalars and arrays as Python's, tuples as lists."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _widths(value: Any) -> Any:
+    """``hidden`` values with each tuple of widths as its ``"500-300"`` text."""
+    if isinstance(value, (tuple, list)) and all(isinstance(w, (int, np.integer)) for w in value):
+        return _field_text("hidden", value)
+    return value
+
+
 def _grid_table(table: Mapping[str, Any], recipe: str | None) -> dict[str, Any]:
+    """A ``[[grid]]`` table: each field's list of values (a single value is a list of one)."""
     out: dict[str, Any] = {}
     for key, value in table.items():
         key = FIELD_OF_KEYWORD.get(key, key)
         if value is None:
             continue
         if key in ("shuffle", "eval_every"):
-            out[key] = value
+            out[key] = _plain(value)
             continue
-        values = list(value) if isinstance(value, list) else [value]
         if key == "hidden":
-            values = [
-                _field_text("hidden", v) if isinstance(v, (tuple, list)) else v for v in values
-            ]
-        out[key] = [v.item() if isinstance(v, np.generic) else v for v in values]
+            # A tuple of widths is one network; a list holds the values.
+            values = list(value) if isinstance(value, list) else [value]
+            out[key] = [_widths(v) for v in values]
+            continue
+        many = isinstance(value, (list, tuple, np.ndarray))
+        out[key] = _plain(list(value) if many else [value])
     if recipe is not None and "recipe" not in out:
         out["recipe"] = [recipe]
+    return out
+
+
+def _search_table(table: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``[[search]]`` table: fields renamed as the sweep file names them,
+    ``hidden``'s tuples of widths as text, in its value or its distribution."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        key = FIELD_OF_KEYWORD.get(key, key)
+        if value is None:
+            continue
+        if key == "hidden":
+            if isinstance(value, Mapping):
+                value = {
+                    k: [_widths(v) for v in vs] if isinstance(vs, list) else vs
+                    for k, vs in value.items()
+                }
+            else:
+                value = _widths(value)
+        out[key] = _plain(value)
     return out
 
 
@@ -419,9 +479,12 @@ def sweep(
             grids = [grid] if isinstance(grid, Mapping) else list(grid)
             tables["grid"] = [_grid_table(g, recipe) for g in grids]
         if search is not None:
+            if recipe is not None:
+                raise ValueError("recipe goes with grids; a search table sets its own fields")
             searches = [search] if isinstance(search, Mapping) else list(search)
-            tables["search"] = [dict(s) for s in searches]
+            tables["search"] = [_search_table(s) for s in searches]
         tables_json = json.dumps(tables)
+    _check_threads(threads)
     data_json = _data_spec(data, {}) if data is not None else None
     return list(
         map(

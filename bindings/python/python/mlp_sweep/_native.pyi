@@ -32,6 +32,8 @@ class NativeModel:
     def to_bytes(self) -> bytes: ...
     @staticmethod
     def from_bytes(data: bytes) -> NativeModel: ...
+    @property
+    def label_type(self) -> str | None: ...
 
 def train_arrays(
     x_train: np.ndarray,
@@ -45,6 +47,7 @@ def train_arrays(
     threads: int | None = None,
     on_epoch: Callable[[dict[str, Any]], Any] | None = None,
     init: NativeModel | None = None,
+    label_type: str | None = None,
 ) -> tuple[dict[str, Any], NativeModel]: ...
 def train_data(
     data: str,

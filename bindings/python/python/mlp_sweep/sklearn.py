@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from . import _native
-from ._arrays import class_names
+from ._arrays import class_names, label_type
 from ._core import Model, _fields
 
 try:  # scikit-learn >= 1.6
@@ -167,20 +167,21 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """Trains on ``X`` (samples x features) and labels ``y``; returns self."""
         X, y = _validate_data(self, X, y, dtype=[np.float32, np.float64, np.uint8], order="C")
         check_classification_targets(y)
-        self.classes_, encoded = np.unique(y, return_inverse=True)
-        encoded = np.ascontiguousarray(encoded.reshape(-1), dtype=np.uint32)
         fields, batch = self._config(X.shape[0])
         fields["seed"] = self._seed()
         if self.scale not in ("auto", "pixel", "standardize", "none"):
             raise ValueError(
                 f"scale must be 'auto', 'pixel', 'standardize' or 'none', got {self.scale!r}"
             )
+        classes, encoded = np.unique(y, return_inverse=True)
+        encoded = np.ascontiguousarray(encoded.reshape(-1), dtype=np.uint32)
         scale = self.scale if self.scale != "auto" else ("pixel" if X.dtype == np.uint8 else "none")
         losses: list[float] = []
         best = [np.inf, 0]  # the best loss so far, epochs since it improved by tol
 
         def on_epoch(record: dict[str, Any]) -> bool:
-            loss = float(record["train_loss"])
+            # A loss that is not a finite number comes as None.
+            loss = float("nan") if record["train_loss"] is None else float(record["train_loss"])
             losses.append(loss)
             if self.verbose:
                 print(f"Iteration {record['epoch']}, loss = {loss:.8f}")
@@ -192,19 +193,24 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             return best[1] >= self.n_iter_no_change
 
         report, native = _native.train_arrays(
-            np.ascontiguousarray(X),
+            np.require(X, requirements=("C", "A")),
             encoded,
             None,
             None,
-            class_names(self.classes_),
+            class_names(classes),
             _fields(fields),
             None,
             scale,
             self.threads,
             on_epoch,
             None,
+            label_type(classes),
         )
-        self.model_ = Model(native, self.classes_)
+        self.classes_ = classes
+        self.model_ = Model(native, classes)
+        self.n_layers_ = len(self.model_.sizes)
+        self.n_outputs_ = len(classes)
+        self.out_activation_ = "softmax"
         self.loss_curve_ = losses
         self.loss_ = losses[-1] if losses else float("nan")
         self.best_loss_ = min(losses) if losses else float("nan")
@@ -218,7 +224,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         X = _validate_data(
             self, X, dtype=[np.float32, np.float64, np.uint8], order="C", reset=False
         )
-        return np.ascontiguousarray(X)
+        return np.require(X, requirements=("C", "A"))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Each sample's class probabilities, in the order of ``classes_``."""
