@@ -164,6 +164,52 @@ fn a_second_process_on_the_same_results_file_is_refused() {
     drop(held);
 }
 
+/// A lock file as another node's process leaves it, last touched `idle` ago.
+fn foreign_lock(path: &Path, idle: std::time::Duration) {
+    std::fs::write(path, "host=node-17\npid=4242\nnonce=node-17-4242\n").unwrap();
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(std::time::SystemTime::now() - idle).unwrap();
+}
+
+/// Where `flock` protects nothing (`MLP_LOCK=file` forces this path): the
+/// lock file of a live process on another node refuses a second writer,
+/// naming it, and one idle past its grace period is taken over.
+#[test]
+fn the_lock_file_alone_refuses_a_live_writer_and_takes_over_a_stale_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write_data(dir.path());
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let lock = out.join("results.jsonl.lock");
+    let run = || {
+        sweep_command(dir.path(), &out, &["--resume"])
+            .env("MLP_LOCK", "file")
+            .env("MLP_LOCK_GRACE_SECS", "30")
+            .output()
+            .unwrap()
+    };
+    foreign_lock(&lock, std::time::Duration::from_secs(2));
+    let o = run();
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("results.jsonl is being written by another mlp process (host node-17, pid 4242, last heartbeat"),
+        "{err}"
+    );
+    assert!(err.contains("taken over after 30 s without one"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        !out.join("results.jsonl").exists()
+            || std::fs::read(out.join("results.jsonl")).unwrap().is_empty()
+    );
+    foreign_lock(&lock, std::time::Duration::from_secs(60));
+    let o = run();
+    assert!(o.status.success(), "{o:?}");
+    assert!(!lock.exists(), "the lock file outlived its sweep");
+    let records = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    assert_eq!(records.lines().count(), CONFIGS);
+}
+
 #[test]
 fn resume_after_a_torn_line_loses_nothing_and_matches_an_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();

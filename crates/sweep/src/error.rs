@@ -27,10 +27,14 @@ pub enum SweepError {
         path: PathBuf,
     },
     /// Another process holds the lock of a results file.
-    #[error("{} is being written by another mlp process; let it finish (or stop it) before running this shard again", path.display())]
+    #[error("{} is being written by another mlp process{}; let it finish (or stop it) before running this shard again", path.display(), holder.as_ref().map_or(String::new(), |h| format!(" ({h}; its lock is taken over after {grace_secs:.0} s without one)")))]
     Locked {
         /// The results file.
         path: PathBuf,
+        /// Who holds its lock file, when that lock (not `flock`) refused.
+        holder: Option<String>,
+        /// Seconds without a heartbeat after which the lock is taken over.
+        grace_secs: f64,
     },
     /// The worker threads could not be started.
     #[error("cannot start {threads} worker threads: {problem}")]

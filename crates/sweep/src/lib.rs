@@ -12,6 +12,7 @@ mod file;
 mod grid;
 mod halving;
 mod key;
+pub mod lock;
 mod models;
 mod plan;
 mod preset;

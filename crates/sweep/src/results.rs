@@ -1,5 +1,6 @@
 //! The results file: one JSON object per finished configuration, appended and synced.
 
+use crate::lock::{FileLock, LockMode, LockTiming};
 use crate::SweepError;
 use mlp_engine::{DataInfo, TrainReport};
 use serde::{Deserialize, Serialize};
@@ -184,6 +185,8 @@ pub struct ReadOutcome {
 pub struct ResultsFile {
     path: PathBuf,
     file: File,
+    /// The lock file beside it, released when the results file is dropped.
+    _lock: crate::lock::FileLock,
 }
 
 impl ResultsFile {
@@ -235,8 +238,21 @@ impl ResultsFile {
 
     /// Opens `path` for appending; existing complete records are returned, a torn tail is cut off.
     ///
-    /// Without `resume`, an existing non-empty file is an error rather than silently mixed into.
+    /// Without `resume`, an existing non-empty file is an error rather than
+    /// silently mixed into. One process writes it at a time: it holds
+    /// `flock` on the file (unless `MLP_LOCK=file`) and the lock file
+    /// `PATH.lock` (see [`crate::lock`]), whose timing `MLP_LOCK_GRACE_SECS` sets.
     pub fn open(path: &Path, resume: bool) -> Result<(ResultsFile, ReadOutcome), SweepError> {
+        ResultsFile::open_locked(path, resume, LockMode::from_env(), LockTiming::from_env())
+    }
+
+    /// [`ResultsFile::open`] with the locks and their timing given.
+    pub fn open_locked(
+        path: &Path,
+        resume: bool,
+        mode: LockMode,
+        timing: LockTiming,
+    ) -> Result<(ResultsFile, ReadOutcome), SweepError> {
         let io = |source| SweepError::Io {
             path: path.to_path_buf(),
             source,
@@ -252,16 +268,27 @@ impl ResultsFile {
             .append(true)
             .open(path)
             .map_err(io)?;
-        // One writer per file: the lock goes with the process, however it ends.
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(SweepError::Locked {
-                    path: path.to_path_buf(),
-                })
+        // One writer per file: flock goes with the process however it ends,
+        // where the filesystem keeps it; the lock file holds across nodes.
+        let locked = |holder: Option<String>| SweepError::Locked {
+            path: path.to_path_buf(),
+            holder,
+            grace_secs: timing.grace.as_secs_f64(),
+        };
+        if mode == LockMode::Both {
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => return Err(locked(None)),
+                // Unsupported here: the lock file alone guards it.
+                Err(std::fs::TryLockError::Error(_)) => {}
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".lock");
+        let lock = match FileLock::try_take(Path::new(&lock_path), timing)? {
+            Ok(lock) => lock,
+            Err(holder) => return Err(locked(Some(holder.to_string()))),
+        };
         let existing = match file.metadata().map_err(io)?.len() {
             0 => ReadOutcome::default(),
             _ if !resume => {
@@ -298,6 +325,7 @@ impl ResultsFile {
             ResultsFile {
                 path: path.to_path_buf(),
                 file,
+                _lock: lock,
             },
             existing,
         ))
