@@ -301,8 +301,12 @@ pub fn run_test(args: Args) -> Result<()> {
     let outcome = (|| -> Result<()> {
         let (daemons, _host) = start(&work_path)?;
         let out = work_path.join("array");
+        // The tasks lock their results files with lock files alone, as on a
+        // cluster filesystem without flock (sbatch passes the environment on):
+        // the cancelled task's lock is taken over by its rerun.
         let said = run(Command::new(&mlp)
             .current_dir(&work_path)
+            .env("MLP_LOCK", "file")
             .arg("sweep")
             .args(SWEEP)
             .arg("--data")
@@ -343,6 +347,7 @@ pub fn run_test(args: Args) -> Result<()> {
             Duration::from_secs(600),
             || Ok(queue(&job)?.is_empty()),
         )?;
+        let left_locked = out.join("results").join("shard-2-of-3.jsonl.lock").exists();
         let status = run(Command::new(&mlp).arg("sweep").arg("--status").arg(&out))?;
         eprint!("{status}");
         let rerun = status
@@ -354,6 +359,7 @@ pub fn run_test(args: Args) -> Result<()> {
         }
         let said = run(Command::new("sh")
             .current_dir(&work_path)
+            .env("MLP_LOCK", "file")
             .args(["-c", rerun]))?;
         let job2 = said
             .split_whitespace()
@@ -371,6 +377,19 @@ pub fn run_test(args: Args) -> Result<()> {
         if !status.contains("every shard has finished") {
             bail!("the rerun did not finish its shard");
         }
+        let left: Vec<String> = std::fs::read_dir(out.join("results"))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| !n.ends_with(".jsonl"))
+            .collect();
+        if !left.is_empty() {
+            bail!("the tasks left lock files behind: {left:?}");
+        }
+        match left_locked {
+            true => eprintln!("the cancelled task left its lock file; its rerun took it over"),
+            false => eprintln!("the cancelled task removed its lock file as it stopped"),
+        }
+        eprintln!("no lock file is left");
 
         let single = work_path.join("single");
         run(Command::new(&mlp)

@@ -4,6 +4,7 @@
 //! decides which, in what order, and keeps what finished.
 #![deny(missing_docs)]
 
+pub mod asha;
 mod checkpoint;
 mod context;
 mod error;
