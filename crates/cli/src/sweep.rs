@@ -121,6 +121,12 @@ pub struct Args {
     /// Continue a sweep: skip configurations already in OUT/results.jsonl.
     #[arg(long)]
     resume: bool,
+    /// Join the sweep in OUT as one of any number of workers (the same line
+    /// in every array task or process) of its asynchronous halving searches
+    /// (`mode = "async"`), which they share through OUT; each worker appends
+    /// to OUT/results/worker-HOST-PID.jsonl.
+    #[arg(long, conflicts_with_all = ["shard", "shard_count", "slurm"])]
+    worker: bool,
     /// Keep every finished configuration's model (and every halving trial's
     /// where it stopped) in OUT/models/, named by its key (for `mlp ensemble
     /// --from OUT --best K`, `mlp eval`, `mlp predict`).
@@ -261,8 +267,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     // Checked without data first, so flags' errors come before loading it;
     // then planned again for the data's size.
+    if args.worker {
+        check_async_only(&unsized_plan)?;
+    }
     let (shard, shard_from, threads) = if args.slurm {
         (Shard::ALL, None, 1)
+    } else if args.worker {
+        (Shard::ALL, None, args.threads()?)
     } else {
         let (shard, from) = args.shard()?;
         (shard, from, args.threads()?)
@@ -297,12 +308,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             plan.len()
         );
     }
-    if args.resume {
+    // A worker joins what the others have done.
+    let resume = args.resume || args.worker;
+    if resume {
         sweep::check_folder_data(&args.out, &data).map_err(from_sweep)?;
     }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
-    let results = sweep::shard_results_path(&args.out, shard);
+    let results = match args.worker {
+        true => sweep::worker_results_path(&args.out),
+        false => sweep::shard_results_path(&args.out, shard),
+    };
     meta.save(&args.out).map_err(from_sweep)?;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -312,7 +328,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         threads,
         results: results.clone(),
         other_results: sweep::results_files(&args.out).map_err(from_sweep)?,
-        resume: args.resume,
+        resume,
         step,
         save_models: args.save_models.then(|| args.out.join("models")),
         checkpoints: args.out.join("checkpoints"),
@@ -354,7 +370,71 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.out.display()
         );
     } else if !args.no_report {
-        crate::shared::report_results(&[results], &args.out, args.quiet)?;
+        // A worker reports every worker's records: the search is theirs together.
+        let files = match args.worker {
+            true => sweep::results_files(&args.out).map_err(from_sweep)?,
+            false => vec![results],
+        };
+        crate::shared::report_results(&files, &args.out, args.quiet)?;
+    }
+    Ok(())
+}
+
+/// An asynchronous search's standing: each rung's trials, the workers, the stale claims.
+fn print_board(group: usize, s: &sweep::asha::BoardStatus) {
+    let running: usize = s.rungs.iter().map(|r| r.running).sum();
+    println!(
+        "asynchronous halving search {}: {} trials, {} ended, {running} running, {} not started",
+        group + 1,
+        s.shape.trials,
+        s.ended,
+        s.not_started
+    );
+    println!(
+        "  {:>5} {:>7} {:>7} {:>7} {:>7}",
+        "epoch", "reached", "running", "waiting", "stopped"
+    );
+    for r in &s.rungs {
+        println!(
+            "  {:>5} {:>7} {:>7} {:>7} {:>7}",
+            r.epoch, r.reached, r.running, r.waiting, r.stopped
+        );
+    }
+    if s.workers.is_empty() {
+        println!("  no worker holds work now");
+    }
+    for (worker, idle) in &s.workers {
+        println!("  worker {worker}: last heartbeat {idle:.0} s ago");
+    }
+    if s.stale > 0 {
+        println!(
+            "  {} pieces of work held by workers that stopped: the next free worker takes them over",
+            s.stale
+        );
+    }
+    if !s.taken_over.is_empty() {
+        println!("  work taken over so far: {}", s.taken_over.len());
+        for from in &s.taken_over {
+            println!("    from {from}");
+        }
+    }
+}
+
+/// Refuses `--worker` for a sweep with configurations outside asynchronous
+/// halving searches: those would run once per worker.
+fn check_async_only(plan: &SweepPlan) -> anyhow::Result<()> {
+    let other = plan.full.len()
+        + plan
+            .halving
+            .iter()
+            .filter(|g| g.halving.mode != sweep::HalvingMode::Async)
+            .map(|g| g.trials.len())
+            .sum::<usize>();
+    if other > 0 {
+        return Err(UsageError(format!(
+            "invalid --worker: workers share asynchronous halving searches (mode = \"async\") only, and this sweep has {other} configurations outside them; run those with --shard"
+        ))
+        .into());
     }
     Ok(())
 }
@@ -394,6 +474,10 @@ fn status(out: &Path) -> anyhow::Result<()> {
     }
     let files = sweep::results_files(out).map_err(from_sweep)?;
     let merged = sweep::merge_noting(&files).map_err(from_sweep)?;
+    let boards = sweep::statuses(out).map_err(from_sweep)?;
+    for (group, s) in &boards {
+        print_board(*group, s);
+    }
     let done: std::collections::HashSet<&str> =
         merged.records.iter().map(|r| r.key.as_str()).collect();
     let count = meta.shard_keys.len();
@@ -428,6 +512,10 @@ fn status(out: &Path) -> anyhow::Result<()> {
             "every shard has finished: `mlp report {}` reports the sweep",
             out.display()
         );
+        return Ok(());
+    }
+    if !boards.is_empty() {
+        println!("go on: the same mlp sweep line with --worker, in as many processes or array tasks as you like");
         return Ok(());
     }
     let tasks: Vec<String> = unfinished.iter().map(|i| i.to_string()).collect();

@@ -44,6 +44,57 @@ pub trait TrialRunner: Sync {
     /// Writes the final record of a trial stopped at `epoch` from its
     /// checkpoint there, unless its final record is already written.
     fn stop_at(&self, trial: usize, epoch: usize) -> Result<(), SweepError>;
+    /// True when the worker should leave (the sweep was asked to stop).
+    fn stopping(&self) -> bool {
+        false
+    }
+}
+
+/// The board's rungs and trials, written when it is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardShape {
+    /// Epochs of each rung, the last every trial's end.
+    pub rungs: Vec<usize>,
+    /// The best `1 / reduction` of a rung go on.
+    pub reduction: usize,
+    /// Trials in all.
+    pub trials: usize,
+}
+
+/// Where a board stands, for `mlp sweep --status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardStatus {
+    /// The board's shape.
+    pub shape: BoardShape,
+    /// Per rung: trials that reached it, trials training towards it now,
+    /// trials waiting at it (reached, not yet promoted or stopped), and
+    /// trials stopped at it.
+    pub rungs: Vec<RungStatus>,
+    /// Trials not started yet.
+    pub not_started: usize,
+    /// Trials ended (finished or stopped).
+    pub ended: usize,
+    /// The live workers holding work: `host:pid` and seconds since their heartbeat.
+    pub workers: Vec<(String, f64)>,
+    /// Work whose lock is stale (its worker stopped): taken over by the next free worker.
+    pub stale: usize,
+    /// Work taken over so far, each from whom.
+    pub taken_over: Vec<String>,
+}
+
+/// One rung's trials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RungStatus {
+    /// The rung's epochs.
+    pub epoch: usize,
+    /// Trials that reached it.
+    pub reached: usize,
+    /// Trials training towards it now.
+    pub running: usize,
+    /// Trials waiting at it.
+    pub waiting: usize,
+    /// Trials stopped at it.
+    pub stopped: usize,
 }
 
 /// A promotion and what it was based on, kept for the report.
@@ -84,6 +135,8 @@ pub struct WorkerSummary {
     pub taken_over: usize,
     /// Polls that found no work yet.
     pub waits: usize,
+    /// True when it left because the sweep was asked to stop.
+    pub interrupted: bool,
 }
 
 /// A piece of work: trial `trial` from the rung before `rung` (index) on
@@ -199,8 +252,19 @@ impl<'r> Board<'r> {
         timing: LockTiming,
         runner: &'r dyn TrialRunner,
     ) -> Result<Board<'r>, SweepError> {
-        for sub in ["assigned", "done"] {
+        for sub in ["assigned", "done", "taken"] {
             fs::create_dir_all(dir.join(sub)).map_err(io(dir))?;
+        }
+        // What --status needs to read the board without the sweep file.
+        let shape = BoardShape {
+            rungs: rungs.clone(),
+            reduction,
+            trials: runner.keys().len(),
+        };
+        let path = dir.join("board.json");
+        if !path.exists() {
+            let text = serde_json::to_string(&shape).unwrap_or_default();
+            mlp_engine::files::write_atomic(&path, text.as_bytes())?;
         }
         Ok(Board {
             dir: dir.to_path_buf(),
@@ -233,36 +297,7 @@ impl<'r> Board<'r> {
     }
 
     fn scan(&self) -> Result<State, SweepError> {
-        let mut state = State::default();
-        let assigned = self.dir.join("assigned");
-        for entry in fs::read_dir(&assigned).map_err(io(&assigned))? {
-            let name = entry.map_err(io(&assigned))?.file_name();
-            let name = name.to_string_lossy();
-            if let Some(w) = name.strip_suffix(".lock").and_then(Board::parse) {
-                state.locked.insert(w);
-            } else if let Some(w) = Board::parse(&name) {
-                state.assigned.insert(w);
-            }
-        }
-        let done = self.dir.join("done");
-        for entry in fs::read_dir(&done).map_err(io(&done))? {
-            let path = entry.map_err(io(&done))?.path();
-            let name = path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .to_string();
-            let Some(w) = name.strip_suffix(".json").and_then(Board::parse) else {
-                continue;
-            };
-            let text = fs::read_to_string(&path).map_err(io(&path))?;
-            let outcome: Outcome = serde_json::from_str(&text).map_err(|e| SweepError::Format {
-                path: path.clone(),
-                problem: e.to_string(),
-            })?;
-            state.done.insert(w, outcome);
-        }
-        Ok(state)
+        scan_dir(&self.dir)
     }
 
     /// The promotion a free worker may make now: the best trial of the
@@ -306,6 +341,10 @@ impl<'r> Board<'r> {
         let mut summary = WorkerSummary::default();
         let (trials, rungs) = (self.runner.keys().len(), self.rungs.len());
         loop {
+            if self.runner.stopping() {
+                summary.interrupted = true;
+                return Ok(summary);
+            }
             let state = self.scan()?;
             let standing: Vec<(Option<usize>, bool)> =
                 (0..trials).map(|t| state.standing(t, rungs)).collect();
@@ -317,10 +356,26 @@ impl<'r> Board<'r> {
             let mut took = false;
             for &w in state.assigned.union(&state.locked) {
                 if state.done.contains_key(&w) {
+                    if state.locked.contains(&w) {
+                        // Done by a worker that stopped before letting go: its lock goes now.
+                        drop(FileLock::try_take(&self.lock_path(w), self.timing)?);
+                    }
                     continue;
                 }
+                let holder = crate::lock::holder_of(&self.lock_path(w))?;
                 match FileLock::try_take(&self.lock_path(w), self.timing)? {
                     Ok(lock) if state.assigned.contains(&w) => {
+                        // Kept for --status: whose work was taken over.
+                        let from =
+                            holder.map_or("a worker that left no lock".into(), |h| h.to_string());
+                        let mark = self.dir.join("taken").join(format!(
+                            "{}.{}-{}-{}",
+                            w.name(),
+                            crate::lock::host_name(),
+                            std::process::id(),
+                            summary.taken_over
+                        ));
+                        mlp_engine::files::write_atomic(&mark, from.as_bytes())?;
                         if self.run(w, lock)? {
                             summary.done += 1;
                             summary.taken_over += 1;
@@ -431,25 +486,157 @@ impl<'r> Board<'r> {
 
     /// Every promotion made so far, with its figures.
     pub fn promotions(&self) -> Result<Vec<Promotion>, SweepError> {
-        let mut out = Vec::new();
-        let dir = self.dir.join("assigned");
-        for entry in fs::read_dir(&dir).map_err(io(&dir))? {
-            let path = entry.map_err(io(&dir))?.path();
-            let name = path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .to_string();
-            if Board::parse(&name).is_some() {
-                let text = fs::read_to_string(&path).map_err(io(&path))?;
-                if let Ok(Decision::Promote(p)) = serde_json::from_str(&text) {
-                    out.push(p);
-                }
+        promotions_in(&self.dir)
+    }
+}
+
+/// What the board in `dir` says, read in one pass.
+fn scan_dir(dir: &Path) -> Result<State, SweepError> {
+    let mut state = State::default();
+    let assigned = dir.join("assigned");
+    for entry in fs::read_dir(&assigned).map_err(io(&assigned))? {
+        let name = entry.map_err(io(&assigned))?.file_name();
+        let name = name.to_string_lossy();
+        if let Some(w) = name.strip_suffix(".lock").and_then(Board::parse) {
+            state.locked.insert(w);
+        } else if let Some(w) = Board::parse(&name) {
+            state.assigned.insert(w);
+        }
+    }
+    let done = dir.join("done");
+    for entry in fs::read_dir(&done).map_err(io(&done))? {
+        let path = entry.map_err(io(&done))?.path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let Some(w) = name.strip_suffix(".json").and_then(Board::parse) else {
+            continue;
+        };
+        let text = fs::read_to_string(&path).map_err(io(&path))?;
+        let outcome: Outcome = serde_json::from_str(&text).map_err(|e| SweepError::Format {
+            path: path.clone(),
+            problem: e.to_string(),
+        })?;
+        state.done.insert(w, outcome);
+    }
+    Ok(state)
+}
+
+/// Where the board in `dir` stands, read from its files alone; `None` when there is none.
+pub fn status(dir: &Path, timing: LockTiming) -> Result<Option<BoardStatus>, SweepError> {
+    let path = dir.join("board.json");
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(&path)(e)),
+    };
+    let shape: BoardShape = serde_json::from_str(&text).map_err(|e| SweepError::Format {
+        path: path.clone(),
+        problem: e.to_string(),
+    })?;
+    let state = scan_dir(dir)?;
+    let n = shape.rungs.len();
+    let mut rungs: Vec<RungStatus> = shape
+        .rungs
+        .iter()
+        .map(|&epoch| RungStatus {
+            epoch,
+            ..RungStatus::default()
+        })
+        .collect();
+    let (mut not_started, mut ended) = (0, 0);
+    for t in 0..shape.trials {
+        let (reached, over) = state.standing(t, n);
+        if let Some(r) = reached {
+            for rung in rungs.iter_mut().take(r + 1) {
+                rung.reached += 1;
             }
         }
-        out.sort_by(|a, b| (a.from_epoch, &a.key).cmp(&(b.from_epoch, &b.key)));
-        Ok(out)
+        if over {
+            ended += 1;
+            if let Some(r) = reached.filter(|&r| r + 1 < n) {
+                rungs[r].stopped += 1;
+            }
+            continue;
+        }
+        let next = reached.map_or(0, |r| r + 1);
+        match (
+            reached,
+            state.assigned.contains(&Work {
+                rung: next,
+                trial: t,
+            }),
+        ) {
+            (_, true) => rungs[next].running += 1,
+            (Some(r), false) => rungs[r].waiting += 1,
+            (None, false) => not_started += 1,
+        }
     }
+    let here = crate::lock::host_name();
+    let (mut workers, mut stale) = (BTreeMap::new(), 0);
+    for &w in &state.locked {
+        if state.done.contains_key(&w) {
+            continue;
+        }
+        if let Some(h) =
+            crate::lock::holder_of(&dir.join("assigned").join(format!("{}.lock", w.name())))?
+        {
+            if h.is_stale(&timing, &here) {
+                stale += 1;
+            } else {
+                let idle: &mut f64 = workers
+                    .entry(format!("{}:{}", h.host, h.pid))
+                    .or_insert(f64::MAX);
+                *idle = idle.min(h.idle_secs);
+            }
+        }
+    }
+    let taken_dir = dir.join("taken");
+    let mut taken_over = Vec::new();
+    if let Ok(entries) = fs::read_dir(&taken_dir) {
+        for e in entries.flatten() {
+            taken_over.push(fs::read_to_string(e.path()).unwrap_or_default());
+        }
+    }
+    taken_over.sort();
+    Ok(Some(BoardStatus {
+        shape,
+        rungs,
+        not_started,
+        ended,
+        workers: workers.into_iter().collect(),
+        stale,
+        taken_over,
+    }))
+}
+
+/// Every promotion of the board in `dir` (none when it has no board), by rung, then key.
+pub fn promotions_in(dir: &Path) -> Result<Vec<Promotion>, SweepError> {
+    let mut out = Vec::new();
+    let dir = dir.join("assigned");
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(io(&dir)(e)),
+    };
+    for entry in entries {
+        let path = entry.map_err(io(&dir))?.path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        if Board::parse(&name).is_some() {
+            let text = fs::read_to_string(&path).map_err(io(&path))?;
+            if let Ok(Decision::Promote(p)) = serde_json::from_str(&text) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.from_epoch, &a.key).cmp(&(b.from_epoch, &b.key)));
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -69,7 +69,7 @@ impl Standing {
 }
 
 /// Removes a checkpoint that is no longer needed; one already gone is fine.
-fn remove(path: &Path) -> Result<(), SweepError> {
+pub(super) fn remove(path: &Path) -> Result<(), SweepError> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

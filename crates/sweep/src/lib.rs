@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod asha;
+mod async_halving;
 mod checkpoint;
 mod context;
 mod error;
@@ -24,6 +25,7 @@ pub mod scheduler;
 mod search;
 mod shard;
 
+pub use async_halving::{promotions, statuses};
 pub use checkpoint::{checkpoint_path, Checkpoint};
 pub use context::{SweepEvent, SweepOptions};
 pub use error::SweepError;
@@ -34,9 +36,9 @@ pub use models::{model_file_name, model_path};
 pub use plan::{HalvingGroup, SweepPlan};
 pub use preset::Preset;
 pub use results::{
-    merge, merge_noting, results_files, results_path, shard_results_path, sweep_folder, Merged,
-    ReadOutcome, ResultsFile, RunRecord, SweepMeta,
+    merge, merge_noting, results_files, results_path, shard_results_path, sweep_folder,
+    worker_results_path, Merged, ReadOutcome, ResultsFile, RunRecord, SweepMeta,
 };
 pub use runner::{check_folder_data, check_plan, check_same_data, run_sweep, SweepSummary};
-pub use search::{Distribution, Halving, Method, Search};
+pub use search::{Distribution, Halving, HalvingMode, Method, Search};
 pub use shard::{cost, schedule_order, Shard};

@@ -142,6 +142,11 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> SweepError + '_ {
     }
 }
 
+/// The holder the lock file at `path` names, when there is one.
+pub fn holder_of(path: &Path) -> Result<Option<Holder>, SweepError> {
+    read_holder(path)
+}
+
 /// The holder a lock file names, and how long it has been idle; `None`
 /// when there is no such file (any more).
 fn read_holder(path: &Path) -> Result<Option<Holder>, SweepError> {
@@ -175,7 +180,7 @@ fn read_holder(path: &Path) -> Result<Option<Holder>, SweepError> {
 impl Holder {
     /// True when the lock may be taken over: idle past the grace period, or
     /// held by a process of this host that no longer runs.
-    fn is_stale(&self, timing: &LockTiming, here: &str) -> bool {
+    pub fn is_stale(&self, timing: &LockTiming, here: &str) -> bool {
         self.idle_secs > timing.grace.as_secs_f64()
             || (self.host == here && self.pid != 0 && !alive_here(self.pid))
     }

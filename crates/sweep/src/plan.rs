@@ -150,6 +150,7 @@ impl SweepPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::HalvingMode;
     use mlp_engine::Case;
 
     fn group(trials: usize, epochs: usize, halving: Halving) -> HalvingGroup {
@@ -177,6 +178,7 @@ mod tests {
             Halving {
                 min_epochs: 2,
                 reduction: 3,
+                mode: HalvingMode::Sync,
             },
         );
         assert_eq!(g.rungs(), vec![2, 6, 12]);
@@ -194,6 +196,7 @@ mod tests {
             Halving {
                 min_epochs: 2,
                 reduction: 2,
+                mode: HalvingMode::Sync,
             },
         );
         g.trials[1].run.epochs = 10;
@@ -204,6 +207,7 @@ mod tests {
             Halving {
                 min_epochs: 2,
                 reduction: 2,
+                mode: HalvingMode::Sync,
             },
         );
         g.trials[3].data.validation = 0;
@@ -214,6 +218,7 @@ mod tests {
             Halving {
                 min_epochs: 2,
                 reduction: 2,
+                mode: HalvingMode::Sync,
             },
         );
         assert!(g.check().unwrap_err().contains("min_epochs"));

@@ -109,6 +109,16 @@ pub fn shard_results_path(out: &Path, shard: crate::Shard) -> PathBuf {
     }
 }
 
+/// The results file of one worker of an asynchronous search in `out`:
+/// `OUT/results/worker-HOST-PID.jsonl`, so that no two processes append to one file.
+pub fn worker_results_path(out: &Path) -> PathBuf {
+    out.join("results").join(format!(
+        "worker-{}-{}.jsonl",
+        crate::lock::host_name(),
+        std::process::id()
+    ))
+}
+
 /// The sweep folder a results file belongs to: its folder, or for a shard's
 /// file (`OUT/results/shard-K-of-N.jsonl`) the one above.
 pub fn sweep_folder(results_file: &Path) -> PathBuf {

@@ -4,6 +4,7 @@ use crate::context::{Job, Sweep, SweepEvent, SweepOptions};
 use crate::halving::{run_group, GroupOutcome};
 use crate::plan::SweepPlan;
 use crate::results::{ResultsFile, RunRecord};
+use crate::search::HalvingMode;
 use crate::shard::schedule_order;
 use crate::SweepError;
 use mlp_engine::{EngineError, LoadedData, TrainConfig};
@@ -168,7 +169,7 @@ pub fn run_sweep(
     summary.finished = sweep.each(configs.len(), &job)?;
     let mut interrupted = summary.finished < configs.len();
     let mut base = configs.len();
-    for group in &plan.halving {
+    for (index, group) in plan.halving.iter().enumerate() {
         if interrupted || sweep.stopping() {
             interrupted = true;
             break;
@@ -178,7 +179,10 @@ pub fn run_sweep(
             complete,
             steps_saved,
             steps_unhalved,
-        } = run_group(&sweep, group, base, &done)?;
+        } = match group.halving.mode {
+            HalvingMode::Sync => run_group(&sweep, group, base, &done)?,
+            HalvingMode::Async => crate::async_halving::run_group(&sweep, group, (index, base))?,
+        };
         summary.finished += finished;
         summary.steps_saved += steps_saved;
         summary.steps_unhalved += steps_unhalved;

@@ -53,6 +53,21 @@ pub struct Halving {
     pub min_epochs: usize,
     /// Keep the best `1 / reduction` at each rung; rungs grow by this factor.
     pub reduction: usize,
+    /// Rungs judged when every trial reached them, or promotions as workers come free.
+    #[serde(default)]
+    pub mode: HalvingMode,
+}
+
+/// How successive halving judges its rungs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HalvingMode {
+    /// A rung is judged once every trial has reached it: deterministic.
+    #[default]
+    Sync,
+    /// ASHA: a free worker promotes a trial in the best `1 / reduction` of
+    /// its rung's trials so far, else starts a new one; depends on timing.
+    Async,
 }
 
 impl Halving {
@@ -528,9 +543,28 @@ lr = { choice = [0.01, 0.05] }
         let mixed = format!("{FILE}\n[search.halving]\nmin_epochs = 2\nreduction = 3\n")
             .replace("epochs = 12", "epochs = { choice = [6, 12] }");
         assert!(parse(&mixed).unwrap_err().contains("one epochs value"));
+        let mode =
+            format!("{FILE}\n[search.halving]\nmin_epochs = 2\nreduction = 3\nmode = \"eager\"\n");
+        let err = parse(&mode).unwrap_err();
+        assert!(err.contains("halving: unknown variant `eager`"), "{err}");
         assert!(parse("name = \"x\"\n")
             .unwrap_err()
             .contains("no [[grid]] or [[search]]"));
+    }
+
+    #[test]
+    fn async_mode_is_read_and_written_back() {
+        let text =
+            format!("{FILE}\n[search.halving]\nmin_epochs = 2\nreduction = 3\nmode = \"async\"\n");
+        let f = parse(&text).unwrap();
+        assert_eq!(f.plan().halving[0].halving.mode, HalvingMode::Async);
+        let again = parse(&f.to_toml().unwrap()).unwrap();
+        assert_eq!(again.plan().halving[0].halving.mode, HalvingMode::Async);
+        let sync = format!("{FILE}\n[search.halving]\nmin_epochs = 2\nreduction = 3\n");
+        assert_eq!(
+            parse(&sync).unwrap().plan().halving[0].halving.mode,
+            HalvingMode::Sync
+        );
     }
 
     #[test]
@@ -546,7 +580,8 @@ lr = { choice = [0.01, 0.05] }
             group.halving,
             Halving {
                 min_epochs: 2,
-                reduction: 3
+                reduction: 3,
+                mode: HalvingMode::Sync,
             }
         );
         // The same trials as the file without halving, in the same order.

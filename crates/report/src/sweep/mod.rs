@@ -135,7 +135,12 @@ fn distinct<'r>(records: &'r [RunRecord], f: impl Fn(&'r RunRecord) -> &'r str) 
     set.into_iter().collect()
 }
 
-fn markdown(title: &str, judged: &Judged<'_>, plots: &[Plot]) -> String {
+fn markdown(
+    title: &str,
+    judged: &Judged<'_>,
+    plots: &[Plot],
+    promotions: &[mlp_sweep::asha::Promotion],
+) -> String {
     let records = judged.records;
     let mut md = format!("# {title}\n\n");
     let stopped = records
@@ -188,6 +193,9 @@ fn markdown(title: &str, judged: &Judged<'_>, plots: &[Plot]) -> String {
     }
     let seconds: f64 = records.iter().map(|r| r.report.metrics.train_seconds).sum();
     let _ = writeln!(md, "- Training time, summed over runs: {seconds:.1} s.\n");
+    if !promotions.is_empty() {
+        md.push_str(&promotion_table(promotions));
+    }
     md.push_str("## Data\n\n");
     let described: BTreeSet<String> = records
         .iter()
@@ -244,6 +252,34 @@ fn markdown(title: &str, judged: &Judged<'_>, plots: &[Plot]) -> String {
     md
 }
 
+/// The section on an asynchronous search's promotions and what each was based on.
+fn promotion_table(promotions: &[mlp_sweep::asha::Promotion]) -> String {
+    let mut md = String::from("## Asynchronous halving\n\n");
+    md.push_str(
+        "Trials were promoted as workers came free (ASHA): a trial went on from a rung when it \
+         was among the best `completed / reduction` of the trials that had completed that rung \
+         at that moment. The decisions depended on timing: another run of this search may \
+         promote others. Every promotion, with the figures it was based on:\n\n",
+    );
+    md.push_str("| from epoch | run | place | of completed | going on | validation error | validation loss | worker |\n|---|---|---|---|---|---|---|---|\n");
+    for p in promotions {
+        let _ = writeln!(
+            md,
+            "| {} | `{}` | {} | {} | {} | {} | {:.4} | {} |",
+            p.from_epoch,
+            p.key,
+            p.place,
+            p.completed,
+            p.kept,
+            fmt_pct(p.score.error_pct),
+            p.score.loss,
+            p.worker
+        );
+    }
+    md.push('\n');
+    md
+}
+
 /// Writes `out_dir/report.md`, `out_dir/results.csv` and the plots under
 /// `out_dir/plots/`, each file atomically; `name` titles the report.
 pub fn write_sweep_report(
@@ -279,7 +315,9 @@ pub fn write_sweep_report(
     }
     let csv = table::csv(records, &judged.order, &judged.axes);
     mlp_engine::files::write_atomic(&out_dir.join("results.csv"), csv.as_bytes())?;
-    let text = markdown(&sweep_title(records, name), &judged, &plots);
+    // An asynchronous search's decisions, kept beside its checkpoints.
+    let promotions = mlp_sweep::promotions(&out_dir.join("checkpoints")).unwrap_or_default();
+    let text = markdown(&sweep_title(records, name), &judged, &plots, &promotions);
     let report = out_dir.join("report.md");
     mlp_engine::files::write_atomic(&report, text.as_bytes())?;
     Ok(ReportFiles {
