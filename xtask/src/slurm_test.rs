@@ -38,6 +38,205 @@ const SWEEP: &[&str] = &[
     "5",
 ];
 
+/// An asynchronous halving search of 27 small trials on real MNIST, rungs
+/// at 1, 3 and 9 epochs; `{MODE}` is `async` or `sync`.
+const ASYNC_SEARCH: &str = r#"
+name = "slurm-async"
+validation = 2000
+
+[[search]]
+method = "random"
+trials = 27
+seed = 11
+case = "relu-sigmoid"
+hidden = { choice = [64, 128, 256] }
+train_samples = 20000
+epochs = 9
+lr = { log_uniform = [0.002, 0.3] }
+
+[search.halving]
+min_epochs = 1
+reduction = 3
+mode = "{MODE}"
+"#;
+
+/// Best validation error of a sweep's finished trials, and the sample steps of all its records.
+fn best_and_steps(records: &BTreeMap<String, serde_json::Value>) -> (f64, u64) {
+    let best = records
+        .values()
+        .filter(|r| r["stopped_at_epoch"].is_null())
+        .filter_map(|r| r["metrics"]["validation_error_pct"].as_f64())
+        .fold(f64::INFINITY, f64::min);
+    let steps = records
+        .values()
+        .map(|r| r["metrics"]["steps"].as_u64().unwrap_or(0))
+        .sum();
+    (best, steps)
+}
+
+/// The asynchronous search as a 4-task array of workers: one task is
+/// cancelled while it holds a claim, the others when the array runs out of
+/// time (all cancelled), then the unfinished work is resubmitted from
+/// `--status`'s line; every trial must end exactly once, no claim be left,
+/// the steps be under half of every trial to its end, and the best trial
+/// be within 0.3 points of synchronous halving's best on the same search.
+fn async_search(mlp: &Path, data: &Path, work: &Path) -> Result<()> {
+    let file = work.join("async.toml");
+    std::fs::write(&file, ASYNC_SEARCH.replace("{MODE}", "async"))?;
+    let out = work.join("async");
+    let said = run(Command::new(mlp)
+        .current_dir(work)
+        .env("MLP_LOCK", "file")
+        .arg("sweep")
+        .arg("--config")
+        .arg(&file)
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(&out)
+        .args([
+            "--slurm",
+            "--submit",
+            "--shard-count",
+            "4",
+            "--cpus-per-task",
+            "1",
+        ]))?;
+    eprint!("{said}");
+    let script = std::fs::read_to_string(out.join("sweep.sbatch"))?;
+    if !script.contains("--worker") {
+        bail!("the array's tasks are not workers:\n{script}");
+    }
+    let job = said
+        .lines()
+        .find_map(|l| l.strip_prefix("submitted job "))
+        .and_then(|l| l.split(';').next())
+        .context("mlp sweep --submit printed no job id")?
+        .to_string();
+    let assigned = out.join("checkpoints/asha/group-0/assigned");
+    // Task 1's processes, once it runs; then one of its claims.
+    let mut task_pids: Vec<String> = Vec::new();
+    wait_until("task 1 holding a claim", Duration::from_secs(300), || {
+        if task_pids.is_empty() {
+            // Each array task is a job of its own id (%A), whose processes scontrol lists.
+            let ids = run(Command::new("squeue").args(["-h", "-r", "-j", &job, "-o", "%K %A"]))
+                .unwrap_or_default();
+            let Some(id) = ids
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("1 "))
+                .map(|s| s.trim().to_string())
+            else {
+                return Ok(false);
+            };
+            task_pids = run(Command::new("scontrol").args(["listpids", &id]))
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.split_whitespace().next())
+                .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
+                .map(str::to_string)
+                .collect();
+        }
+        let Ok(dir) = std::fs::read_dir(&assigned) else {
+            return Ok(false);
+        };
+        for e in dir.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "lock") {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                if task_pids
+                    .iter()
+                    .any(|pid| text.contains(&format!("pid={pid}\n")))
+                {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    })?;
+    run(Command::new("scancel").arg(format!("{job}_1")))?;
+    eprintln!("cancelled task {job}_1 while it held a claim");
+    std::thread::sleep(Duration::from_secs(2));
+    run(Command::new("scancel").arg(&job))?;
+    eprintln!("cancelled the rest of the array, as a time limit would");
+    wait_until(
+        "the array to leave the queue",
+        Duration::from_secs(300),
+        || Ok(queue(&job)?.is_empty()),
+    )?;
+    let status = run(Command::new(mlp).arg("sweep").arg("--status").arg(&out))?;
+    eprint!("{status}");
+    if let Some(rerun) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("rerun the unfinished work: "))
+        .and_then(|l| l.split(" (").next())
+    {
+        let said = run(Command::new("sh")
+            .current_dir(work)
+            .env("MLP_LOCK", "file")
+            .args(["-c", rerun]))?;
+        let job2 = said
+            .split_whitespace()
+            .last()
+            .context("sbatch printed no job id")?
+            .to_string();
+        eprintln!("resubmitted the unfinished work as job {job2}: {rerun}");
+        wait_until(
+            "the rerun to leave the queue",
+            Duration::from_secs(600),
+            || Ok(queue(&job2)?.is_empty()),
+        )?;
+        let status = run(Command::new(mlp).arg("sweep").arg("--status").arg(&out))?;
+        eprint!("{status}");
+    } else {
+        eprintln!("the other workers had finished the search before the array was cancelled");
+    }
+    let got = records(&out)?;
+    if got.len() != 27 {
+        bail!("{} of the 27 trials have a final record", got.len());
+    }
+    let mut left = Vec::new();
+    for dir in [assigned.clone(), out.join("results")] {
+        for e in std::fs::read_dir(&dir)?.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.ends_with(".lock") || name.ends_with(".tmp") || name.ends_with(".takeover") {
+                left.push(name);
+            }
+        }
+    }
+    if !left.is_empty() {
+        bail!("claims left after the search: {left:?}");
+    }
+    let (best, steps) = best_and_steps(&got);
+    let whole = 27 * 9 * 20000u64;
+    eprintln!(
+        "async: 27 trials each ended once; {steps} of {whole} sample steps ({:.0}%); best validation error {best:.2}%",
+        100.0 * steps as f64 / whole as f64
+    );
+    if steps * 2 >= whole {
+        bail!("asynchronous halving ran {steps} of {whole} sample steps, not under half");
+    }
+    let sync_file = work.join("sync.toml");
+    std::fs::write(&sync_file, ASYNC_SEARCH.replace("{MODE}", "sync"))?;
+    let sync_out = work.join("sync");
+    run(Command::new(mlp)
+        .arg("sweep")
+        .arg("--config")
+        .arg(&sync_file)
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(&sync_out)
+        .args(["--quiet", "--no-report"]))?;
+    let (sync_best, sync_steps) = best_and_steps(&records(&sync_out)?);
+    eprintln!(
+        "sync halving on the same search: {sync_steps} sample steps, best validation error {sync_best:.2}%"
+    );
+    if best > sync_best + 0.3 {
+        bail!("the asynchronous search's best ({best:.2}%) is more than 0.3 points worse than synchronous halving's ({sync_best:.2}%)");
+    }
+    Ok(())
+}
+
 /// Runs a command, failing with its stderr when it fails; returns its stdout.
 fn run(cmd: &mut Command) -> Result<String> {
     let out = cmd
@@ -220,7 +419,10 @@ fn records(out: &Path) -> Result<BTreeMap<String, serde_json::Value>> {
     }
     if let Ok(dir) = std::fs::read_dir(out.join("results")) {
         for e in dir {
-            files.push(e?.path());
+            let path = e?.path();
+            if path.extension().is_some_and(|x| x == "jsonl") {
+                files.push(path);
+            }
         }
     }
     let mut by_key = BTreeMap::new();
@@ -409,6 +611,7 @@ pub fn run_test(args: Args) -> Result<()> {
             );
         }
         eprintln!("the array's 6 records equal a single process's, bit for bit");
+        async_search(&mlp, &data, &work_path)?;
         drop(daemons);
         Ok(())
     })();

@@ -515,7 +515,15 @@ fn status(out: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     if !boards.is_empty() {
-        println!("go on: the same mlp sweep line with --worker, in as many processes or array tasks as you like");
+        let sbatch = out.join("sweep.sbatch");
+        if sbatch.is_file() {
+            println!(
+                "rerun the unfinished work: sbatch --array=0 {} (or --array=0-N for more workers)",
+                sbatch.display()
+            );
+        } else {
+            println!("rerun the unfinished work: the same mlp sweep line with --worker, in as many processes as you like");
+        }
         return Ok(());
     }
     let tasks: Vec<String> = unfinished.iter().map(|i| i.to_string()).collect();
@@ -554,6 +562,8 @@ fn slurm(
             v => Ok(v),
         }
     };
+    // A sweep of asynchronous searches alone runs as workers, each task one.
+    let worker = check_async_only(whole).is_ok();
     let tasks = positive("--shard-count", args.shard_count)?
         .unwrap_or_else(|| whole.len().min(scheduler::MAX_TASKS));
     if tasks > scheduler::MAX_TASKS {
@@ -600,12 +610,14 @@ fn slurm(
         block_samples: args.block_samples,
         save_models: args.save_models,
         max_configurations: args.max_configurations,
+        worker,
     };
     let cwd = std::env::current_dir().context("cannot read the working folder")?;
     let path = args.out.join("sweep.sbatch");
     let script = scheduler::script(&spec, &task, &cwd);
     mlp_engine::files::write_atomic(&path, script.as_bytes()).map_err(from_engine)?;
-    sweep::SweepMeta::of_plan(file.name.clone(), whole, tasks, step)
+    let slices = if worker { 1 } else { tasks };
+    sweep::SweepMeta::of_plan(file.name.clone(), whole, slices, step)
         .save(&args.out)
         .map_err(from_sweep)?;
     match estimate {

@@ -119,6 +119,8 @@ pub struct Promotion {
 /// One worker's view of the folder and its timing.
 pub struct Board<'r> {
     dir: PathBuf,
+    /// Outcomes read so far: a done file never changes, so each is read once.
+    known: std::sync::Mutex<BTreeMap<Work, Outcome>>,
     rungs: Vec<usize>,
     reduction: usize,
     timing: LockTiming,
@@ -268,6 +270,7 @@ impl<'r> Board<'r> {
         }
         Ok(Board {
             dir: dir.to_path_buf(),
+            known: std::sync::Mutex::new(BTreeMap::new()),
             rungs,
             reduction: reduction.max(2),
             timing,
@@ -297,7 +300,8 @@ impl<'r> Board<'r> {
     }
 
     fn scan(&self) -> Result<State, SweepError> {
-        scan_dir(&self.dir)
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        scan_with(&self.dir, &mut known)
     }
 
     /// The promotion a free worker may make now: the best trial of the
@@ -354,15 +358,27 @@ impl<'r> Board<'r> {
             // Work a stopped worker left; a live lock is work running.
             let mut running = false;
             let mut took = false;
+            let here = crate::lock::host_name();
             for &w in state.assigned.union(&state.locked) {
+                // A live lock is read, not written to: taking is tried only when it is stale or gone.
+                let holder = match state.locked.contains(&w) {
+                    true => crate::lock::holder_of(&self.lock_path(w))?,
+                    false => None,
+                };
+                if holder
+                    .as_ref()
+                    .is_some_and(|h| !h.is_stale(&self.timing, &here))
+                {
+                    running |= !state.done.contains_key(&w);
+                    continue;
+                }
                 if state.done.contains_key(&w) {
-                    if state.locked.contains(&w) {
+                    if holder.is_some() {
                         // Done by a worker that stopped before letting go: its lock goes now.
                         drop(FileLock::try_take(&self.lock_path(w), self.timing)?);
                     }
                     continue;
                 }
-                let holder = crate::lock::holder_of(&self.lock_path(w))?;
                 match FileLock::try_take(&self.lock_path(w), self.timing)? {
                     Ok(lock) if state.assigned.contains(&w) => {
                         // Kept for --status: whose work was taken over.
@@ -492,6 +508,11 @@ impl<'r> Board<'r> {
 
 /// What the board in `dir` says, read in one pass.
 fn scan_dir(dir: &Path) -> Result<State, SweepError> {
+    scan_with(dir, &mut BTreeMap::new())
+}
+
+/// What the board in `dir` says, with the outcomes already `known` not read again.
+fn scan_with(dir: &Path, known: &mut BTreeMap<Work, Outcome>) -> Result<State, SweepError> {
     let mut state = State::default();
     let assigned = dir.join("assigned");
     for entry in fs::read_dir(&assigned).map_err(io(&assigned))? {
@@ -514,11 +535,16 @@ fn scan_dir(dir: &Path) -> Result<State, SweepError> {
         let Some(w) = name.strip_suffix(".json").and_then(Board::parse) else {
             continue;
         };
+        if let Some(&outcome) = known.get(&w) {
+            state.done.insert(w, outcome);
+            continue;
+        }
         let text = fs::read_to_string(&path).map_err(io(&path))?;
         let outcome: Outcome = serde_json::from_str(&text).map_err(|e| SweepError::Format {
             path: path.clone(),
             problem: e.to_string(),
         })?;
+        known.insert(w, outcome);
         state.done.insert(w, outcome);
     }
     Ok(state)

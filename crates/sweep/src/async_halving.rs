@@ -182,6 +182,22 @@ impl TrialRunner for Trials<'_, '_> {
     }
 }
 
+/// Removes the lock files of results files whose workers stopped without
+/// letting go (killed, preempted): no worker will open those files again.
+fn clear_stale_locks(results: &Path, timing: LockTiming) -> Result<(), SweepError> {
+    let Ok(entries) = std::fs::read_dir(results) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().is_some_and(|x| x == "lock") {
+            // A stale lock is taken over and let go; a live one is left alone.
+            drop(crate::lock::FileLock::try_take(&path, timing)?);
+        }
+    }
+    Ok(())
+}
+
 /// Runs `group` (trials in slots `base..`, the sweep's `index`-th group)
 /// asynchronously on this process's workers until every trial has ended
 /// or the sweep is stopped.
@@ -222,6 +238,7 @@ pub(super) fn run_group(
     };
     let workers = sweep.options.threads.max(1);
     let done = sweep.each(workers, &job)?;
+    clear_stale_locks(&out.join("results"), timing)?;
     let epochs = group.epochs();
     let mut outcome = GroupOutcome {
         finished: trials.finished.load(Ordering::SeqCst),

@@ -131,6 +131,8 @@ pub struct TaskCommand {
     pub save_models: bool,
     /// The most configurations the sweep file may expand to.
     pub max_configurations: usize,
+    /// Every task a worker of the sweep's asynchronous searches (`--worker`), not a slice.
+    pub worker: bool,
 }
 
 impl TaskCommand {
@@ -150,9 +152,14 @@ impl TaskCommand {
         if self.save_models {
             line.push("--save-models".into());
         }
-        line.push(format!("--shard-count {}", spec.tasks));
+        if !self.worker {
+            line.push(format!("--shard-count {}", spec.tasks));
+        }
         line.push(format!("--threads {}", spec.cpus_per_task));
-        line.push("--resume --quiet".into());
+        line.push(match self.worker {
+            true => "--worker --quiet".into(),
+            false => "--resume --quiet".into(),
+        });
         line
     }
 }
@@ -310,7 +317,20 @@ mod tests {
             block_samples: 32,
             save_models: true,
             max_configurations: 1_000_000,
+            worker: false,
         };
+        let workers = script(
+            &spec,
+            &TaskCommand {
+                worker: true,
+                ..task.clone()
+            },
+            Path::new("/home/u"),
+        );
+        assert!(
+            workers.ends_with("--save-models --threads 2 --worker --quiet\n"),
+            "{workers}"
+        );
         let text = script(&spec, &task, Path::new("/home/u"));
         assert!(text.contains("#SBATCH --array=0-23%4\n"), "{text}");
         assert!(text.contains("#SBATCH --cpus-per-task=2\n"));
