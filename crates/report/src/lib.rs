@@ -14,6 +14,7 @@
 mod draw;
 mod error;
 mod format;
+pub mod importance;
 pub mod pictures;
 mod plot;
 pub mod study;

@@ -193,6 +193,7 @@ fn markdown(
     }
     let seconds: f64 = records.iter().map(|r| r.report.metrics.train_seconds).sum();
     let _ = writeln!(md, "- Training time, summed over runs: {seconds:.1} s.\n");
+    md.push_str(&importance_section(judged));
     if !promotions.is_empty() {
         md.push_str(&promotion_table(promotions));
     }
@@ -249,6 +250,53 @@ fn markdown(
             let _ = writeln!(md, "![{}](plots/{})\n", p.title, p.file_name);
         }
     }
+    md
+}
+
+/// The share of the ranking error's variance each varied field explains
+/// alone, over the runs that trained to their end (at least 8), as a table
+/// with bars; empty when there are too few runs or no varied field.
+fn importance_section(judged: &Judged<'_>) -> String {
+    let finished: Vec<usize> = (0..judged.len()).filter(|&i| !judged.stopped(i)).collect();
+    let errors: Vec<f64> = finished.iter().map(|&i| judged.error(i)).collect();
+    if judged.axes.is_empty() || errors.iter().any(|e| !e.is_finite()) {
+        return String::new();
+    }
+    let columns: Vec<Vec<f64>> = judged
+        .axes
+        .iter()
+        .map(|a| {
+            let labels: Vec<String> = finished.iter().map(|&i| a.values[i].label()).collect();
+            crate::importance::coordinates(&labels)
+        })
+        .collect();
+    let points: Vec<Vec<f64>> = (0..finished.len())
+        .map(|r| columns.iter().map(|c| c[r]).collect())
+        .collect();
+    let Some(shares) = crate::importance::main_effects(&points, &errors) else {
+        return String::new();
+    };
+    let mut md = String::from("## Hyperparameter importance\n\n");
+    let _ = writeln!(
+        md,
+        "The share of the variance of the {} that each field explains on its own, by functional ANOVA over a random forest of regression trees (fANOVA: Hutter, Hoos and Leyton-Brown, ICML 2014), over the {} runs that trained to their end. The rest, {:.0}%, is explained by fields together.\n",
+        judged.what(),
+        finished.len(),
+        100.0 * (1.0 - shares.iter().sum::<f64>()).max(0.0)
+    );
+    md.push_str("| field | share | |\n|---|---|---|\n");
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| shares[b].total_cmp(&shares[a]));
+    for i in order {
+        let bar = "█".repeat((shares[i] * 40.0).round() as usize);
+        let _ = writeln!(
+            md,
+            "| `{}` | {:.1}% | {bar} |",
+            judged.axes[i].name,
+            100.0 * shares[i]
+        );
+    }
+    md.push('\n');
     md
 }
 

@@ -156,3 +156,54 @@ fn equal_validation_errors_are_ranked_by_validation_loss_never_by_test() {
     assert!(by_validation);
     assert_eq!(&order[..2], &[b, a]);
 }
+
+/// A sweep whose validation error depends on the rate alone gives the rate
+/// the importance; one of fewer than eight finished runs has no such section.
+#[test]
+fn the_report_names_the_field_that_explains_the_error() {
+    let mut records = Vec::new();
+    for lr in [0.001f64, 0.003, 0.01, 0.03, 0.1, 0.3] {
+        for hidden in [100usize, 300] {
+            let error = 2.0 + (lr.ln() + 4.0).powi(2) / 2.0;
+            let mut r = record(
+                Case::ReluSigmoid,
+                hidden,
+                lr,
+                50_000,
+                0.0,
+                Backprop::Exact,
+                1,
+                error,
+                12,
+                true,
+            );
+            r.report.config.data.validation = 10_000;
+            r.key = run_key(&r.report.config, Some(32));
+            r.report.metrics.validation_error_pct = Some(error);
+            r.report.metrics.validation_loss = Some(error / 100.0);
+            records.push(r);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_sweep_report(&records, None, dir.path()).unwrap();
+    let md = std::fs::read_to_string(&files.report).unwrap();
+    let section = md
+        .split("## Hyperparameter importance")
+        .nth(1)
+        .expect("an importance section");
+    let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+    assert!(rows[0].starts_with("| `lr` | "), "{section}");
+    let share: f64 = rows[0]
+        .split('|')
+        .nth(2)
+        .unwrap()
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .unwrap();
+    assert!(share >= 90.0, "{section}");
+    let few = write_sweep_report(&records[..6], None, dir.path()).unwrap();
+    assert!(!std::fs::read_to_string(&few.report)
+        .unwrap()
+        .contains("## Hyperparameter importance"));
+}
