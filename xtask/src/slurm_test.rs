@@ -107,12 +107,7 @@ fn async_search(mlp: &Path, data: &Path, work: &Path) -> Result<()> {
     if !script.contains("--worker") {
         bail!("the array's tasks are not workers:\n{script}");
     }
-    let job = said
-        .lines()
-        .find_map(|l| l.strip_prefix("submitted job "))
-        .and_then(|l| l.split(';').next())
-        .context("mlp sweep --submit printed no job id")?
-        .to_string();
+    let job = submitted_job(&said)?;
     let assigned = out.join("checkpoints/asha/group-0/assigned");
     // Task 1's processes, once it runs; then one of its claims.
     let mut task_pids: Vec<String> = Vec::new();
@@ -163,30 +158,20 @@ fn async_search(mlp: &Path, data: &Path, work: &Path) -> Result<()> {
         Duration::from_secs(300),
         || Ok(queue(&job)?.is_empty()),
     )?;
-    let status = run(Command::new(mlp).arg("sweep").arg("--status").arg(&out))?;
-    eprint!("{status}");
+    let status = sweep_status(mlp, &out)?;
     if let Some(rerun) = status
         .lines()
         .find_map(|l| l.strip_prefix("rerun the unfinished work: "))
         .and_then(|l| l.split(" (").next())
     {
-        let said = run(Command::new("sh")
-            .current_dir(work)
-            .env("MLP_LOCK", "file")
-            .args(["-c", rerun]))?;
-        let job2 = said
-            .split_whitespace()
-            .last()
-            .context("sbatch printed no job id")?
-            .to_string();
+        let job2 = resubmit(work, rerun)?;
         eprintln!("resubmitted the unfinished work as job {job2}: {rerun}");
         wait_until(
             "the rerun to leave the queue",
             Duration::from_secs(600),
             || Ok(queue(&job2)?.is_empty()),
         )?;
-        let status = run(Command::new(mlp).arg("sweep").arg("--status").arg(&out))?;
-        eprint!("{status}");
+        sweep_status(mlp, &out)?;
     } else {
         eprintln!("the other workers had finished the search before the array was cancelled");
     }
@@ -235,6 +220,37 @@ fn async_search(mlp: &Path, data: &Path, work: &Path) -> Result<()> {
         bail!("the asynchronous search's best ({best:.2}%) is more than 0.3 points worse than synchronous halving's ({sync_best:.2}%)");
     }
     Ok(())
+}
+
+/// The job id `mlp sweep --submit` printed.
+fn submitted_job(said: &str) -> Result<String> {
+    Ok(said
+        .lines()
+        .find_map(|l| l.strip_prefix("submitted job "))
+        .and_then(|l| l.split(';').next())
+        .context("mlp sweep --submit printed no job id")?
+        .to_string())
+}
+
+/// `mlp sweep --status OUT`, printed and returned.
+fn sweep_status(mlp: &Path, out: &Path) -> Result<String> {
+    let status = run(Command::new(mlp).arg("sweep").arg("--status").arg(out))?;
+    eprint!("{status}");
+    Ok(status)
+}
+
+/// Runs the `sbatch` line `--status` printed, with the lock files alone as
+/// the array had them; returns the new job's id.
+fn resubmit(work: &Path, line: &str) -> Result<String> {
+    let said = run(Command::new("sh")
+        .current_dir(work)
+        .env("MLP_LOCK", "file")
+        .args(["-c", line]))?;
+    Ok(said
+        .split_whitespace()
+        .last()
+        .context("sbatch printed no job id")?
+        .to_string())
 }
 
 /// Runs a command, failing with its stderr when it fails; returns its stdout.
@@ -529,12 +545,7 @@ pub fn run_test(args: Args) -> Result<()> {
             "--- {} ---\n{script}---",
             out.join("sweep.sbatch").display()
         );
-        let job = said
-            .lines()
-            .find_map(|l| l.strip_prefix("submitted job "))
-            .and_then(|l| l.split(';').next())
-            .context("mlp sweep --submit printed no job id")?
-            .to_string();
+        let job = submitted_job(&said)?;
         // Cancel task 1 once it has a result (mid-slice: it has two).
         let shard = out.join("results").join("shard-2-of-3.jsonl");
         wait_until(
@@ -550,8 +561,7 @@ pub fn run_test(args: Args) -> Result<()> {
             || Ok(queue(&job)?.is_empty()),
         )?;
         let left_locked = out.join("results").join("shard-2-of-3.jsonl.lock").exists();
-        let status = run(Command::new(&mlp).arg("sweep").arg("--status").arg(&out))?;
-        eprint!("{status}");
+        let status = sweep_status(&mlp, &out)?;
         let rerun = status
             .lines()
             .find_map(|l| l.strip_prefix("rerun the unfinished shards: "))
@@ -559,23 +569,14 @@ pub fn run_test(args: Args) -> Result<()> {
         if !rerun.starts_with("sbatch --array=1 ") {
             bail!("--status should name task 1 alone: {rerun}");
         }
-        let said = run(Command::new("sh")
-            .current_dir(&work_path)
-            .env("MLP_LOCK", "file")
-            .args(["-c", rerun]))?;
-        let job2 = said
-            .split_whitespace()
-            .last()
-            .context("sbatch printed no job id")?
-            .to_string();
+        let job2 = resubmit(&work_path, rerun)?;
         eprintln!("resubmitted task 1 as job {job2}");
         wait_until(
             "the rerun to leave the queue",
             Duration::from_secs(600),
             || Ok(queue(&job2)?.is_empty()),
         )?;
-        let status = run(Command::new(&mlp).arg("sweep").arg("--status").arg(&out))?;
-        eprint!("{status}");
+        let status = sweep_status(&mlp, &out)?;
         if !status.contains("every shard has finished") {
             bail!("the rerun did not finish its shard");
         }

@@ -34,18 +34,7 @@ mode = "async"
 "#;
 
 fn mlp_sweep(data: &Path, out: &Path, extra: &[&str]) -> Command {
-    let file = data.join("async.toml");
-    std::fs::write(&file, SEARCH).unwrap();
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("mlp"));
-    cmd.arg("sweep")
-        .arg("--config")
-        .arg(&file)
-        .arg("--data")
-        .arg(data)
-        .arg("--out")
-        .arg(out)
-        .args(["--quiet", "--no-report"])
-        .args(extra);
+    let mut cmd = common::sweep_file_command(data, out, ("async.toml", SEARCH), extra);
     if !extra.contains(&"--threads") {
         cmd.args(["--threads", "1"]);
     }

@@ -30,19 +30,7 @@ reduction = 3
 "#;
 
 fn mlp_sweep(data: &Path, out: &Path, extra: &[&str]) -> Command {
-    let file = data.join("search.toml");
-    std::fs::write(&file, SEARCH).unwrap();
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("mlp"));
-    cmd.arg("sweep")
-        .arg("--config")
-        .arg(&file)
-        .arg("--data")
-        .arg(data)
-        .arg("--out")
-        .arg(out)
-        .args(["--quiet", "--no-report"])
-        .args(extra);
-    cmd
+    common::sweep_file_command(data, out, ("search.toml", SEARCH), extra)
 }
 
 fn sweep(data: &Path, out: &Path, extra: &[&str]) -> String {

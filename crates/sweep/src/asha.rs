@@ -746,6 +746,19 @@ mod tests {
         }
     }
 
+    /// The records, after checking that each of `trials` trials has exactly one.
+    fn ended_once(runner: &Synthetic, trials: usize) -> Vec<(usize, usize, bool)> {
+        let records = runner.records.lock().unwrap().clone();
+        let mut ended: Vec<usize> = records.iter().map(|r| r.0).collect();
+        ended.sort_unstable();
+        assert_eq!(
+            ended,
+            (0..trials).collect::<Vec<_>>(),
+            "each trial ends exactly once"
+        );
+        records
+    }
+
     fn timing() -> LockTiming {
         LockTiming {
             grace: Duration::from_millis(300),
@@ -783,14 +796,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let runner = Synthetic::new(27, 9, vec![]);
         assert_eq!(run(dir.path(), &runner, 4), 0);
-        let records = runner.records.lock().unwrap().clone();
-        let mut trials: Vec<usize> = records.iter().map(|r| r.0).collect();
-        trials.sort_unstable();
-        assert_eq!(
-            trials,
-            (0..27).collect::<Vec<_>>(),
-            "each trial ends exactly once"
-        );
+        let records = ended_once(&runner, 27);
         let finished: Vec<usize> = records.iter().filter(|r| !r.2).map(|r| r.0).collect();
         assert!(!finished.is_empty() && finished.len() <= 9, "{finished:?}");
         // The best trial (floor 0) always goes to the end.
@@ -820,14 +826,7 @@ mod tests {
         let runner = Synthetic::new(27, 9, vec![3, 11, 20]);
         let deaths = run(dir.path(), &runner, 6);
         assert_eq!(deaths, 3);
-        let records = runner.records.lock().unwrap().clone();
-        let mut trials: Vec<usize> = records.iter().map(|r| r.0).collect();
-        trials.sort_unstable();
-        assert_eq!(
-            trials,
-            (0..27).collect::<Vec<_>>(),
-            "each trial ends exactly once"
-        );
+        let records = ended_once(&runner, 27);
         assert!(records.iter().any(|r| r.0 == 0 && !r.2));
     }
 

@@ -91,3 +91,27 @@ pub fn fails(args: &[&str], code: i32, needles: &[&str]) -> String {
     }
     err
 }
+
+/// `mlp sweep --config FILE` (the sweep file `text`, written beside the data
+/// as `name`) on `data` into `out`, quiet and without a report; a process of
+/// its own, to be spawned or killed.
+pub fn sweep_file_command(
+    data: &Path,
+    out: &Path,
+    (name, text): (&str, &str),
+    extra: &[&str],
+) -> std::process::Command {
+    let file = data.join(name);
+    std::fs::write(&file, text).unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("mlp"));
+    cmd.arg("sweep")
+        .arg("--config")
+        .arg(&file)
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .args(["--quiet", "--no-report"])
+        .args(extra);
+    cmd
+}

@@ -5,6 +5,26 @@ use crate::study::tests::record;
 use mlp_engine::{Backprop, Case};
 use mlp_sweep::run_key;
 
+/// A 12-epoch relu-sigmoid run of `hidden` units at `lr` with a 10,000-image
+/// validation split and `error` percent test error.
+fn validated(hidden: usize, lr: f64, error: f64) -> RunRecord {
+    let mut r = record(
+        Case::ReluSigmoid,
+        hidden,
+        lr,
+        50_000,
+        0.0,
+        Backprop::Exact,
+        1,
+        error,
+        12,
+        true,
+    );
+    r.report.config.data.validation = 10_000;
+    r.key = run_key(&r.report.config, Some(32));
+    r
+}
+
 /// A hidden x lr grid with a validation split; error falls with width and
 /// is lowest at the middle rate, so the ranking is known.
 fn grid() -> Vec<RunRecord> {
@@ -12,20 +32,7 @@ fn grid() -> Vec<RunRecord> {
     for hidden in [100usize, 300] {
         for lr in [0.01, 0.05, 0.2] {
             let error = 3.0 - hidden as f64 / 200.0 + (lr - 0.05f64).abs() * 10.0;
-            let mut r = record(
-                Case::ReluSigmoid,
-                hidden,
-                lr,
-                50_000,
-                0.0,
-                Backprop::Exact,
-                1,
-                error,
-                12,
-                true,
-            );
-            r.report.config.data.validation = 10_000;
-            r.key = run_key(&r.report.config, Some(32));
+            let mut r = validated(hidden, lr, error);
             r.report.metrics.validation_error_pct = Some(error + 0.1);
             r.report.metrics.validation_loss = Some(0.05 + error / 200.0);
             for e in &mut r.report.history {
@@ -165,20 +172,7 @@ fn the_report_names_the_field_that_explains_the_error() {
     for lr in [0.001f64, 0.003, 0.01, 0.03, 0.1, 0.3] {
         for hidden in [100usize, 300] {
             let error = 2.0 + (lr.ln() + 4.0).powi(2) / 2.0;
-            let mut r = record(
-                Case::ReluSigmoid,
-                hidden,
-                lr,
-                50_000,
-                0.0,
-                Backprop::Exact,
-                1,
-                error,
-                12,
-                true,
-            );
-            r.report.config.data.validation = 10_000;
-            r.key = run_key(&r.report.config, Some(32));
+            let mut r = validated(hidden, lr, error);
             r.report.metrics.validation_error_pct = Some(error);
             r.report.metrics.validation_loss = Some(error / 100.0);
             records.push(r);
