@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod browser_test;
 mod download;
 mod fuzz;
 mod reproduce;
@@ -31,6 +32,8 @@ struct Cli {
 /// The available commands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Open report.html pages in headless Chromium and check them (sorting, brushing, reloading, no network).
+    BrowserTest(browser_test::Args),
     /// Fetch the four MNIST files, verify their SHA-256 and store them raw.
     Download(download::Args),
     /// Fuzz every parser of data files (cargo-fuzz, nightly) for N seconds each.
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
     // clap prints usage errors itself and exits 2.
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::BrowserTest(args) => browser_test::run(args),
         Command::Download(args) => download::run(args),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Reproduce(args) => reproduce::run(args),

@@ -9,7 +9,8 @@
 //! Then the Python package's suite: a virtual environment in
 //! `target/python-venv` (made, and given what the suite needs, when
 //! missing), the package built into it by maturin, and pytest on
-//! `bindings/python/tests`.
+//! `bindings/python/tests`. Last, the browser test of `report.html`
+//! (`cargo xtask browser-test`: headless Chromium, installed when missing).
 
 use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
@@ -64,7 +65,8 @@ pub fn run(args: Args) -> Result<()> {
     if !status.success() {
         bail!("cargo test failed");
     }
-    python_tests(&root)
+    python_tests(&root)?;
+    crate::browser_test::run(crate::browser_test::Args::default())
 }
 
 /// What the Python suite needs, installed into its environment when missing.

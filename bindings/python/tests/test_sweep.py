@@ -67,6 +67,9 @@ def test_report_is_written(swept):
     assert report.is_file()
     assert report.stat().st_size > 0
     assert (out / "results.csv").is_file()
+    page = (out / "report.html").read_text()
+    assert '<script type="application/json" id="report-data">' in page
+    assert '"live":null' in page
 
 
 def test_resume_finishes_at_once_with_the_same_records(swept, features_data):

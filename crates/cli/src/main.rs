@@ -6,6 +6,8 @@ mod download;
 mod ensemble;
 mod eval;
 mod exit;
+mod live;
+mod open;
 mod predict;
 mod progress;
 mod report;

@@ -17,6 +17,9 @@ pub struct Args {
     /// Print only the report's path.
     #[arg(long)]
     quiet: bool,
+    /// Open report.html in the browser ($BROWSER, else the desktop's opener).
+    #[arg(long)]
+    open: bool,
 }
 
 /// Runs `mlp report`.
@@ -42,5 +45,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None if args.results[0].is_dir() => args.results[0].clone(),
         None => mlp_sweep::sweep_folder(&args.results[0]),
     };
-    crate::shared::report_results(&files, &out, args.quiet)
+    let written = crate::shared::report_results(&files, &out, args.quiet)?;
+    if args.open {
+        crate::open::in_browser(&written.html);
+    }
+    Ok(())
 }

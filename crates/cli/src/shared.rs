@@ -156,7 +156,11 @@ pub fn deferred_steps(block_samples: usize) -> anyhow::Result<StepOptions> {
 }
 
 /// Merges `results`, writes the report into `out`, prints its path and a summary.
-pub fn report_results(results: &[PathBuf], out: &Path, quiet: bool) -> anyhow::Result<()> {
+pub fn report_results(
+    results: &[PathBuf],
+    out: &Path,
+    quiet: bool,
+) -> anyhow::Result<mlp_report::ReportFiles> {
     let merged = mlp_sweep::merge_noting(results).map_err(from_sweep)?;
     if !merged.repeated.is_empty() {
         eprintln!(
@@ -178,7 +182,8 @@ pub fn report_results(results: &[PathBuf], out: &Path, quiet: bool) -> anyhow::R
         println!("{}", mlp_report::summary(&records));
     }
     println!("report: {}", files.report.display());
-    Ok(())
+    println!("page: {}", files.html.display());
+    Ok(files)
 }
 
 /// Which split of a data folder to use.

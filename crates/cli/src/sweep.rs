@@ -290,7 +290,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.slurm {
         return slurm(&args, &file, &whole, step, (&data_spec, &data));
     }
-    let meta = sweep::SweepMeta::of_plan(name, &whole, shard.count, step);
+    let meta = sweep::SweepMeta::of_plan(name.clone(), &whole, shard.count, step);
     let total = whole.len();
     let plan = whole.select(shard);
     if plan.is_empty() {
@@ -333,8 +333,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         save_models: args.save_models.then(|| args.out.join("models")),
         checkpoints: args.out.join("checkpoints"),
     };
-    let summary = sweep::run_sweep(plan, &data, &options, &|e| progress.event(e), &stop)
-        .map_err(from_sweep)?;
+    // One process running the whole sweep keeps report.html live; shards and
+    // workers leave the page to `mlp report` (several writers would take turns).
+    let live = (shard.count == 1 && !args.worker && !args.no_report)
+        .then(|| crate::live::LiveReport::start(args.out.clone(), name.clone()));
+    let events = |e: sweep::SweepEvent<'_>| {
+        if let Some(live) = &live {
+            live.event(&e);
+        }
+        progress.event(e);
+    };
+    let summary = sweep::run_sweep(plan, &data, &options, &events, &stop);
+    if let Some(live) = live {
+        // The full report below replaces the page unless the sweep did not end.
+        live.finish(!matches!(&summary, Ok(s) if !s.interrupted));
+    }
+    let summary = summary.map_err(from_sweep)?;
     progress.finish();
     if summary.dropped_torn_line {
         eprintln!(

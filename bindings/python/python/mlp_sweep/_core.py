@@ -462,7 +462,7 @@ def sweep(
     table; by default the sweep file's, else ``"mnist"`` (the per-user
     cache, fetched on first use). Finished
     runs are kept as they complete and a rerun resumes them; the report
-    (``report.md``, plots, ``results.csv``) is written into ``out``.
+    (``report.md``, ``report.html``, plots, ``results.csv``) is written into ``out``.
     """
     if config is not None and (grid is not None or search is not None):
         raise ValueError("give grid or search, or config (a sweep file), not both")

@@ -10,24 +10,6 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
-/// The labels along one vertical axis: (height 0..1, text).
-fn axis_labels(axis: &Axis) -> Vec<(f64, String)> {
-    match &axis.scale {
-        Scale::Levels(levels) => {
-            let n = levels.len().max(2) - 1;
-            levels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (i as f64 / n as f64, l.label()))
-                .collect()
-        }
-        Scale::Linear | Scale::Log => {
-            let (lo, hi) = axis.range();
-            vec![(0.0, format!("{lo}")), (1.0, format!("{hi}"))]
-        }
-    }
-}
-
 /// Blue at 0 (the lowest error) through purple to red at 1.
 fn rank_colour(t: f64) -> RGBColor {
     let (from, to) = ((31.0, 119.0, 180.0), (214.0, 39.0, 40.0));
@@ -105,7 +87,13 @@ fn draw(root: &Area<'_>, axes: &[Axis], judged: &Judged<'_>) -> DrawResult {
             grey.stroke_width(1),
         )))?;
         let (name, labels) = match axes.get(j) {
-            Some(a) => (a.name.to_string(), axis_labels(a)),
+            Some(a) => (
+                match a.scale {
+                    Scale::Log => format!("{} (log)", a.name),
+                    _ => a.name.to_string(),
+                },
+                a.ticks(),
+            ),
             None => (
                 format!("{} (%)", judged.what()),
                 vec![(0.0, format!("{lo:.2}")), (1.0, format!("{hi:.2}"))],

@@ -52,15 +52,10 @@ pub(crate) fn place(axis: &Axis) -> Placement {
             let (lo, hi) = axis.range();
             let (a, b) = (f(lo), f(hi));
             let pad = (b - a).abs().max(1e-9) * 0.05;
-            let ticks = (0..=5)
-                .map(|k| {
-                    let t = a + (b - a) * k as f64 / 5.0;
-                    let v = if log { t.exp() } else { t };
-                    (
-                        t,
-                        format!("{}", format!("{v:.2e}").parse::<f64>().unwrap_or(v)),
-                    )
-                })
+            let ticks = axis
+                .ticks()
+                .into_iter()
+                .map(|(p, text)| (a + p * (b - a), text))
                 .collect();
             Placement {
                 x: (0..axis.values.len())

@@ -33,7 +33,7 @@ fn join<I: IntoIterator<Item = String>>(it: I) -> String {
 }
 
 fn header(out: &mut String, records: &[RunRecord]) {
-    out.push_str("# mlp-sweep: the study, reproduced\n\n");
+    out.push_str(&format!("# {}\n\n", super::TITLE));
     out.push_str(
         "This report sets our runs beside the figures of the student study \
          \"Handwritten Digit Recognition by a Multilayer Neural Network\" (EEE 443, \

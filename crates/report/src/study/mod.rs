@@ -4,7 +4,7 @@
 //! [`summary_table`] gives the same comparison compactly for a terminal;
 //! [`published`] holds the study's Tables 1-6 as data.
 
-mod markdown;
+pub(crate) mod markdown;
 pub mod published;
 
 use crate::format::{fmt_lr, fmt_pct};
@@ -14,17 +14,24 @@ use mlp_engine::Backprop;
 use mlp_sweep::RunRecord;
 use std::path::{Path, PathBuf};
 
-/// The files [`write_report`] wrote.
+/// The study report's title.
+pub(crate) const TITLE: &str = "mlp-sweep: the study, reproduced";
+
+/// What a report writer wrote: its Markdown (kept for `report.html`) and plots.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportFiles {
+pub(crate) struct Written {
     /// `out_dir/report.md`.
     pub report: PathBuf,
     /// Every plot, under `out_dir/plots/`.
     pub plots: Vec<PathBuf>,
+    /// The report's title.
+    pub title: String,
+    /// The Markdown written to `report`.
+    pub text: String,
 }
 
-/// Writes `out_dir/report.md` and its plots under `out_dir/plots/`, each file atomically.
-pub fn write_report(records: &[RunRecord], out_dir: &Path) -> Result<ReportFiles, ReportError> {
+/// Writes `out_dir/report.md` and the plots under `out_dir/plots/`, each file atomically.
+pub(crate) fn write_report(records: &[RunRecord], out_dir: &Path) -> Result<Written, ReportError> {
     let plots_dir = out_dir.join("plots");
     std::fs::create_dir_all(&plots_dir).map_err(|source| ReportError::Io {
         path: plots_dir.clone(),
@@ -34,9 +41,11 @@ pub fn write_report(records: &[RunRecord], out_dir: &Path) -> Result<ReportFiles
     let text = markdown::render(records, &plots);
     let report = out_dir.join("report.md");
     mlp_engine::files::write_atomic(&report, text.as_bytes())?;
-    Ok(ReportFiles {
+    Ok(Written {
         report,
         plots: plots.into_iter().map(|p| p.path).collect(),
+        title: TITLE.to_string(),
+        text,
     })
 }
 

@@ -113,7 +113,7 @@ pub(crate) fn record(
 }
 
 /// Every published configuration in both modes, plus the appendix's L2 runs and a few full-data runs.
-fn study_records() -> Vec<RunRecord> {
+pub(crate) fn study_records() -> Vec<RunRecord> {
     let mut out = Vec::new();
     for t in &TABLES {
         for row in t.rows {

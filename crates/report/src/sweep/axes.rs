@@ -163,7 +163,10 @@ pub(crate) fn varied_axes(configs: &[&TrainConfig]) -> Vec<Axis> {
         let numbers: Option<Vec<f64>> = distinct.iter().map(Level::num).collect();
         let scale = match numbers {
             Some(n) if distinct.len() > MAX_LEVELS => {
-                if LOG_FIELDS.contains(&name) && n.iter().all(|&v| v > 0.0) {
+                let positive = n.iter().all(|&v| v > 0.0);
+                // Sorted: the span is the last over the first.
+                let decades = positive && n[n.len() - 1] / n[0] >= 100.0;
+                if positive && (LOG_FIELDS.contains(&name) || decades) {
                     Scale::Log
                 } else {
                     Scale::Linear
@@ -193,15 +196,74 @@ impl Axis {
                     0.5
                 }
             }
-            Scale::Linear | Scale::Log => {
-                let f = |x: f64| if self.scale == Scale::Log { x.ln() } else { x };
+            Scale::Linear | Scale::Log => self.place(v.num().unwrap_or(self.range().0)),
+        }
+    }
+
+    /// Where the number `x` sits along a numeric axis, from 0 to 1 (by its
+    /// logarithm on a log axis).
+    pub fn place(&self, x: f64) -> f64 {
+        let f = |x: f64| if self.scale == Scale::Log { x.ln() } else { x };
+        let (lo, hi) = self.range();
+        if hi > lo {
+            (f(x) - f(lo)) / (f(hi) - f(lo))
+        } else {
+            0.5
+        }
+    }
+
+    /// Labelled ticks along the axis, each at its place from 0 to 1: every
+    /// level (every few of many), round steps of a linear axis, and 1, 2 and
+    /// 5 times each power of ten on a log axis.
+    pub fn ticks(&self) -> Vec<(f64, String)> {
+        match &self.scale {
+            Scale::Levels(levels) => {
+                let n = levels.len().max(2) - 1;
+                let every = levels.len().div_ceil(12);
+                levels
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % every == 0)
+                    .map(|(i, l)| (i as f64 / n as f64, l.label()))
+                    .collect()
+            }
+            Scale::Log => {
                 let (lo, hi) = self.range();
-                let x = v.num().unwrap_or(lo);
-                if hi > lo {
-                    (f(x) - f(lo)) / (f(hi) - f(lo))
-                } else {
-                    0.5
+                let mut out = Vec::new();
+                let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+                for k in first..=last {
+                    for m in [1.0, 2.0, 5.0] {
+                        let t: f64 = format!("{m}e{k}").parse().unwrap_or(f64::NAN);
+                        if t >= lo * (1.0 - 1e-9) && t <= hi * (1.0 + 1e-9) {
+                            out.push((self.place(t), format!("{t}")));
+                        }
+                    }
                 }
+                if out.len() < 2 {
+                    out = vec![(0.0, short(lo)), (1.0, short(hi))];
+                }
+                out
+            }
+            Scale::Linear => {
+                let (lo, hi) = self.range();
+                if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+                    return vec![(0.5, short(lo))];
+                }
+                let raw = (hi - lo) / 5.0;
+                let magnitude = 10f64.powf(raw.log10().floor());
+                let step = [1.0, 2.0, 5.0, 10.0]
+                    .iter()
+                    .map(|m| m * magnitude)
+                    .find(|s| *s >= raw)
+                    .unwrap_or(raw);
+                let mut out = Vec::new();
+                let mut k = (lo / step).ceil();
+                while k * step <= hi + step * 1e-9 {
+                    let t = k * step;
+                    out.push((self.place(t), short(t)));
+                    k += 1.0;
+                }
+                out
             }
         }
     }
@@ -289,8 +351,56 @@ mod tests {
         assert_eq!(axes[1].scale, Scale::Log);
         assert_eq!(axes[1].position(0), 0.0);
         assert_eq!(axes[1].position(7), 1.0);
+        let ticks: Vec<String> = axes[1].ticks().into_iter().map(|t| t.1).collect();
+        assert_eq!(
+            ticks,
+            ["0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1"]
+        );
+        assert_eq!(axes[1].ticks()[0].0, 0.0);
         let (labels, groups) = axes[1].binned(4);
         assert_eq!(labels.len(), 4);
         assert_eq!(groups, [0, 0, 1, 1, 2, 2, 3, 3]);
+    }
+
+    #[test]
+    fn any_positive_field_spanning_two_decades_goes_on_a_log_scale_with_round_ticks() {
+        let base = TrainConfig::new(Case::ReluSigmoid);
+        let sizes = [100, 200, 500, 1000, 2000, 5000, 10000, 20000];
+        let configs: Vec<TrainConfig> = sizes
+            .iter()
+            .map(|&k| {
+                ConfigFields {
+                    train_samples: k,
+                    ..base.fields()
+                }
+                .resolve()
+                .unwrap()
+            })
+            .collect();
+        let refs: Vec<&TrainConfig> = configs.iter().collect();
+        let axes = varied_axes(&refs);
+        assert_eq!(axes[0].name, "train_samples");
+        assert_eq!(axes[0].scale, Scale::Log);
+        let ticks = axes[0].ticks();
+        let labels: Vec<&str> = ticks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["100", "200", "500", "1000", "2000", "5000", "10000", "20000"]
+        );
+        // Equal ratios, equal steps.
+        assert!(((ticks[3].0 - ticks[0].0) - (ticks[6].0 - ticks[3].0)).abs() < 1e-12);
+        // A span under two decades stays linear.
+        let near: Vec<TrainConfig> = (0..8)
+            .map(|i| {
+                ConfigFields {
+                    train_samples: 1000 + 500 * i,
+                    ..base.fields()
+                }
+                .resolve()
+                .unwrap()
+            })
+            .collect();
+        let refs: Vec<&TrainConfig> = near.iter().collect();
+        assert_eq!(varied_axes(&refs)[0].scale, Scale::Linear);
     }
 }

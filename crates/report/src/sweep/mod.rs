@@ -1,7 +1,7 @@
 //! The report of any sweep: what ran, every run ranked by validation error
 //! with a column per varied field, and plots of the error over those fields.
 //!
-//! [`write_sweep_report`] writes `report.md`, `results.csv` and `plots/*.png`;
+//! `write_sweep_report` writes `report.md`, `results.csv` and `plots/*.png`;
 //! [`sweep_summary`] prints the top of the same table for a terminal.
 
 pub(crate) mod axes;
@@ -9,7 +9,7 @@ mod table;
 
 use crate::format::{fmt_pct, thousands};
 use crate::plot::{self, Plot};
-use crate::study::ReportFiles;
+use crate::study::Written;
 use crate::ReportError;
 use axes::{varied_axes, Axis};
 use mlp_sweep::RunRecord;
@@ -30,7 +30,7 @@ pub(crate) struct Judged<'a> {
 }
 
 impl<'a> Judged<'a> {
-    fn new(records: &'a [RunRecord]) -> Judged<'a> {
+    pub(crate) fn new(records: &'a [RunRecord]) -> Judged<'a> {
         let (order, by_validation) = table::ranked(records);
         let configs: Vec<_> = records.iter().map(|r| &r.report.config).collect();
         Judged {
@@ -90,7 +90,7 @@ impl<'a> Judged<'a> {
     }
 
     /// The best run that trained to its end.
-    fn best(&self) -> Option<&'a RunRecord> {
+    pub(crate) fn best(&self) -> Option<&'a RunRecord> {
         let records = self.records;
         self.order
             .iter()
@@ -135,7 +135,7 @@ fn distinct<'r>(records: &'r [RunRecord], f: impl Fn(&'r RunRecord) -> &'r str) 
     set.into_iter().collect()
 }
 
-fn markdown(
+pub(crate) fn markdown(
     title: &str,
     judged: &Judged<'_>,
     plots: &[Plot],
@@ -253,14 +253,14 @@ fn markdown(
     md
 }
 
-/// The share of the ranking error's variance each varied field explains
-/// alone, over the runs that trained to their end (at least 8), as a table
-/// with bars; empty when there are too few runs or no varied field.
-fn importance_section(judged: &Judged<'_>) -> String {
+/// Each varied field's share of the ranking error's variance on its own,
+/// over the runs that trained to their end (at least 8), with how many runs
+/// that was; `None` when there are too few runs or no varied field.
+pub(crate) fn importance_shares(judged: &Judged<'_>) -> Option<(Vec<f64>, usize)> {
     let finished: Vec<usize> = (0..judged.len()).filter(|&i| !judged.stopped(i)).collect();
     let errors: Vec<f64> = finished.iter().map(|&i| judged.error(i)).collect();
     if judged.axes.is_empty() || errors.iter().any(|e| !e.is_finite()) {
-        return String::new();
+        return None;
     }
     let columns: Vec<Vec<f64>> = judged
         .axes
@@ -273,7 +273,12 @@ fn importance_section(judged: &Judged<'_>) -> String {
     let points: Vec<Vec<f64>> = (0..finished.len())
         .map(|r| columns.iter().map(|c| c[r]).collect())
         .collect();
-    let Some(shares) = crate::importance::main_effects(&points, &errors) else {
+    crate::importance::main_effects(&points, &errors).map(|shares| (shares, finished.len()))
+}
+
+/// [`importance_shares`] as a table with bars; empty when there are none.
+fn importance_section(judged: &Judged<'_>) -> String {
+    let Some((shares, runs)) = importance_shares(judged) else {
         return String::new();
     };
     let mut md = String::from("## Hyperparameter importance\n\n");
@@ -281,7 +286,7 @@ fn importance_section(judged: &Judged<'_>) -> String {
         md,
         "The share of the variance of the {} that each field explains on its own, by functional ANOVA over a random forest of regression trees (fANOVA: Hutter, Hoos and Leyton-Brown, ICML 2014), over the {} runs that trained to their end. The rest, {:.0}%, is explained by fields together.\n",
         judged.what(),
-        finished.len(),
+        runs,
         100.0 * (1.0 - shares.iter().sum::<f64>()).max(0.0)
     );
     md.push_str("| field | share | |\n|---|---|---|\n");
@@ -330,11 +335,11 @@ fn promotion_table(promotions: &[mlp_sweep::asha::Promotion]) -> String {
 
 /// Writes `out_dir/report.md`, `out_dir/results.csv` and the plots under
 /// `out_dir/plots/`, each file atomically; `name` titles the report.
-pub fn write_sweep_report(
+pub(crate) fn write_sweep_report(
     records: &[RunRecord],
     name: Option<&str>,
     out_dir: &Path,
-) -> Result<ReportFiles, ReportError> {
+) -> Result<Written, ReportError> {
     let plots_dir = out_dir.join("plots");
     std::fs::create_dir_all(&plots_dir).map_err(|source| ReportError::Io {
         path: plots_dir.clone(),
@@ -365,12 +370,15 @@ pub fn write_sweep_report(
     mlp_engine::files::write_atomic(&out_dir.join("results.csv"), csv.as_bytes())?;
     // An asynchronous search's decisions, kept beside its checkpoints.
     let promotions = mlp_sweep::promotions(&out_dir.join("checkpoints")).unwrap_or_default();
-    let text = markdown(&sweep_title(records, name), &judged, &plots, &promotions);
+    let title = sweep_title(records, name);
+    let text = markdown(&title, &judged, &plots, &promotions);
     let report = out_dir.join("report.md");
     mlp_engine::files::write_atomic(&report, text.as_bytes())?;
-    Ok(ReportFiles {
+    Ok(Written {
         report,
         plots: plots.into_iter().map(|p| p.path).collect(),
+        title,
+        text,
     })
 }
 
@@ -424,4 +432,4 @@ pub fn sweep_summary(records: &[RunRecord]) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

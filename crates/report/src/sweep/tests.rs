@@ -27,7 +27,7 @@ fn validated(hidden: usize, lr: f64, error: f64) -> RunRecord {
 
 /// A hidden x lr grid with a validation split; error falls with width and
 /// is lowest at the middle rate, so the ranking is known.
-fn grid() -> Vec<RunRecord> {
+pub(crate) fn grid() -> Vec<RunRecord> {
     let mut out = Vec::new();
     for hidden in [100usize, 300] {
         for lr in [0.01, 0.05, 0.2] {
