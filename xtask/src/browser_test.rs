@@ -182,6 +182,8 @@ impl Browser {
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
+                // Containers often have a small /dev/shm.
+                "--disable-dev-shm-usage",
                 "--hide-scrollbars",
                 "--no-first-run",
                 "--remote-debugging-port=0",
