@@ -243,9 +243,12 @@ impl Cdp {
             .and_then(|r| r.split('/').next())
             .with_context(|| format!("odd DevTools address {url}"))?;
         let stream = TcpStream::connect(host)?;
-        stream.set_read_timeout(Some(Duration::from_millis(200)))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         let (ws, _) = tungstenite::client(url, stream)
             .map_err(|e| anyhow!("cannot open DevTools at {url}: {e}"))?;
+        // Short reads from here on, so waiting for events can keep time.
+        ws.get_ref()
+            .set_read_timeout(Some(Duration::from_millis(200)))?;
         Ok(Cdp {
             ws,
             next: 0,
@@ -297,8 +300,8 @@ impl Cdp {
         bail!("{method} had no answer within 60 s")
     }
 
-    /// Reads events for `wait`; returns how many of them are `method`.
-    fn collect(&mut self, method: &str, wait: Duration) -> Result<usize> {
+    /// Reads events for `wait`; returns how many of them are `method` in `session`.
+    fn collect(&mut self, session: &str, method: &str, wait: Duration) -> Result<usize> {
         let from = self.events.len();
         let deadline = Instant::now() + wait;
         while Instant::now() < deadline {
@@ -310,15 +313,18 @@ impl Cdp {
         }
         Ok(self.events[from..]
             .iter()
-            .filter(|e| e["method"] == method)
+            .filter(|e| e["method"] == method && e["sessionId"] == session)
             .count())
     }
 
-    /// Waits until an event `method` arrives after the first `from` events.
-    fn wait_for(&mut self, method: &str, from: usize, wait: Duration) -> Result<()> {
+    /// Waits until an event `method` of `session` arrives after the first `from` events.
+    fn wait_for(&mut self, session: &str, method: &str, from: usize, wait: Duration) -> Result<()> {
         let deadline = Instant::now() + wait;
         loop {
-            if self.events[from..].iter().any(|e| e["method"] == method) {
+            if self.events[from..]
+                .iter()
+                .any(|e| e["method"] == method && e["sessionId"] == session)
+            {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -344,6 +350,20 @@ impl Cdp {
         }
         Ok(r["result"]["value"].clone())
     }
+}
+
+/// `path` (absolute) as a `file://` address, each byte outside the plain
+/// ones percent-encoded as a browser writes it.
+fn file_url(path: &Path) -> String {
+    let mut url = String::from("file://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
 }
 
 /// A new tab with every event domain the checks read, at 1400 x 1000.
@@ -380,7 +400,12 @@ fn metrics(cdp: &mut Cdp, session: &str, height: u64) -> Result<()> {
 fn navigate(cdp: &mut Cdp, session: &str, url: &str) -> Result<usize> {
     let from = cdp.events.len();
     cdp.call(Some(session), "Page.navigate", json!({"url": url}))?;
-    cdp.wait_for("Page.loadEventFired", from, Duration::from_secs(30))?;
+    cdp.wait_for(
+        session,
+        "Page.loadEventFired",
+        from,
+        Duration::from_secs(30),
+    )?;
     Ok(from)
 }
 
@@ -466,7 +491,7 @@ fn drag(cdp: &mut Cdp, session: &str, from: (f64, f64), to: (f64, f64)) -> Resul
 
 /// Every check of one page, then its screenshot into `shot`.
 fn check_page(cdp: &mut Cdp, page: &Path, shot: &Path) -> Result<()> {
-    let url = format!("file://{}", page.display());
+    let url = file_url(page);
     let (target, session) = open_tab(cdp)?;
     let from = navigate(cdp, &session, &url)?;
     let runs = cdp
@@ -594,13 +619,13 @@ fn check_reloads(cdp: &mut Cdp, page: &Path, work: &Path) -> Result<()> {
     std::fs::write(&copy, live)?;
     for (path, reloads) in [(copy.as_path(), true), (page, false)] {
         let (target, session) = open_tab(cdp)?;
-        navigate(cdp, &session, &format!("file://{}", path.display()))?;
+        navigate(cdp, &session, &file_url(path))?;
         let status = cdp.eval(&session, "document.getElementById('status').textContent")?;
         let says = status.as_str().unwrap_or("");
         if reloads != says.starts_with("Sweep running: 3 runs done, 2 running, 7 left") {
             bail!("{} says {says:?}", path.display());
         }
-        let loads = cdp.collect("Page.loadEventFired", Duration::from_secs(7))?;
+        let loads = cdp.collect(&session, "Page.loadEventFired", Duration::from_secs(7))?;
         if (loads > 0) != reloads {
             bail!("{}: {loads} reloads in 7 s", path.display());
         }

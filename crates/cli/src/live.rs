@@ -1,7 +1,7 @@
 //! The live report of a running sweep: `report.html` rewritten, whole, by a
 //! thread of its own after runs finish (at most every [`MIN_INTERVAL`]),
-//! from every results file of the folder, so the page a browser reloads
-//! shows what is done, running and left.
+//! from the sweep's results file, so the page a browser reloads shows what
+//! is done, running and left.
 
 use mlp_report::LiveStatus;
 use mlp_sweep::SweepEvent;
@@ -41,24 +41,33 @@ impl Standing {
 pub struct LiveReport {
     shared: Arc<(Mutex<Standing>, Condvar)>,
     thread: Option<JoinHandle<()>>,
-    out: PathBuf,
-    name: Option<String>,
+    page: Page,
+}
+
+/// Where the page goes and what it reads.
+#[derive(Clone)]
+pub struct Page {
+    /// The sweep's folder, where report.html goes.
+    pub out: PathBuf,
+    /// The results file the sweep appends to.
+    pub results: PathBuf,
+    /// The sweep's title.
+    pub name: Option<String>,
 }
 
 impl LiveReport {
-    /// Starts rewriting `out/report.html` for the sweep titled `name`.
-    pub fn start(out: PathBuf, name: Option<String>) -> LiveReport {
+    /// Starts rewriting `page`.
+    pub fn start(page: Page) -> LiveReport {
         let shared = Arc::new((Mutex::new(Standing::default()), Condvar::new()));
         let thread = {
             let shared = shared.clone();
-            let (out, name) = (out.clone(), name.clone());
-            std::thread::spawn(move || writer(&shared, &out, name.as_deref()))
+            let page = page.clone();
+            std::thread::spawn(move || writer(&shared, &page))
         };
         LiveReport {
             shared,
             thread: Some(thread),
-            out,
-            name,
+            page,
         }
     }
 
@@ -75,6 +84,7 @@ impl LiveReport {
                 s.total = to_run + already_done;
                 s.done = already_done;
                 s.fresh += 1;
+                wake.notify_one();
             }
             SweepEvent::Started { slot, .. } => {
                 s.running.insert(slot);
@@ -104,13 +114,13 @@ impl LiveReport {
             let _ = t.join();
         }
         if final_page {
-            write(&self.out, self.name.as_deref(), None);
+            write(&self.page, None);
         }
     }
 }
 
 /// Rewrites the page as the sweep goes on, until it has ended.
-fn writer(shared: &(Mutex<Standing>, Condvar), out: &std::path::Path, name: Option<&str>) {
+fn writer(shared: &(Mutex<Standing>, Condvar), page: &Page) {
     let (lock, wake) = shared;
     let mut last: Option<Instant> = None;
     loop {
@@ -137,19 +147,29 @@ fn writer(shared: &(Mutex<Standing>, Condvar), out: &std::path::Path, name: Opti
             s.fresh = 0;
             s.status()
         };
-        write(out, name, Some(status));
+        write(page, Some(status));
         last = Some(Instant::now());
     }
 }
 
-/// Writes the page from every results file in `out`; a failure is noted, not fatal:
-/// the sweep matters more than its live page.
-fn write(out: &std::path::Path, name: Option<&str>, status: Option<LiveStatus>) {
-    let written = mlp_sweep::results_files(out)
-        .and_then(|files| mlp_sweep::merge_noting(&files))
+/// Writes the page from the results file: live with `status` (its count
+/// of runs done taken from the file itself), else as a finished sweep's. A
+/// failure is noted, not fatal: the sweep matters more than its page.
+pub fn write(page: &Page, status: Option<LiveStatus>) {
+    let written = mlp_sweep::merge_noting(std::slice::from_ref(&page.results))
         .map_err(|e| e.to_string())
         .and_then(|merged| {
-            mlp_report::write_page(&merged.records, name, out, status).map_err(|e| e.to_string())
+            let status = status.map(|s| {
+                let done = merged.records.len();
+                LiveStatus {
+                    done,
+                    running: s.running,
+                    left: (s.done + s.running + s.left).saturating_sub(done + s.running),
+                }
+            });
+            let name = page.name.as_deref();
+            mlp_report::write_page(&merged.records, name, &page.out, status)
+                .map_err(|e| e.to_string())
         });
     if let Err(e) = written {
         eprintln!("note: the live report was not updated: {e}");

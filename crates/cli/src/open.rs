@@ -4,13 +4,14 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// The commands to try, in order, for this platform.
-fn openers() -> Vec<String> {
-    let mut out: Vec<String> = std::env::var("BROWSER")
+/// The commands to try, in order, for this platform, each with whether it
+/// returns at once (a desktop opener, waited for) or may stay open (a browser).
+fn openers() -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = std::env::var("BROWSER")
         .map(|b| {
             b.split(':')
                 .filter(|c| !c.trim().is_empty())
-                .map(String::from)
+                .map(|c| (c.to_string(), false))
                 .collect()
         })
         .unwrap_or_default();
@@ -21,15 +22,16 @@ fn openers() -> Vec<String> {
     } else {
         "xdg-open"
     };
-    out.push(desktop.to_string());
+    out.push((desktop.to_string(), true));
     out
 }
 
-/// Opens `path` with the first opener that starts and succeeds; says so on
-/// stderr when none does (the file is written either way).
+/// Opens `path` with the first opener that starts (and, for a desktop
+/// opener, succeeds); says so on stderr when none does (the file is written
+/// either way). A browser is left running, not waited for.
 pub fn in_browser(path: &Path) {
     let file = path.to_string_lossy();
-    for command in openers() {
+    for (command, wait) in openers() {
         let mut words: Vec<String> = command.split_whitespace().map(String::from).collect();
         if words.is_empty() {
             continue;
@@ -39,13 +41,18 @@ pub fn in_browser(path: &Path) {
         } else {
             words.push(file.to_string());
         }
-        let status = Command::new(&words[0])
+        let child = Command::new(&words[0])
             .args(&words[1..])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .status();
-        if status.is_ok_and(|s| s.success()) {
+            .spawn();
+        let opened = match child {
+            Ok(mut c) if wait => c.wait().is_ok_and(|s| s.success()),
+            Ok(_) => true,
+            Err(_) => false,
+        };
+        if opened {
             return;
         }
     }

@@ -335,8 +335,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     // One process running the whole sweep keeps report.html live; shards and
     // workers leave the page to `mlp report` (several writers would take turns).
+    let page = crate::live::Page {
+        out: args.out.clone(),
+        results: results.clone(),
+        name: name.clone(),
+    };
     let live = (shard.count == 1 && !args.worker && !args.no_report)
-        .then(|| crate::live::LiveReport::start(args.out.clone(), name.clone()));
+        .then(|| crate::live::LiveReport::start(page.clone()));
     let events = |e: sweep::SweepEvent<'_>| {
         if let Some(live) = &live {
             live.event(&e);
@@ -389,7 +394,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             true => sweep::results_files(&args.out).map_err(from_sweep)?,
             false => vec![results],
         };
-        crate::shared::report_results(&files, &args.out, args.quiet)?;
+        if let Err(e) = crate::shared::report_results(&files, &args.out, args.quiet) {
+            // The page must not stay live: it shows the runs that finished.
+            if !args.worker {
+                crate::live::write(&page, None);
+            }
+            return Err(e);
+        }
     }
     Ok(())
 }

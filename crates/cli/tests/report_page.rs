@@ -130,6 +130,12 @@ fn report_open_hands_the_page_to_the_browser_or_says_there_is_none() {
         .env("BROWSER", format!("{} %s", script.display()))
         .assert()
         .success();
+    // The browser is started, not waited for.
+    let started = Instant::now();
+    while !told.exists() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
     let opened = std::fs::read_to_string(&told).unwrap();
     assert_eq!(Path::new(&opened), out.join("report.html"));
     // No browser at all: the report is written and the user told how to open it.

@@ -13,6 +13,7 @@ pub(crate) fn to_html(md: &str, drop: &[&str], dir: &Path) -> String {
     let mut skipping = false;
     let mut heading: Option<(HeadingLevel, Vec<Event<'_>>)> = None;
     let mut in_image = false;
+    let mut links_dropped = 0usize;
     for event in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES) {
         match event {
             Event::Start(Tag::Heading { level, .. }) if level <= HeadingLevel::H2 => {
@@ -42,12 +43,18 @@ pub(crate) fn to_html(md: &str, drop: &[&str], dir: &Path) -> String {
                 }
             }
             _ if skipping => {}
+            // A link the report did not make (a name holding `[x](javascript:...)`)
+            // stays its text.
+            Event::Start(Tag::Link { ref dest_url, .. }) if !safe_link(dest_url) => {
+                links_dropped += 1;
+            }
+            Event::End(TagEnd::Link) if links_dropped > 0 => links_dropped -= 1,
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => match inline_png(&dir.join(dest_url.as_ref())) {
+            }) => match plot_file(dir, &dest_url).and_then(|p| inline_png(&p)) {
                 Some(data) => kept.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url: CowStr::from(data),
@@ -66,6 +73,25 @@ pub(crate) fn to_html(md: &str, drop: &[&str], dir: &Path) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, kept.into_iter());
     html
+}
+
+/// True for the links a report writes: web addresses and places in the page.
+fn safe_link(url: &str) -> bool {
+    ["http://", "https://", "mailto:", "#"]
+        .iter()
+        .any(|p| url.starts_with(p))
+}
+
+/// The file of a plot the report wrote: `plots/NAME.png` under `dir`, never
+/// a path that leaves it.
+fn plot_file(dir: &Path, url: &str) -> Option<std::path::PathBuf> {
+    let name = url.strip_prefix("plots/")?;
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.contains("..");
+    plain.then(|| dir.join("plots").join(name))
 }
 
 /// The PNG at `path` as a `data:` URL, when it is there.
@@ -87,9 +113,12 @@ mod tests {
     #[test]
     fn dropped_sections_and_the_title_are_left_out_and_markup_is_escaped() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.png"), [137u8, 80, 78, 71]).unwrap();
+        std::fs::create_dir(dir.path().join("plots")).unwrap();
+        std::fs::write(dir.path().join("plots/a.png"), [137u8, 80, 78, 71]).unwrap();
+        std::fs::write(dir.path().join("secret.png"), [1u8, 2, 3]).unwrap();
         let md = "# Title <b>\n\nintro <script>x</script>\n\n## Runs\n\n| a |\n|---|\n| 1 |\n\n\
-                  ## Data\n\n| file | sum |\n|---|---|\n| f | `s` |\n\n![a plot](a.png)\n\n![gone](b.png)\n";
+                  ## Data\n\n| file | sum |\n|---|---|\n| f | `s` |\n\n![a plot](plots/a.png)\n\n![gone](plots/b.png)\n\n\
+                  [click](javascript:alert(1)) [site](https://example.org) ![x](secret.png) ![y](plots/../secret.png)\n";
         let html = to_html(md, &["Runs"], dir.path());
         assert!(!html.contains("Title"), "{html}");
         assert!(!html.contains("<h2>Runs"), "{html}");
@@ -102,5 +131,14 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("b.png") && !html.contains("gone"), "{html}");
+        assert!(
+            !html.contains("javascript:") && html.contains("click"),
+            "{html}"
+        );
+        assert!(html.contains("href=\"https://example.org\""), "{html}");
+        assert!(
+            !html.contains("AQID"),
+            "a file outside plots/ was inlined: {html}"
+        );
     }
 }

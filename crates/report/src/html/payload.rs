@@ -81,7 +81,8 @@ pub(crate) struct Payload {
     title: String,
     /// What ranks the runs: `validation error` or `test error`.
     what: &'static str,
-    /// Seconds since the Unix epoch when the page was written.
+    /// Seconds since the Unix epoch when the live page was written, or when
+    /// the last run of a finished report finished.
     written: u64,
     /// Set while the sweep runs: the page reloads itself.
     live: Option<LiveStatus>,
@@ -209,9 +210,19 @@ impl Payload {
         Payload {
             title: title.to_string(),
             what: judged.what(),
-            written: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
+            // A live page is as new as its writing; a finished report says
+            // when its last run finished, so the same runs give the same page.
+            written: match live {
+                Some(_) => std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs()),
+                None => judged
+                    .records
+                    .iter()
+                    .map(|r| r.finished_unix)
+                    .max()
+                    .unwrap_or(0),
+            },
             live,
             fields,
             runs,

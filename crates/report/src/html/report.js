@@ -9,6 +9,7 @@
   const runs = D.runs;
   const fields = D.fields;
   const RELOAD_MS = 5000;
+  let dragging = false;
   const STALE_MS = 10 * 60 * 1000;
 
   function svg(tag, attrs, parent) {
@@ -60,7 +61,7 @@
       if (!(hi > lo)) return [lo];
       if (log) {
         const out = [];
-        for (let k = Math.ceil(Math.log10(lo) - 1e-9); k <= Math.floor(Math.log10(hi) + 1e-9); k++) {
+        for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {
           for (const m of [1, 2, 5]) {
             const t = m * Math.pow(10, k);
             if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) out.push(+t.toPrecision(3));
@@ -90,14 +91,27 @@
   // What the reader chose: kept across the reloads of a live page.
   const storeKey = "mlp-report:" + location.pathname;
   let state = { sort: { col: "rank", dir: 1 }, filters: {}, brushes: {}, chosen: null, y: 0 };
+  // Filters and brushes are kept by name: a page of other fields ignores them.
+  const isObject = (x) => x != null && typeof x === "object" && !Array.isArray(x);
   try {
     const saved = JSON.parse(sessionStorage.getItem(storeKey) || "null");
-    if (saved) state = Object.assign(state, saved);
+    if (isObject(saved)) {
+      if (isObject(saved.sort) && typeof saved.sort.col === "string") state.sort = { col: saved.sort.col, dir: saved.sort.dir < 0 ? -1 : 1 };
+      if (isObject(saved.filters)) state.filters = saved.filters;
+      if (isObject(saved.brushes)) state.brushes = saved.brushes;
+      if (typeof saved.chosen === "string") state.chosen = saved.chosen;
+      if (typeof saved.y === "number") state.y = saved.y;
+    }
   } catch (e) {
     // Storage may be off for pages opened from files: start afresh.
   }
-  const hashKey = decodeURIComponent(location.hash.replace(/^#run-/, ""));
-  if (location.hash.indexOf("#run-") === 0) state.chosen = hashKey;
+  if (location.hash.indexOf("#run-") === 0) {
+    try {
+      state.chosen = decodeURIComponent(location.hash.slice(5));
+    } catch (e) {
+      // A mangled address names no run.
+    }
+  }
   function save() {
     try {
       state.y = window.scrollY;
@@ -121,13 +135,16 @@
         (stale ? "." : " · written " + when + ", reloads every " + RELOAD_MS / 1000 + " s");
       if (!stale) {
         el.className = "live";
-        setTimeout(function () {
+        const reload = function () {
+          // Not while the reader types in a box or drags a brush.
+          if (document.activeElement instanceof HTMLInputElement || dragging) return setTimeout(reload, 1000);
           save();
           location.reload();
-        }, RELOAD_MS);
+        };
+        setTimeout(reload, RELOAD_MS);
       }
     } else {
-      el.textContent = runs.length + " runs, ranked by " + D.what + " · written " + when;
+      el.textContent = runs.length + " runs, ranked by " + D.what + (D.written ? " · the last finished " + when : "");
     }
   })();
 
@@ -137,7 +154,7 @@
     { id: "run", name: "run", get: (r) => r.label },
   ];
   fields.forEach(function (f, j) {
-    columns.push({ id: "f" + j, name: f.name, get: (r) => r.v[j], show: (r) => scales[j].text(r.v[j]), field: j, num: !f.levels });
+    columns.push({ id: "field:" + f.name, name: f.name, get: (r) => r.v[j], show: (r) => scales[j].text(r.v[j]), field: j, num: !f.levels });
   });
   if (D.what === "validation error") columns.push({ id: "err", name: "validation error", get: (r) => r.err, show: (r) => pct(r.err), num: true });
   columns.push({ id: "test", name: "test error", get: (r) => r.test, show: (r) => pct(r.test), num: true });
@@ -150,10 +167,9 @@
     if (!q) return true;
     const m = /^(<=|>=|<|>|=)?\s*(-?\d*\.?\d+(?:e[-+]?\d+)?)$/i.exec(q);
     const text = shown(c, r);
-    if (m) {
-      const x = parseFloat(text);
+    const x = parseFloat(text);
+    if (m && isFinite(x)) {
       const y = parseFloat(m[2]);
-      if (!isFinite(x)) return false;
       switch (m[1]) {
         case "<": return x < y;
         case ">": return x > y;
@@ -164,10 +180,13 @@
     }
     return text.toLowerCase().indexOf(q.toLowerCase()) >= 0;
   }
+  const fieldIndex = (name) => fields.findIndex((f) => f.name === name);
   function inBrushes(r) {
     for (const k in state.brushes) {
       const b = state.brushes[k];
-      const p = k === "err" ? errScale.pos(r.err) : scales[+k].pos(r.v[+k]);
+      const j = fieldIndex(k);
+      if (!Array.isArray(b) || (k !== "err" && j < 0)) continue;
+      const p = k === "err" ? errScale.pos(r.err) : scales[j].pos(r.v[j]);
       if (!(p >= b[0] - 1e-9 && p <= b[1] + 1e-9)) return false;
     }
     return true;
@@ -212,7 +231,7 @@
       const y = key(b);
       const missing = (v) => v == null || (typeof v === "number" && !isFinite(v));
       if (missing(x) || missing(y)) return missing(x) - missing(y) || a.rank - b.rank;
-      const order = typeof x === "number" ? x - y : String(x).localeCompare(String(y));
+      const order = typeof x === "number" ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true });
       return state.sort.dir * order || a.rank - b.rank;
     });
     body.textContent = "";
@@ -239,7 +258,7 @@
     state.chosen = key;
     history.replaceState(null, "", "#run-" + encodeURIComponent(key));
     update();
-    $("curves-section").scrollIntoView({ block: "start" });
+    if (!$("curves-section").hidden) $("curves-section").scrollIntoView({ block: "start" });
   }
 
   // Parallel coordinates with a brush on every axis.
@@ -247,7 +266,7 @@
   function drawParallel() {
     if (runs.length < 2 || !fields.length) return;
     $("parallel-section").hidden = false;
-    const axes = fields.map((f, j) => ({ id: String(j), name: f.name, scale: scales[j], at: (r) => r.v[j] }));
+    const axes = fields.map((f, j) => ({ id: f.name, name: f.name, scale: scales[j], at: (r) => r.v[j] }));
     axes.push({ id: "err", name: D.what, scale: errScale, at: (r) => r.err });
     const W = Math.max(900, Math.min(1300, 220 * axes.length));
     const H = 380;
@@ -279,7 +298,7 @@
         brush.setAttribute("y", y(b[1]));
         brush.setAttribute("height", Math.max(1, y(b[0]) - y(b[1])));
       };
-      show(state.brushes[a.id]);
+      show(Array.isArray(state.brushes[a.id]) ? state.brushes[a.id] : null);
       const hit = svg("rect", { class: "hit", x: x(k) - 14, width: 28, y: top - 6, height: h + 12, "data-axis": a.id }, g);
       let from = null;
       const at = (e) => {
@@ -289,6 +308,7 @@
       };
       hit.addEventListener("pointerdown", function (e) {
         from = at(e);
+        dragging = true;
         hit.setPointerCapture(e.pointerId);
       });
       hit.addEventListener("pointermove", function (e) {
@@ -302,6 +322,7 @@
         if (Math.abs(p - from) < 0.01) delete state.brushes[a.id];
         else state.brushes[a.id] = [Math.min(from, p), Math.max(from, p)];
         from = null;
+        dragging = false;
         show(state.brushes[a.id]);
         update();
       });
@@ -332,6 +353,7 @@
       label(ax, l - 5, yy + 4, ys.text(t) + "%", { "text-anchor": "end" });
     }
     for (const p of points) {
+      if (!isFinite(p.x) || !isFinite(p.y)) continue;
       const c = svg("circle", { cx: px(p.x), cy: py(p.y), r: 3.5, fill: p.hollow ? "#fff" : p.colour, stroke: p.colour }, g);
       svg("title", {}, c).textContent = p.tip;
     }

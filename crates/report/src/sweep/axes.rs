@@ -138,11 +138,53 @@ fn fields() -> impl Iterator<Item = &'static Field> {
     STUDY_FIRST.iter().chain(GENERAL).chain(STUDY_LAST)
 }
 
-/// Sorts levels: numbers by value, names alphabetically, numbers first.
+/// `a` against `b` with runs of digits compared as numbers, so widths
+/// (`8`, `16`, `500-300`) sort as a reader expects.
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, c) in s.char_indices().skip(1) {
+            let prev = s[..i]
+                .chars()
+                .next_back()
+                .is_some_and(|p| p.is_ascii_digit());
+            if prev != c.is_ascii_digit() {
+                out.push((prev, &s[start..i]));
+                start = i;
+            }
+        }
+        if start < s.len() {
+            out.push((
+                s[start..].starts_with(|c: char| c.is_ascii_digit()),
+                &s[start..],
+            ));
+        }
+        out
+    }
+    let (x, y) = (chunks(a), chunks(b));
+    for (p, q) in x.iter().zip(&y) {
+        let order = match (p, q) {
+            ((true, m), (true, n)) => {
+                let trim = |d: &str| d.trim_start_matches('0').len();
+                trim(m)
+                    .cmp(&trim(n))
+                    .then_with(|| m.trim_start_matches('0').cmp(n.trim_start_matches('0')))
+            }
+            ((_, m), (_, n)) => m.cmp(n),
+        };
+        if order != std::cmp::Ordering::Equal {
+            return order;
+        }
+    }
+    x.len().cmp(&y.len()).then_with(|| a.cmp(b))
+}
+
+/// Sorts levels: numbers by value, names in natural order, numbers first.
 fn sort_levels(levels: &mut [Level]) {
     levels.sort_by(|a, b| match (a, b) {
         (Level::Num(x), Level::Num(y)) => x.total_cmp(y),
-        (Level::Text(x), Level::Text(y)) => x.cmp(y),
+        (Level::Text(x), Level::Text(y)) => natural_cmp(x, y),
         (Level::Num(_), Level::Text(_)) => std::cmp::Ordering::Less,
         (Level::Text(_), Level::Num(_)) => std::cmp::Ordering::Greater,
     });
@@ -402,5 +444,16 @@ mod tests {
             .collect();
         let refs: Vec<&TrainConfig> = near.iter().collect();
         assert_eq!(varied_axes(&refs)[0].scale, Scale::Linear);
+    }
+
+    #[test]
+    fn widths_sort_as_numbers() {
+        let mut levels: Vec<Level> = ["16", "8", "500-300", "128", "64-32", "a"]
+            .iter()
+            .map(|s| Level::Text(s.to_string()))
+            .collect();
+        sort_levels(&mut levels);
+        let sorted: Vec<String> = levels.iter().map(Level::label).collect();
+        assert_eq!(sorted, ["8", "16", "64-32", "128", "500-300", "a"]);
     }
 }
