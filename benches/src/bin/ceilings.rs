@@ -226,6 +226,11 @@ fn main() {
     };
     let floats = (PIXELS * COLS) as u64;
     let mut w_adam = w1.clone();
+    let mut w_tiny = w1.clone();
+    // Moments of weights whose gradients have faded: subnormal floats.
+    let mut adam_tiny = vec![1e-39f32; 2 * PIXELS * COLS];
+    let g_tiny = vec![1e-30f32; PIXELS * COLS];
+    let mut grad_panels = vec![0f32; PIXELS * COLS];
     let mut probes = register_probes();
     for ((rows, table), calls) in tables.iter().zip(&calls) {
         let name = match rows {
@@ -296,6 +301,30 @@ fn main() {
         }),
     });
     probes.push(Probe {
+        name: "step: gradient by 128-column panels, 20 pixels a block",
+        unit: "GMAC/s",
+        run: Box::new(|| {
+            for (b, block) in grad_panels.chunks_mut(20 * COLS).enumerate() {
+                for c0 in (0..COLS).step_by(128) {
+                    let width = 128.min(COLS - c0);
+                    for (i, gr) in block.chunks_exact_mut(COLS).enumerate() {
+                        let (rows, vals) = &by_pixel[b * 20 + i];
+                        mlp_kernels::sparse_gemv_t_cols(
+                            &deltas,
+                            COLS,
+                            c0,
+                            rows,
+                            vals,
+                            &mut gr[c0..c0 + width],
+                        );
+                    }
+                }
+            }
+            black_box(&grad_panels);
+            macs
+        }),
+    });
+    probes.push(Probe {
         name: "step: update_params, Nesterov over W1 (2.5 MB)",
         unit: "GB/s",
         // w and its trace read and written, g read.
@@ -310,6 +339,15 @@ fn main() {
         // w and both moments read and written, g read.
         run: Box::new(|| {
             mlp_kernels::update_params(&adam_step, &mut w_adam, &g, &mut adam);
+            28 * floats
+        }),
+    });
+
+    probes.push(Probe {
+        name: "step: update_params, Adam, faded gradients (subnormal moments)",
+        unit: "GB/s",
+        run: Box::new(|| {
+            mlp_kernels::update_params(&adam_step, &mut w_tiny, &g_tiny, &mut adam_tiny);
             28 * floats
         }),
     });

@@ -10,6 +10,7 @@ use mlp_benches::measure::{
 use mlp_engine::augment::Augment;
 use mlp_engine::minibatch::FirstLayer;
 use mlp_engine::recipe::{recipe, unknown_recipe};
+use mlp_engine::OptimizerKind;
 use mlp_engine::{Case, InputPath, StepOptions, W1Update};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -52,6 +53,11 @@ pub struct Args {
     /// Samples per batch with --recipe (default: the recipe's), comma-separated.
     #[arg(long, value_delimiter = ',')]
     batch: Vec<usize>,
+    /// Optimisers with --recipe (default: the recipe's), comma-separated: each
+    /// replaces the recipe's, at the rate `mlp train` would default to
+    /// for it when it is not the recipe's own (Adam: 0.001).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(mlp_engine::OptimizerKind))]
+    optimizer: Vec<mlp_engine::OptimizerKind>,
     /// Threads per run with --recipe, comma-separated (results are the same for any count).
     #[arg(long, value_delimiter = ',', default_value = "1")]
     threads: Vec<usize>,
@@ -238,9 +244,29 @@ fn recipe_cases(args: &Args) -> anyhow::Result<Vec<MinibatchCase>> {
         } else {
             args.batch.clone()
         };
-        for &batch in &batches {
+        let optimizers = if args.optimizer.is_empty() {
+            vec![None]
+        } else {
+            args.optimizer.iter().copied().map(Some).collect()
+        };
+        for (&batch, optimizer) in batches
+            .iter()
+            .flat_map(|b| optimizers.iter().map(move |o| (b, *o)))
+        {
             let mut config = base.clone();
             config.data.batch = batch;
+            let mut name = name.clone();
+            if let Some(kind) = optimizer.filter(|k| *k != base.fields().optimizer) {
+                let mut fields = config.fields();
+                fields.optimizer = kind;
+                if matches!(kind, OptimizerKind::Adam | OptimizerKind::AdamW) {
+                    fields.lr = 0.001;
+                }
+                config = fields
+                    .resolve()
+                    .map_err(|e| UsageError(format!("invalid --optimizer: {e}")))?;
+                name = format!("{name}+{kind}");
+            }
             if config.is_online_study() {
                 return Err(UsageError(format!(
                     "invalid --recipe: {name} at batch 1 trains online; time it with `mlp bench --case {} --hidden {}`",

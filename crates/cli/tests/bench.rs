@@ -199,6 +199,37 @@ fn recipe_bench_lists_every_batch_thread_count_first_layer_and_density() {
 }
 
 #[test]
+fn recipe_bench_times_each_optimiser_asked_for() {
+    let v = json_on_data(&[
+        "bench",
+        "--json",
+        "--recipe",
+        "simard-plain",
+        "--optimizer",
+        "nesterov,adam",
+        "--batch",
+        "8",
+        "--seconds",
+        "0.02",
+        "--rounds",
+        "1",
+    ]);
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    // The recipe's own optimiser keeps its name; another is named beside it.
+    assert_eq!(names, ["simard-plain", "simard-plain+adam"]);
+    common::usage_error(
+        "bench",
+        &["--recipe", "simard-plain", "--optimizer", "lbfgs"],
+        "--optimizer",
+    );
+}
+
+#[test]
 fn bad_recipe_bench_flags_are_usage_errors() {
     common::usage_error("bench", &["--recipe", "no-such"], "--recipe");
     common::usage_error("bench", &["--recipe", "study-tanh"], "--recipe");

@@ -311,6 +311,65 @@ pub fn sparse_gemv_t(a: &[f32], cols: usize, idx: &[u32], vals: &[f32], y: &mut 
     }
 }
 
+/// `x`, or `+0` when its magnitude is below f32's smallest normal: how every
+/// optimiser step stores weights and moments (see [`update_params`]).
+#[inline]
+pub fn flush_subnormal(x: f32) -> f32 {
+    if x.abs() < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        x
+    }
+}
+
+/// Columns `c0..c0 + y.len()` of [`sparse_gemv_t`], bit-identical to them:
+/// `y = sum_k vals[k] * A[idx[k], c0..c0 + y.len()]`, for a panel of `A`
+/// whose rows stay in L1 while many calls read them.
+///
+/// # Panics
+/// If `c0 + y.len() > cols`, `idx.len() != vals.len()`, `a.len()` is not a
+/// multiple of `cols`, or `idx` is not strictly increasing / has an index `>= a.len() / cols`.
+pub fn sparse_gemv_t_cols(
+    a: &[f32],
+    cols: usize,
+    c0: usize,
+    idx: &[u32],
+    vals: &[f32],
+    y: &mut [f32],
+) {
+    assert!(
+        c0.checked_add(y.len()).is_some_and(|end| end <= cols),
+        "sparse_gemv_t_cols: c0 + y.len() > cols"
+    );
+    assert_eq!(
+        idx.len(),
+        vals.len(),
+        "sparse_gemv_t_cols: idx.len() != vals.len()"
+    );
+    check_idx(
+        "sparse_gemv_t_cols",
+        idx,
+        rows_of("sparse_gemv_t_cols", a.len(), cols),
+    );
+    if y.is_empty() {
+        return;
+    }
+    // SAFETY: every idx < rows of `a`, and each row holds columns `c0..c0 +
+    // y.len() <= cols` (checked above; `y` is not empty, so `a` has a row
+    // and `c0 < cols` stays inside it); `y` is exclusive.
+    unsafe {
+        sparse::sparse_gemv_t_panel(
+            a.as_ptr().wrapping_add(c0),
+            cols,
+            idx.as_ptr(),
+            vals.as_ptr(),
+            idx.len(),
+            y.as_mut_ptr(),
+            y.len(),
+        )
+    }
+}
+
 /// One optimiser step `u` over the parameters `w` with gradients `g`, in one
 /// pass; `state` holds the moment's slots, slot-major (`u.moment.slots() *
 /// w.len()` floats). Bit-identical to [`reference::update_params`] on every path.

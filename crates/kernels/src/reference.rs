@@ -121,7 +121,7 @@ pub fn update_params(u: &crate::ParamUpdate, w: &mut [f32], g: &[f32], state: &m
         match u.moment {
             Moment::None => {}
             Moment::Trace { mu, nesterov } => {
-                state[i] = mu * state[i] + x;
+                state[i] = crate::flush_subnormal(mu * state[i] + x);
                 x = if nesterov {
                     x + mu * state[i]
                 } else {
@@ -135,15 +135,15 @@ pub fn update_params(u: &crate::ParamUpdate, w: &mut [f32], g: &[f32], state: &m
                 c1,
                 c2,
             } => {
-                state[i] = b1 * state[i] + (1.0 - b1) * x;
-                state[n + i] = b2 * state[n + i] + (1.0 - b2) * x * x;
+                state[i] = crate::flush_subnormal(b1 * state[i] + (1.0 - b1) * x);
+                state[n + i] = crate::flush_subnormal(b2 * state[n + i] + (1.0 - b2) * x * x);
                 x = (state[i] * c1) / ((state[n + i] * c2).sqrt() + eps);
             }
         }
         if u.decay != 0.0 {
             x += u.decay * w[i];
         }
-        w[i] += x * -u.lr;
+        w[i] = crate::flush_subnormal(w[i] + x * -u.lr);
     }
 }
 

@@ -32,6 +32,32 @@ unsafe fn sparse_gemv_t_body<S: Simd>(
     unsafe { b.run(s, cols) };
 }
 
+/// `y[..width] = sum_k vals[k] * A[idx[k], ..width]`, `A` with row stride
+/// `stride >= width`, without prefetching: a panel whose rows sit in L1.
+///
+/// # Safety
+/// The module's contract with row stride `stride`, for `n` indices, over
+/// the first `width` columns of each row.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn sparse_gemv_t_panel_body<S: Simd>(
+    s: S,
+    a: *const f32,
+    stride: usize,
+    idx: *const u32,
+    vals: *const f32,
+    n: usize,
+    y: *mut f32,
+    width: usize,
+) {
+    let b = GemvT {
+        prefetch: false,
+        ..GemvT::new(a, stride, IdxRows(idx, n), vals, y)
+    };
+    // SAFETY: every listed row holds `width` readable floats inside `a`.
+    unsafe { b.run(s, width) };
+}
+
 /// Columns per panel of [`sparse_gemm_body`]: a panel of a 784-row `A` is
 /// 392 KiB, which stays in a 1 MiB L2 while every row of the batch reads it.
 pub(crate) const GEMM_PANEL: usize = 128;
@@ -341,6 +367,10 @@ kernel! {
 kernel! {
     /// `y[..cols] = sum_k vals[k] * A[idx[k], :]`.
     pub(crate) unsafe fn sparse_gemv_t(a: *const f32, cols: usize, idx: *const u32, vals: *const f32, n: usize, y: *mut f32) = sparse_gemv_t_body;
+}
+kernel! {
+    /// `y[..width] = sum_k vals[k] * A[idx[k], ..width]` (`A` with row stride `stride`), rows in L1.
+    pub(crate) unsafe fn sparse_gemv_t_panel(a: *const f32, stride: usize, idx: *const u32, vals: *const f32, n: usize, y: *mut f32, width: usize) = sparse_gemv_t_panel_body;
 }
 kernel! {
     /// `y[..cols] += sum_k vals[k] * A[idx[k], ..cols]` (`A` with row stride `stride`).

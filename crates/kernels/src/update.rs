@@ -5,6 +5,12 @@
 //! Every operation is a separate IEEE multiply, add, divide or square root
 //! in the order [`crate::reference::update_params`] gives (never an FMA), so
 //! every path gives the same bits as the scalar chain it replaces.
+//!
+//! Every float stored (a weight, a moment) is flushed to zero below f32's
+//! smallest normal ([`crate::flush_subnormal`]): weights that only decay
+//! (an unlit pixel's, under Adam) would otherwise sink through the subnormal
+//! range, where each x86 operation takes a microcode assist and the pass
+//! runs ten times slower.
 
 use crate::dispatch::kernel;
 use crate::simd::Simd;
@@ -98,6 +104,12 @@ unsafe fn st<S: Simd>(s: S, p: *mut f32, tail: usize, x: S::V) {
     }
 }
 
+/// `x`, its lanes below f32's smallest normal in magnitude made `+0`.
+#[inline(always)]
+fn flush<S: Simd>(s: S, x: S::V) -> S::V {
+    s.select_lt(s.abs(x), s.splat(f32::MIN_POSITIVE), s.zero(), x)
+}
+
 /// One vector of parameters: returns the new `w` and stores the new state.
 ///
 /// # Safety
@@ -123,7 +135,7 @@ unsafe fn step<S: Simd>(
             let mu = s.splat(mu);
             // SAFETY: the caller's contract covers `m` for this moment.
             let m0 = unsafe { ld(s, m, tail) };
-            let t = s.add(s.mul(mu, m0), x);
+            let t = flush(s, s.add(s.mul(mu, m0), x));
             // SAFETY: the caller's contract makes `m` writable over the same floats.
             unsafe { st(s, m, tail, t) };
             x = if nesterov { s.add(x, s.mul(mu, t)) } else { t };
@@ -137,10 +149,16 @@ unsafe fn step<S: Simd>(
         } => {
             // SAFETY: the caller's contract covers `m` and `v` for this moment.
             let (m0, v0) = unsafe { (ld(s, m, tail), ld(s, v, tail)) };
-            let mt = s.add(s.mul(s.splat(b1), m0), s.mul(s.splat(1.0 - b1), x));
-            let vt = s.add(
-                s.mul(s.splat(b2), v0),
-                s.mul(s.mul(s.splat(1.0 - b2), x), x),
+            let mt = flush(
+                s,
+                s.add(s.mul(s.splat(b1), m0), s.mul(s.splat(1.0 - b1), x)),
+            );
+            let vt = flush(
+                s,
+                s.add(
+                    s.mul(s.splat(b2), v0),
+                    s.mul(s.mul(s.splat(1.0 - b2), x), x),
+                ),
             );
             // SAFETY: the caller's contract makes `m` and `v` writable over the
             // same floats.
@@ -155,7 +173,7 @@ unsafe fn step<S: Simd>(
     if u.decay != 0.0 {
         x = s.add(x, s.mul(s.splat(u.decay), w));
     }
-    s.add(w, s.mul(x, s.splat(-u.lr)))
+    flush(s, s.add(w, s.mul(x, s.splat(-u.lr))))
 }
 
 /// `w[..n]` updated from `g[..n]` by `u`, its state slot-major in `state`

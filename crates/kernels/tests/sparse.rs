@@ -28,6 +28,25 @@ proptest! {
         });
     }
 
+    /// Any column panel of the product equals those columns of the whole, bit for bit.
+    #[test]
+    fn sparse_gemv_t_cols_is_the_panel_of_the_whole((cols, a, idx, vals, c0, w) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(n), floats(m * n), subset(m), floats(m), 0..=n, 0..=n))) {
+        let vals = &vals[..idx.len()];
+        let width = w.min(cols - c0);
+        let mut whole = vec![0.0; cols];
+        r::sparse_gemv_t(&a, cols, &idx, vals, &mut whole);
+        for_each_path(|p| {
+            let mut all = vec![f32::NAN; cols];
+            k::sparse_gemv_t(&a, cols, &idx, vals, &mut all);
+            let mut y = vec![f32::NAN; width];
+            k::sparse_gemv_t_cols(&a, cols, c0, &idx, vals, &mut y);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&y), bits(&all[c0..c0 + width]), "{p}");
+            let close = y.iter().zip(&whole[c0..c0 + width]).all(|(g, w)| (g - w).abs() <= tol(idx.len(), 4.0));
+            assert!(close, "{p}: against the reference");
+        });
+    }
+
     #[test]
     fn sparse_gemv_t_float((cols, a, idx, vals) in (dim(), dim()).prop_flat_map(|(m, n)| (Just(n), floats(m * n), subset(m), floats(m)))) {
         let vals = &vals[..idx.len()];

@@ -54,3 +54,82 @@ proptest! {
         });
     }
 }
+
+/// Weights and moments sinking below f32's smallest normal are stored as
+/// zero on every path, as the reference stores them; values at the smallest
+/// normal and above, NaN included, are kept. Under Adam, a weight that only
+/// decays reaches zero and stays there (no subnormal left to slow a pass).
+#[test]
+fn update_params_flushes_subnormal_weights_and_moments_on_every_path() {
+    let tiny = f32::MIN_POSITIVE;
+    let w0 = vec![
+        tiny / 4.0,
+        -tiny / 3.0,
+        tiny,
+        -tiny,
+        0.0,
+        -0.0,
+        f32::NAN,
+        1.0,
+        1e-30,
+        3e-38,
+    ];
+    let g = vec![0.0; w0.len()];
+    let moments = [
+        k::Moment::Trace {
+            mu: 0.9,
+            nesterov: true,
+        },
+        k::Moment::Adam {
+            b1: 0.9,
+            b2: 0.999,
+            eps: 1e-8,
+            c1: 10.0,
+            c2: 1000.0,
+        },
+    ];
+    for moment in moments {
+        let u = k::ParamUpdate {
+            l2: 1e-4,
+            moment,
+            decay: 0.0,
+            lr: 0.001,
+        };
+        for_each_path(|p| {
+            let (mut w, mut want) = (w0.clone(), w0.clone());
+            let slots = moment.slots();
+            let mut st = vec![tiny / 2.0; slots * w0.len()];
+            let mut st_want = st.clone();
+            k::update_params(&u, &mut w, &g, &mut st);
+            r::update_params(&u, &mut want, &g, &mut st_want);
+            assert_eq!(bits(&w), bits(&want), "{p}");
+            assert_eq!(bits(&st), bits(&st_want), "{p}");
+            for x in w.iter().chain(&st) {
+                assert!(!x.is_subnormal(), "{p}: {x:e} stored");
+            }
+            assert_eq!(w[0].to_bits(), 0, "{p}: a subnormal weight is +0");
+            assert!(w[6].is_nan() && w[7] != 0.0, "{p}");
+        });
+    }
+    // Adam on a weight with no gradient but L2: it decays to zero in time.
+    let u = |t: i32| k::ParamUpdate {
+        l2: 1e-4,
+        moment: k::Moment::Adam {
+            b1: 0.9,
+            b2: 0.999,
+            eps: 1e-8,
+            c1: (1.0 / (1.0 - 0.9f64.powi(t))) as f32,
+            c2: (1.0 / (1.0 - 0.999f64.powi(t))) as f32,
+        },
+        decay: 0.0,
+        lr: 0.001,
+    };
+    let (mut w, mut st) = (vec![0.05f32; 16], vec![0.0f32; 32]);
+    let mut subnormal_seen = false;
+    for t in 1..=20_000 {
+        k::update_params(&u(t), &mut w, &[0.0; 16], &mut st);
+        subnormal_seen |= w.iter().chain(&st).any(|x| x.is_subnormal());
+    }
+    assert!(!subnormal_seen);
+    assert!(w.iter().all(|&x| x.abs() < 1e-3), "{w:?}");
+}

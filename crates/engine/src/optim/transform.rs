@@ -98,7 +98,7 @@ impl Transform for Trace {
     fn update(&self, _: &StepContext, grads: &mut [f32], state: &mut [f32], _: &[f32]) {
         let mu = self.decay;
         for (g, v) in grads.iter_mut().zip(state.iter_mut()) {
-            *v = mu * *v + *g;
+            *v = mlp_kernels::flush_subnormal(mu * *v + *g);
             *g = if self.nesterov { *g + mu * *v } else { *v };
         }
     }
@@ -128,8 +128,8 @@ impl Transform for ScaleByAdam {
         let (b1, b2) = (self.beta1, self.beta2);
         let (c1, c2) = adam_corrections(b1, b2, ctx.step);
         for ((g, m), v) in grads.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()) {
-            *m = b1 * *m + (1.0 - b1) * *g;
-            *v = b2 * *v + (1.0 - b2) * *g * *g;
+            *m = mlp_kernels::flush_subnormal(b1 * *m + (1.0 - b1) * *g);
+            *v = mlp_kernels::flush_subnormal(b2 * *v + (1.0 - b2) * *g * *g);
             *g = (*m * c1) / ((*v * c2).sqrt() + self.eps);
         }
     }
@@ -294,8 +294,9 @@ impl Chain {
         state: &mut [f32],
     ) {
         self.update(ctx, grads, state, params);
+        // Stored as the fused kernel stores them: subnormals flushed.
         for (w, &u) in params.iter_mut().zip(grads.iter()) {
-            *w += u;
+            *w = mlp_kernels::flush_subnormal(*w + u);
         }
     }
 }
