@@ -338,25 +338,37 @@ fn batch_one_with_the_study_settings_follows_the_online_engine() {
     }
 }
 
-#[test]
-fn sparse_and_dense_first_layers_agree() {
-    let data = data(50, 4, 96, 9);
-    let cfg = ConfigFields {
-        optimizer: OptimizerKind::Momentum,
-        batch: 16,
-        train_samples: 96,
-        lr: 0.1,
-        ..(config(
-            &[50, 20, 4],
+/// A ReLU net with biases and softmax cross-entropy of `sizes`, trained by
+/// `optimizer` at rate `lr` on `samples` rows in batches of `batch`.
+fn relu_softmax(
+    sizes: &[usize],
+    optimizer: OptimizerKind,
+    batch: usize,
+    samples: usize,
+    lr: f64,
+) -> TrainConfig {
+    ConfigFields {
+        optimizer,
+        batch,
+        train_samples: samples,
+        lr,
+        ..config(
+            sizes,
             Activation::Relu,
             Loss::CrossEntropy,
             true,
             Case::ReluSigmoid,
-        ))
+        )
         .fields()
     }
     .resolve()
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn sparse_and_dense_first_layers_agree() {
+    let data = data(50, 4, 96, 9);
+    let cfg = relu_softmax(&[50, 20, 4], OptimizerKind::Momentum, 16, 96, 0.1);
     let net = Network::init_layers(&[50, 20, 4], crate::Init::Glorot, true, 1);
     let sparse = run(&cfg, net.clone(), &data, FirstLayer::Sparse, false, 3);
     let dense = run(&cfg, net.clone(), &data, FirstLayer::Dense, false, 3);
@@ -371,26 +383,12 @@ fn sparse_and_dense_first_layers_agree() {
 fn a_wide_sparse_first_layer_agrees_with_the_dense_product_for_each_optimiser() {
     let data = data(50, 4, 192, 11);
     for optimizer in [OptimizerKind::Nesterov, OptimizerKind::Adam] {
-        let cfg = ConfigFields {
-            optimizer,
-            batch: 64,
-            train_samples: 192,
-            lr: if optimizer == OptimizerKind::Adam {
-                0.003
-            } else {
-                0.05
-            },
-            ..(config(
-                &[50, 300, 4],
-                Activation::Relu,
-                Loss::CrossEntropy,
-                true,
-                Case::ReluSigmoid,
-            ))
-            .fields()
-        }
-        .resolve()
-        .unwrap();
+        let lr = if optimizer == OptimizerKind::Adam {
+            0.003
+        } else {
+            0.05
+        };
+        let cfg = relu_softmax(&[50, 300, 4], optimizer, 64, 192, lr);
         let net = Network::init_layers(&[50, 300, 4], crate::Init::Glorot, true, 3);
         let sparse = run(&cfg, net.clone(), &data, FirstLayer::Sparse, false, 2);
         let dense = run(&cfg, net.clone(), &data, FirstLayer::Dense, false, 2);
