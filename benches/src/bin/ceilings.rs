@@ -1,23 +1,29 @@
 //! The minibatch step's kernels beside the ceilings of this machine, each
 //! measured here, interleaved round by round:
 //!
-//! - register FMAs: independent multiply-adds with no memory operand;
+//! - register FMAs: independent multiply-adds with no memory operand, and
+//!   Adam's square root and divide per float;
 //! - the sparse row loop (`sparse_gemv_t`: `y = sum_k v_k A[i_k, :]`, 800
 //!   columns, 150 rows a call) with the rows it reads in L1 (10 rows), in L2
 //!   (400 rows, 1.3 MB) and beyond (8,000 rows, 26 MB);
 //! - a streaming copy (64 MB to 64 MB) and a streaming read-modify-write of
 //!   two arrays (what a momentum pass does per parameter);
 //! - the step's own kernels on a 784x800 W1 and 64 rows of 150 lit pixels:
-//!   the forward product `sparse_gemm`, the weight gradient (`sparse_gemv_t`
-//!   per pixel over the rows that light it) and the optimiser pass
-//!   `update_params` (Nesterov momentum, and Adam) over W1.
+//!   the forward product row by row (`sparse_gemm`, from aligned buffers and
+//!   from plain vectors) and from the batch transposed
+//!   (`sparse_gemm_by_inputs`, the step's), the weight gradient per pixel
+//!   (`sparse_gemv_t`) and by blocks of pixels (`sparse_gemv_t_by_inputs`,
+//!   the step's), and the optimiser pass `update_params` (Nesterov momentum,
+//!   and Adam) over W1.
+//!
+//! Buffers are `AlignedVec`s, as the trainer keeps them.
 //!
 //! Multiply-adds are counted as GMAC/s, passes over memory as GB/s of bytes
 //! read plus written.
 //!
 //! `cargo run --release -p mlp-benches --bin ceilings -- --seconds 0.5 --rounds 5`
 
-use mlp_kernels::{Moment, ParamUpdate, SparseSet};
+use mlp_kernels::{AlignedVec, Moment, ParamUpdate, SparseSet};
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
 use std::time::Instant;
@@ -56,8 +62,10 @@ fn lit(rng: &mut rand_chacha::ChaCha8Rng, n: usize, below: usize) -> Vec<u32> {
     picked.into_iter().map(|i| i as u32).collect()
 }
 
-fn values(rng: &mut rand_chacha::ChaCha8Rng, n: usize) -> Vec<f32> {
-    (0..n).map(|_| rng.random_range(0.1f32..1.0)).collect()
+/// `n` values in [0.1, 1), on a cache-line boundary as the trainer keeps its buffers.
+fn values(rng: &mut rand_chacha::ChaCha8Rng, n: usize) -> AlignedVec {
+    let v: Vec<f32> = (0..n).map(|_| rng.random_range(0.1f32..1.0)).collect();
+    AlignedVec::from(v)
 }
 
 /// Register FMAs: 12 independent accumulators, so latency never stalls the
@@ -76,6 +84,28 @@ mod registers {
         for _ in 0..iterations {
             for a in acc.iter_mut() {
                 *a = _mm512_fmadd_ps(*a, b, c);
+            }
+        }
+        let mut sum = _mm512_setzero_ps();
+        for a in acc {
+            sum = _mm512_add_ps(sum, a);
+        }
+        _mm512_reduce_add_ps(sum)
+    }
+
+    /// Adam's per-float divider work, `x = n / (sqrt(x) + eps)`, in 8
+    /// independent chains: many more than the divider's latency covers.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn sqrt_div512(iterations: u64) -> f32 {
+        let n = _mm512_set1_ps(1.5);
+        let eps = _mm512_set1_ps(1e-8);
+        let mut acc = [_mm512_set1_ps(2.0); 8];
+        for _ in 0..iterations {
+            for a in acc.iter_mut() {
+                *a = _mm512_div_ps(n, _mm512_add_ps(_mm512_sqrt_ps(*a), eps));
             }
         }
         let mut sum = _mm512_setzero_ps();
@@ -124,6 +154,15 @@ fn register_probes<'a>() -> Vec<Probe<'a>> {
                     ITER * 12 * 16
                 }),
             });
+            out.push(Probe {
+                name: "register square root and divide (Adam's per float), AVX-512",
+                unit: "G floats/s",
+                run: Box::new(|| {
+                    // SAFETY: AVX-512F was detected above.
+                    black_box(unsafe { registers::sqrt_div512(ITER / 10) });
+                    ITER / 10 * 8 * 16
+                }),
+            });
         }
         if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
             out.push(Probe {
@@ -159,7 +198,7 @@ fn main() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
 
     // The row loop over matrices whose rows sit in L1, in L2, and beyond.
-    let tables: Vec<(usize, Vec<f32>)> = [10usize, 400, 8000]
+    let tables: Vec<(usize, AlignedVec)> = [10usize, 400, 8000]
         .iter()
         .map(|&rows| (rows, values(&mut rng, rows * COLS)))
         .collect();
@@ -169,7 +208,7 @@ fn main() {
             (0..64)
                 .map(|_| {
                     let n = LIT.min(*rows);
-                    (lit(&mut rng, n, *rows), values(&mut rng, n))
+                    (lit(&mut rng, n, *rows), values(&mut rng, n).to_vec())
                 })
                 .collect()
         })
@@ -182,7 +221,7 @@ fn main() {
     for r in 0..BATCH {
         let idx = lit(&mut rng, LIT, PIXELS);
         let vals = values(&mut rng, LIT);
-        for (&p, &v) in idx.iter().zip(&vals) {
+        for (&p, &v) in idx.iter().zip(vals.iter()) {
             by_pixel[p as usize].0.push(r as u32);
             by_pixel[p as usize].1.push(v);
         }
@@ -197,11 +236,11 @@ fn main() {
     let mut dst = vec![0f32; big];
     let mut a = vec![1f32; big];
     let b = vec![0.5f32; big];
-    let mut z = vec![0f32; BATCH * COLS];
-    let mut grad = vec![0f32; PIXELS * COLS];
+    let mut z = AlignedVec::zeros(BATCH * COLS);
+    let mut grad = AlignedVec::zeros(PIXELS * COLS);
     let mut w = w1.clone();
-    let mut trace = vec![0f32; PIXELS * COLS];
-    let mut adam = vec![0f32; 2 * PIXELS * COLS];
+    let mut trace = AlignedVec::zeros(PIXELS * COLS);
+    let mut adam = AlignedVec::zeros(2 * PIXELS * COLS);
     let g = values(&mut rng, PIXELS * COLS);
     let nesterov = ParamUpdate {
         l2: 1e-4,
@@ -228,9 +267,21 @@ fn main() {
     let mut w_adam = w1.clone();
     let mut w_tiny = w1.clone();
     // Moments of weights whose gradients have faded: subnormal floats.
-    let mut adam_tiny = vec![1e-39f32; 2 * PIXELS * COLS];
-    let g_tiny = vec![1e-30f32; PIXELS * COLS];
-    let mut grad_panels = vec![0f32; PIXELS * COLS];
+    let mut adam_tiny = AlignedVec::from(vec![1e-39f32; 2 * PIXELS * COLS]);
+    let g_tiny = AlignedVec::from(vec![1e-30f32; PIXELS * COLS]);
+    let mut grad_panels = AlignedVec::zeros(PIXELS * COLS);
+    let mut start = vec![0usize];
+    let (mut by_rows, mut by_vals) = (Vec::new(), Vec::new());
+    for (rows, vals) in &by_pixel {
+        by_rows.extend_from_slice(rows);
+        by_vals.extend_from_slice(vals);
+        start.push(by_rows.len());
+    }
+    let mut z_by = AlignedVec::zeros(BATCH * COLS);
+    // W1 and Z as plain vectors, wherever the allocator puts them.
+    let w1_vec = w1.to_vec();
+    let mut z_vec = vec![0f32; BATCH * COLS];
+    let misaligned = w1_vec.as_ptr() as usize % 64;
     let mut probes = register_probes();
     for ((rows, table), calls) in tables.iter().zip(&calls) {
         let name = match rows {
@@ -284,6 +335,29 @@ fn main() {
         }),
     });
     probes.push(Probe {
+        name: "step: forward sparse_gemm_by_inputs (the batch transposed), as the step runs it",
+        unit: "GMAC/s",
+        run: Box::new(|| {
+            let (from, to) = (&start[..PIXELS], &start[1..]);
+            let batch = mlp_kernels::BatchByInputs::new(from, to, &by_rows, &by_vals, 0..BATCH);
+            mlp_kernels::sparse_gemm_by_inputs(&batch, &w1, COLS, &mut z_by);
+            black_box(&z_by);
+            macs
+        }),
+    });
+    let vec_name = format!(
+        "step: forward sparse_gemm, W1 and Z as Vec<f32> (W1 {misaligned} bytes past a line)"
+    );
+    probes.push(Probe {
+        name: Box::leak(vec_name.into_boxed_str()),
+        unit: "GMAC/s",
+        run: Box::new(|| {
+            mlp_kernels::sparse_gemm(&set, &ids, &w1_vec, COLS, &mut z_vec);
+            black_box(&z_vec);
+            macs
+        }),
+    });
+    probes.push(Probe {
         name: "step: gradient, sparse_gemv_t per pixel",
         unit: "GMAC/s",
         run: Box::new(|| {
@@ -301,24 +375,15 @@ fn main() {
         }),
     });
     probes.push(Probe {
-        name: "step: gradient by 128-column panels, 20 pixels a block",
+        name: "step: gradient, sparse_gemv_t_by_inputs, 20 pixels a call",
         unit: "GMAC/s",
         run: Box::new(|| {
+            let (from, to) = (&start[..PIXELS], &start[1..]);
+            let batch = mlp_kernels::BatchByInputs::new(from, to, &by_rows, &by_vals, 0..BATCH);
             for (b, block) in grad_panels.chunks_mut(20 * COLS).enumerate() {
-                for c0 in (0..COLS).step_by(128) {
-                    let width = 128.min(COLS - c0);
-                    for (i, gr) in block.chunks_exact_mut(COLS).enumerate() {
-                        let (rows, vals) = &by_pixel[b * 20 + i];
-                        mlp_kernels::sparse_gemv_t_cols(
-                            &deltas,
-                            COLS,
-                            c0,
-                            rows,
-                            vals,
-                            &mut gr[c0..c0 + width],
-                        );
-                    }
-                }
+                let p0 = b * 20;
+                let inputs = p0..p0 + block.len() / COLS;
+                mlp_kernels::sparse_gemv_t_by_inputs(&batch, inputs, &deltas, COLS, block);
             }
             black_box(&grad_panels);
             macs

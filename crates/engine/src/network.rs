@@ -1,6 +1,7 @@
 //! The network's weights: any number of layers, with or without biases.
 
 use crate::arch::Init;
+use mlp_kernels::AlignedVec;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -15,7 +16,9 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     sizes: Vec<usize>,
-    weights: Vec<Vec<f32>>,
+    /// On cache-line boundaries, so that the kernels' vector loads of a row
+    /// whose length is a multiple of 16 never span two lines.
+    weights: Vec<AlignedVec>,
     /// Empty for a network without biases, else one vector per layer.
     biases: Vec<Vec<f32>>,
 }
@@ -46,9 +49,9 @@ impl Network {
             .windows(2)
             .map(|w| {
                 let a = init.half_width(w[0], w[1]);
-                (0..size(w[0], w[1]))
-                    .map(|_| rng.random_range(-a..a))
-                    .collect()
+                let mut w = AlignedVec::zeros(size(w[0], w[1]));
+                w.iter_mut().for_each(|x| *x = rng.random_range(-a..a));
+                w
             })
             .collect();
         let biases = if bias {
@@ -91,9 +94,9 @@ impl Network {
             && (biases.is_empty()
                 || (biases.len() == layers
                     && biases.iter().zip(&sizes[1..]).all(|(b, &n)| b.len() == n)));
-        fits.then_some(Network {
+        fits.then(|| Network {
             sizes,
-            weights,
+            weights: weights.into_iter().map(AlignedVec::from).collect(),
             biases,
         })
     }

@@ -56,6 +56,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod activation;
+mod aligned;
 mod blocked;
 mod deferred;
 mod dense;
@@ -70,6 +71,7 @@ mod sparse;
 mod sparse_set;
 mod update;
 
+pub use aligned::AlignedVec;
 pub use deferred::MAX_SLOTS;
 use dispatch::Path;
 pub use gemm::{gemm, gemm_scaled, MatRef};
@@ -322,6 +324,36 @@ pub fn flush_subnormal(x: f32) -> f32 {
     }
 }
 
+/// The smallest gradient magnitude Adam's moments take in with decays `b1`
+/// and `b2`; a smaller component counts as zero.
+///
+/// Below it, `(1 - b2) x x` or `(1 - b1) x` would be subnormal, as flush-to-zero
+/// hardware would make it, and computing it would cost a microcode assist
+/// each step: a weight with no gradient but L2 comes to rest at a value whose
+/// every intermediate is zero or normal.
+pub fn adam_gate(b1: f32, b2: f32) -> f32 {
+    // Twice the bound covers the rounding of each product.
+    let floor = |c: f32| {
+        if c > 0.0 {
+            2.0 * f32::MIN_POSITIVE / c
+        } else {
+            0.0
+        }
+    };
+    floor(1.0 - b2).sqrt().max(floor(1.0 - b1))
+}
+
+/// `x`, or `+0` when its magnitude is below `gate`: the gradient component
+/// Adam's moments take in (see [`adam_gate`]).
+#[inline]
+pub fn gate_below(x: f32, gate: f32) -> f32 {
+    if x.abs() < gate {
+        0.0
+    } else {
+        x
+    }
+}
+
 /// Columns `c0..c0 + y.len()` of [`sparse_gemv_t`], bit-identical to them:
 /// `y = sum_k vals[k] * A[idx[k], c0..c0 + y.len()]`, for a panel of `A`
 /// whose rows stay in L1 while many calls read them.
@@ -424,6 +456,175 @@ pub fn sparse_gemm(set: &SparseSet, ids: &[u32], a: &[f32], cols: usize, z: &mut
             a.as_ptr(),
             cols,
             z.as_mut_ptr(),
+        )
+    }
+}
+
+/// Rows of a batch of sparse vectors, transposed: for each input, the rows
+/// that light it, increasing, and their values.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchByInputs<'a> {
+    start: &'a [usize],
+    end: &'a [usize],
+    rows: &'a [u32],
+    vals: &'a [f32],
+    window: (usize, usize),
+}
+
+impl<'a> BatchByInputs<'a> {
+    /// Input `p`'s entries are `rows[start[p]..end[p]]` and the same `vals`,
+    /// every row inside `window`.
+    ///
+    /// # Panics
+    /// If `start` and `end` differ in length, an input's entries are out of
+    /// order or pass `rows`, `rows` and `vals` differ in length, or an
+    /// input's rows do not increase or leave `window`.
+    pub fn new(
+        start: &'a [usize],
+        end: &'a [usize],
+        rows: &'a [u32],
+        vals: &'a [f32],
+        window: std::ops::Range<usize>,
+    ) -> Self {
+        assert_eq!(
+            start.len(),
+            end.len(),
+            "BatchByInputs: start and end differ in length"
+        );
+        assert_eq!(
+            rows.len(),
+            vals.len(),
+            "BatchByInputs: rows and vals differ in length"
+        );
+        assert!(
+            window.start <= window.end && window.end <= u32::MAX as usize,
+            "BatchByInputs: window {window:?} out of range"
+        );
+        for (&lo, &hi) in start.iter().zip(end) {
+            assert!(
+                lo <= hi && hi <= rows.len(),
+                "BatchByInputs: entries {lo}..{hi} out of range"
+            );
+            let list = &rows[lo..hi];
+            assert!(
+                list.windows(2).all(|r| r[0] < r[1]),
+                "BatchByInputs: an input's rows do not increase"
+            );
+            assert!(
+                list.first().is_none_or(|&r| r as usize >= window.start)
+                    && list.last().is_none_or(|&r| (r as usize) < window.end),
+                "BatchByInputs: a row outside {window:?}"
+            );
+        }
+        BatchByInputs {
+            start,
+            end,
+            rows,
+            vals,
+            window: (window.start, window.end),
+        }
+    }
+
+    /// Number of inputs.
+    pub fn inputs(&self) -> usize {
+        self.start.len()
+    }
+
+    /// Number of rows in the window.
+    pub fn rows(&self) -> usize {
+        self.window.1 - self.window.0
+    }
+}
+
+/// [`sparse_gemm`] of the window's rows from the batch given transposed,
+/// bit-identical to it: `Z[r - window.start, :] = sum_p x_rp * A[p, :]`.
+/// Each lit input's row of `A` is read once per block of columns for the
+/// whole window, the rows' blocks of `Z` staying in L1.
+///
+/// # Panics
+/// If `a.len() != batch.inputs() * cols` or `z.len() != batch.rows() * cols`.
+pub fn sparse_gemm_by_inputs(batch: &BatchByInputs<'_>, a: &[f32], cols: usize, z: &mut [f32]) {
+    assert_eq!(
+        a.len(),
+        batch.inputs() * cols,
+        "sparse_gemm_by_inputs: a.len() != inputs * cols"
+    );
+    assert_eq!(
+        z.len(),
+        batch.rows() * cols,
+        "sparse_gemm_by_inputs: z.len() != rows * cols"
+    );
+    let by = sparse::ByInputs {
+        start: batch.start.as_ptr(),
+        end: batch.end.as_ptr(),
+        inputs: batch.inputs(),
+        rows: batch.rows.as_ptr(),
+        vals: batch.vals.as_ptr(),
+    };
+    // SAFETY: `BatchByInputs::new` checked each input's offsets against the
+    // entries and its rows against the window (below `u32::MAX`); `A` holds
+    // `inputs` rows of `cols`; `z` holds the window's rows and is exclusive.
+    unsafe {
+        sparse::sparse_gemm_by_inputs(
+            by,
+            batch.window.0 as u32,
+            batch.rows(),
+            a.as_ptr(),
+            cols,
+            z.as_mut_ptr(),
+        )
+    }
+}
+
+/// [`sparse_gemv_t`] for each input of `inputs` over the window's rows of
+/// `d`, bit-identical to it: `G[p - inputs.start, :] = sum_r x_rp * D[r -
+/// window.start, :]`. Each block of columns of `D` is read from L1 by every
+/// input in turn.
+///
+/// # Panics
+/// If `inputs` passes the batch's inputs, `d.len() != batch.rows() * cols`
+/// or `g.len() != inputs.len() * cols`.
+pub fn sparse_gemv_t_by_inputs(
+    batch: &BatchByInputs<'_>,
+    inputs: std::ops::Range<usize>,
+    d: &[f32],
+    cols: usize,
+    g: &mut [f32],
+) {
+    assert!(
+        inputs.start <= inputs.end && inputs.end <= batch.inputs(),
+        "sparse_gemv_t_by_inputs: inputs {inputs:?} outside the batch's {}",
+        batch.inputs()
+    );
+    assert_eq!(
+        d.len(),
+        batch.rows() * cols,
+        "sparse_gemv_t_by_inputs: d.len() != rows * cols"
+    );
+    assert_eq!(
+        g.len(),
+        inputs.len() * cols,
+        "sparse_gemv_t_by_inputs: g.len() != inputs * cols"
+    );
+    let by = sparse::ByInputs {
+        start: batch.start.as_ptr(),
+        end: batch.end.as_ptr(),
+        inputs: batch.inputs(),
+        rows: batch.rows.as_ptr(),
+        vals: batch.vals.as_ptr(),
+    };
+    // SAFETY: `BatchByInputs::new` checked each input's offsets against the
+    // entries and its rows against the window, whose rows `d` holds; `g`
+    // holds the inputs' rows and is exclusive.
+    unsafe {
+        sparse::sparse_gemv_t_by_inputs(
+            by,
+            batch.window.0 as u32,
+            inputs.start,
+            inputs.end,
+            d.as_ptr(),
+            cols,
+            g.as_mut_ptr(),
         )
     }
 }

@@ -135,6 +135,7 @@ pub fn update_params(u: &crate::ParamUpdate, w: &mut [f32], g: &[f32], state: &m
                 c1,
                 c2,
             } => {
+                x = crate::gate_below(x, crate::adam_gate(b1, b2));
                 state[i] = crate::flush_subnormal(b1 * state[i] + (1.0 - b1) * x);
                 state[n + i] = crate::flush_subnormal(b2 * state[n + i] + (1.0 - b2) * x * x);
                 x = (state[i] * c1) / ((state[n + i] * c2).sqrt() + eps);

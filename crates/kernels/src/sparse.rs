@@ -101,6 +101,169 @@ unsafe fn sparse_gemm_body<S: Simd>(
     }
 }
 
+/// A batch transposed: for each input `p`, entries `start[p]..end[p]` of
+/// `rows` (increasing) and `vals` name the batch rows that light it and
+/// their values.
+#[derive(Clone, Copy)]
+pub(crate) struct ByInputs {
+    pub start: *const usize,
+    pub end: *const usize,
+    pub inputs: usize,
+    pub rows: *const u32,
+    pub vals: *const f32,
+}
+
+/// `Z[r - r0, :] = sum_p x_rp * A[p, :]` over the batch's rows, block of
+/// columns by block: each lit input's block of `A` is loaded into registers
+/// once and added to every row that reads it, the rows' blocks of `Z`
+/// staying in L1. Every element sees its inputs in increasing order, one
+/// `fma` each from zero, as [`sparse_gemm_body`] gives.
+///
+/// Contract: the batch's offsets bound readable entries of `rows` and
+/// `vals`, whose rows `r` satisfy `r0 <= r < r0 + z rows`; `A` holds
+/// `inputs` rows of stride `cols`; `z` holds `rows * cols` floats and
+/// overlaps neither.
+struct GemmByInputs {
+    batch: ByInputs,
+    r0: u32,
+    /// Rows of `z`.
+    rows: usize,
+    a: *const f32,
+    cols: usize,
+    z: *mut f32,
+}
+
+impl<S: Simd> ColBlock<S> for GemmByInputs {
+    #[inline(always)]
+    unsafe fn block<const NV: usize, const TAIL: bool>(&self, s: S, c0: usize, tail: usize) {
+        let width = NV * S::LANES + tail;
+        let z = self.z.wrapping_add(c0);
+        for r in 0..self.rows {
+            // SAFETY: row `r` of `z` is writable over the block.
+            unsafe { Block::<S, NV, TAIL>::zero(s).store(s, z.add(r * self.cols), tail) };
+        }
+        let base = self.a.wrapping_add(c0);
+        for p in 0..self.batch.inputs {
+            // SAFETY: `p < inputs`, inside both offset lists.
+            let (lo, hi) = unsafe { (*self.batch.start.add(p), *self.batch.end.add(p)) };
+            if lo >= hi {
+                continue;
+            }
+            prefetch_block(s, base.wrapping_add((p + PF) * self.cols), width);
+            // SAFETY: row `p < inputs` of `A` is readable over the block.
+            let row = unsafe { Block::<S, NV, TAIL>::load(s, base.add(p * self.cols), tail) };
+            for e in lo..hi {
+                // SAFETY: `e < hi`, an entry of `rows` and `vals`; its row
+                // `r0 <= r < r0 + rows`, so its block of `z` is writable.
+                unsafe {
+                    let zr = z.add((*self.batch.rows.add(e) - self.r0) as usize * self.cols);
+                    let x = s.splat(*self.batch.vals.add(e));
+                    let mut acc = Block::<S, NV, TAIL>::load(s, zr, tail);
+                    acc.fma_regs(s, x, &row);
+                    acc.store(s, zr, tail);
+                }
+            }
+        }
+    }
+}
+
+/// `G[p - p0, :] = sum_e vals[e] * D[rows[e] - r0, :]` over input `p`'s
+/// entries, for inputs `p0..p1`, block of columns by block: the block of
+/// `D` every input reads stays in L1 while the inputs visit it. Each row of
+/// `G` is [`sparse_gemv_t_body`] of its entries, bit for bit.
+///
+/// Contract: the batch's offsets for inputs `p0..p1` bound readable entries
+/// of `rows` and `vals`, whose rows `r` satisfy `r0 <= r < r0 + rows of D`;
+/// `D` holds those rows of `cols`; `G` holds `(p1 - p0) * cols` floats and
+/// overlaps neither.
+struct GemvTByInputs {
+    batch: ByInputs,
+    r0: u32,
+    p0: usize,
+    p1: usize,
+    d: *const f32,
+    cols: usize,
+    g: *mut f32,
+}
+
+impl<S: Simd> ColBlock<S> for GemvTByInputs {
+    #[inline(always)]
+    unsafe fn block<const NV: usize, const TAIL: bool>(&self, s: S, c0: usize, tail: usize) {
+        let d = self.d.wrapping_add(c0);
+        for p in self.p0..self.p1 {
+            // SAFETY: `p < p1`, inside both offset lists.
+            let (lo, hi) = unsafe { (*self.batch.start.add(p), *self.batch.end.add(p)) };
+            let mut acc = Block::<S, NV, TAIL>::zero(s);
+            for e in lo..hi {
+                // SAFETY: `e < hi`, an entry of `rows` and `vals`; its row
+                // `r0 <= r < r0 + rows of D`, readable over the block.
+                unsafe {
+                    let dr = d.add((*self.batch.rows.add(e) - self.r0) as usize * self.cols);
+                    acc.fma_load(s, s.splat(*self.batch.vals.add(e)), dr, tail);
+                }
+            }
+            // SAFETY: row `p - p0` of `G` is writable over the block.
+            unsafe { acc.store(s, self.g.add((p - self.p0) * self.cols + c0), tail) };
+        }
+    }
+}
+
+/// See [`GemvTByInputs`].
+///
+/// # Safety
+/// [`GemvTByInputs`]'s contract.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn sparse_gemv_t_by_inputs_body<S: Simd>(
+    s: S,
+    batch: ByInputs,
+    r0: u32,
+    p0: usize,
+    p1: usize,
+    d: *const f32,
+    cols: usize,
+    g: *mut f32,
+) {
+    let b = GemvTByInputs {
+        batch,
+        r0,
+        p0,
+        p1,
+        d,
+        cols,
+        g,
+    };
+    // SAFETY: the caller's contract covers every column below `cols`.
+    unsafe { for_each_col_block(s, S::GEMV_BLOCK, cols, &b) };
+}
+
+/// See [`GemmByInputs`].
+///
+/// # Safety
+/// [`GemmByInputs`]'s contract.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn sparse_gemm_by_inputs_body<S: Simd>(
+    s: S,
+    batch: ByInputs,
+    r0: u32,
+    rows: usize,
+    a: *const f32,
+    cols: usize,
+    z: *mut f32,
+) {
+    let b = GemmByInputs {
+        batch,
+        r0,
+        rows,
+        a,
+        cols,
+        z,
+    };
+    // SAFETY: the caller's contract covers every column below `cols`.
+    unsafe { for_each_col_block(s, S::GEMV_BLOCK, cols, &b) };
+}
+
 /// `y[..cols] += sum_k vals[k] * A[idx[k], ..cols]`, `A` with row stride `stride >= cols`.
 ///
 /// # Safety
@@ -363,6 +526,15 @@ unsafe fn fused_body<S: Simd>(
 kernel! {
     /// See [`sparse_gemm_body`].
     pub(crate) unsafe fn sparse_gemm(set: &SparseSet, ids: *const u32, n: usize, a: *const f32, cols: usize, z: *mut f32) = sparse_gemm_body;
+}
+kernel! {
+    /// See [`sparse_gemv_t_by_inputs_body`].
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn sparse_gemv_t_by_inputs(batch: ByInputs, r0: u32, p0: usize, p1: usize, d: *const f32, cols: usize, g: *mut f32) = sparse_gemv_t_by_inputs_body;
+}
+kernel! {
+    /// See [`sparse_gemm_by_inputs_body`].
+    pub(crate) unsafe fn sparse_gemm_by_inputs(batch: ByInputs, r0: u32, rows: usize, a: *const f32, cols: usize, z: *mut f32) = sparse_gemm_by_inputs_body;
 }
 kernel! {
     /// `y[..cols] = sum_k vals[k] * A[idx[k], :]`.

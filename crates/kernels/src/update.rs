@@ -10,7 +10,8 @@
 //! smallest normal ([`crate::flush_subnormal`]): weights that only decay
 //! (an unlit pixel's, under Adam) would otherwise sink through the subnormal
 //! range, where each x86 operation takes a microcode assist and the pass
-//! runs ten times slower.
+//! runs ten times slower. For the same reason Adam's moments take a gradient
+//! component too small to square as zero ([`crate::adam_gate`]).
 
 use crate::dispatch::kernel;
 use crate::simd::Simd;
@@ -114,8 +115,10 @@ fn flush<S: Simd>(s: S, x: S::V) -> S::V {
 ///
 /// # Safety
 /// `m` and `v` are readable and writable over `tail < LANES` floats (a full
-/// vector when `tail == 0`) when the moment uses them.
+/// vector when `tail == 0`) when the moment uses them. `gate` is Adam's
+/// [`crate::adam_gate`] (unused by other moments).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn step<S: Simd>(
     s: S,
     u: &ParamUpdate,
@@ -124,6 +127,7 @@ unsafe fn step<S: Simd>(
     m: *mut f32,
     v: *mut f32,
     tail: usize,
+    gate: f32,
 ) -> S::V {
     let mut x = g;
     if u.l2 != 0.0 {
@@ -147,6 +151,9 @@ unsafe fn step<S: Simd>(
             c1,
             c2,
         } => {
+            // A gradient component below the gate counts as zero (see
+            // `crate::adam_gate`): its square would be subnormal.
+            x = s.select_lt(s.abs(x), s.splat(gate), s.zero(), x);
             // SAFETY: the caller's contract covers `m` and `v` for this moment.
             let (m0, v0) = unsafe { (ld(s, m, tail), ld(s, v, tail)) };
             let mt = flush(
@@ -207,12 +214,25 @@ unsafe fn update_params_body<S: Simd>(
             state
         }
     };
+    let gate = match u.moment {
+        crate::Moment::Adam { b1, b2, .. } => crate::adam_gate(b1, b2),
+        _ => 0.0,
+    };
     let mut i = 0;
     while i + l <= n {
         // SAFETY: `i + l <= n`: a full vector of each slice and of the state
         // slots the moment uses.
         unsafe {
-            let x = step(s, u, s.load(w.add(i)), s.load(g.add(i)), m(i), v(i), 0);
+            let x = step(
+                s,
+                u,
+                s.load(w.add(i)),
+                s.load(g.add(i)),
+                m(i),
+                v(i),
+                0,
+                gate,
+            );
             s.store(w.add(i), x);
         }
         i += l;
@@ -229,6 +249,7 @@ unsafe fn update_params_body<S: Simd>(
                 m(i),
                 v(i),
                 t,
+                gate,
             );
             s.store_part(w.add(i), t, x);
         }

@@ -149,6 +149,125 @@ proptest! {
     }
 }
 
+/// A batch of `masks.len()` rows over `inputs` inputs (row `r` lights input
+/// `i` when `masks[r][i]`), as a `SparseSet`, and transposed: per-input
+/// offsets, rows and values; `cut` rows start a second share whose offsets
+/// are returned too.
+struct Transposed {
+    set: k::SparseSet,
+    start: Vec<usize>,
+    rows: Vec<u32>,
+    vals: Vec<f32>,
+    cut: Vec<usize>,
+}
+
+fn transposed(inputs: usize, masks: &[Vec<bool>], cut_at: usize, frac: f32) -> Transposed {
+    let value = |r: usize, i: usize| ((r * 7 + i * 3) % 9) as f32 - 4.0 + frac;
+    let mut set = k::SparseSet::new(inputs);
+    for (r, mask) in masks.iter().enumerate() {
+        let idx: Vec<u32> = (0..inputs as u32).filter(|&i| mask[i as usize]).collect();
+        let vals: Vec<f32> = idx.iter().map(|&i| value(r, i as usize)).collect();
+        set.push(&idx, &vals);
+    }
+    let (mut start, mut rows, mut vals, mut cut) = (vec![0], Vec::new(), Vec::new(), Vec::new());
+    for i in 0..inputs {
+        for (r, mask) in masks.iter().enumerate() {
+            if r == cut_at {
+                cut.push(rows.len());
+            }
+            if mask[i] {
+                rows.push(r as u32);
+                vals.push(value(r, i));
+            }
+        }
+        if cut_at >= masks.len() {
+            cut.push(rows.len());
+        }
+        start.push(rows.len());
+    }
+    Transposed {
+        set,
+        start,
+        rows,
+        vals,
+        cut,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The forward product from the batch transposed is `sparse_gemm`'s rows
+    /// bit for bit, whole and in two windows of rows, over widths that
+    /// cross column blocks with any remainder; and the gradient by inputs is
+    /// `sparse_gemv_t` of each input's entries bit for bit, for any run of inputs.
+    #[test]
+    fn products_by_inputs_are_the_row_kernels((inputs, cols, masks, cut, frac, seed) in (1usize..40, 0usize..=300)
+        .prop_flat_map(|(m, n)| (Just(m), Just(n), vec(vec(any::<bool>(), m), 1..12), 0usize..12, any::<bool>(), 0u64..1000))) {
+        let b = masks.len();
+        let cut = cut.min(b);
+        let t = transposed(inputs, &masks, cut, if frac { 0.37 } else { 0.0 });
+        let a: Vec<f32> = (0..inputs * cols).map(|i| ((i as u64 * 13 + seed) % 9) as f32 - 4.21).collect();
+        let d: Vec<f32> = (0..b * cols).map(|i| ((i as u64 * 11 + seed) % 7) as f32 - 3.13).collect();
+        let ids: Vec<u32> = (0..b as u32).collect();
+        for_each_path(|p| {
+            let mut want = vec![f32::NAN; b * cols];
+            k::sparse_gemm(&t.set, &ids, &a, cols, &mut want);
+            let whole = k::BatchByInputs::new(&t.start[..inputs], &t.start[1..], &t.rows, &t.vals, 0..b);
+            let mut z = vec![f32::NAN; b * cols];
+            k::sparse_gemm_by_inputs(&whole, &a, cols, &mut z);
+            assert_eq!(bits(&z), bits(&want), "{p}: whole batch");
+            let first = k::BatchByInputs::new(&t.start[..inputs], &t.cut, &t.rows, &t.vals, 0..cut);
+            let second = k::BatchByInputs::new(&t.cut, &t.start[1..], &t.rows, &t.vals, cut..b);
+            let (mut z1, mut z2) = (vec![f32::NAN; cut * cols], vec![f32::NAN; (b - cut) * cols]);
+            k::sparse_gemm_by_inputs(&first, &a, cols, &mut z1);
+            k::sparse_gemm_by_inputs(&second, &a, cols, &mut z2);
+            assert_eq!(bits(&z1), bits(&want[..cut * cols]), "{p}: first share");
+            assert_eq!(bits(&z2), bits(&want[cut * cols..]), "{p}: second share");
+            for p0 in [0, inputs / 3] {
+                let run = p0..inputs;
+                let mut g = vec![f32::NAN; run.len() * cols];
+                k::sparse_gemv_t_by_inputs(&whole, run.clone(), &d, cols, &mut g);
+                for (i, q) in run.enumerate() {
+                    let (lo, hi) = (t.start[q], t.start[q + 1]);
+                    let mut y = vec![f32::NAN; cols];
+                    k::sparse_gemv_t(&d, cols, &t.rows[lo..hi], &t.vals[lo..hi], &mut y);
+                    assert_eq!(bits(&g[i * cols..(i + 1) * cols]), bits(&y), "{p}: input {q}");
+                }
+            }
+        });
+    }
+}
+
+fn refused(f: impl FnOnce() + std::panic::UnwindSafe) -> bool {
+    std::panic::catch_unwind(f).is_err()
+}
+
+/// A transposed batch the kernels cannot trust is refused before they run.
+#[test]
+fn batch_by_inputs_refuses_what_would_leave_its_buffers() {
+    let start = [0usize, 2, 3];
+    let rows = [0u32, 2, 1];
+    let vals = [1.0f32; 3];
+    assert!(!refused(move || {
+        k::BatchByInputs::new(&start[..2], &start[1..], &rows, &vals, 0..3);
+    }));
+    // A row beyond the window, rows out of order, offsets past the entries.
+    assert!(refused(move || {
+        k::BatchByInputs::new(&start[..2], &start[1..], &rows, &vals, 0..2);
+    }));
+    assert!(refused(move || {
+        k::BatchByInputs::new(&[0], &[2], &[2, 0], &[1.0, 1.0], 0..3);
+    }));
+    assert!(refused(move || {
+        k::BatchByInputs::new(&[0], &[4], &rows, &vals, 0..3);
+    }));
+    assert!(refused(move || {
+        let b = k::BatchByInputs::new(&start[..2], &start[1..], &rows, &vals, 0..3);
+        k::sparse_gemm_by_inputs(&b, &[0.0; 8], 4, &mut [0.0; 8]);
+    }));
+}
+
 #[test]
 fn large_shapes_exact() {
     let mut g = common::Rng::new(0x9e37_79b9_7f4a_7c15);

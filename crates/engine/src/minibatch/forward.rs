@@ -76,6 +76,9 @@ pub(crate) enum Inputs<'a> {
         set: &'a mlp_kernels::SparseSet,
         ids: &'a [u32],
     },
+    /// A batch of sparse vectors given transposed: only their non-zero
+    /// inputs' rows of W1 are read, each once for the whole batch.
+    Transposed(mlp_kernels::BatchByInputs<'a>),
     /// Dense rows, `rows x inputs`.
     Dense { x: &'a [f32] },
 }
@@ -113,6 +116,13 @@ pub(crate) fn first_layer(
         Inputs::Sparse { set, ids } => {
             assert_eq!(ids.len(), rows, "forward: ids and rows differ");
             k::sparse_gemm(set, ids, net.w1(), d1, z0);
+            if scale != 1.0 {
+                k::scale(scale, z0);
+            }
+        }
+        Inputs::Transposed(batch) => {
+            assert_eq!(batch.rows(), rows, "forward: batch and rows differ");
+            k::sparse_gemm_by_inputs(&batch, net.w1(), d1, z0);
             if scale != 1.0 {
                 k::scale(scale, z0);
             }

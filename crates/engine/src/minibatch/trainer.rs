@@ -7,7 +7,7 @@ use super::{
 };
 use crate::optim::{chain_for, Chain, Schedule, StepContext};
 use crate::{Dataset, Network, TrainConfig};
-use mlp_kernels::{self as k, MatRef, SparseSet};
+use mlp_kernels::{self as k, AlignedVec, MatRef, SparseSet};
 use rayon::prelude::*;
 
 /// Input density (non-zero fraction of a batch) from which the first layer
@@ -54,13 +54,22 @@ struct Columns {
     next: Vec<usize>,
     rows: Vec<u32>,
     vals: Vec<f32>,
+    /// For each share of `share` batch rows after the first, where each
+    /// input's entries of that share begin (`inputs` offsets a share).
+    cuts: Vec<usize>,
 }
 
 impl Columns {
-    fn fill(&mut self, set: &SparseSet, ids: &[u32], inputs: usize) {
+    /// The batch `ids` of `set` transposed, for shares of `share` rows.
+    fn fill(&mut self, set: &SparseSet, ids: &[u32], inputs: usize, share: usize) {
         self.start.clear();
         self.start.resize(inputs + 1, 0);
-        for &i in ids {
+        for (r, &i) in ids.iter().enumerate() {
+            // A batch's vectors lie anywhere in the set: fetch ahead what
+            // this pass and the next read of them.
+            if let Some(&ahead) = ids.get(r + 2) {
+                set.prefetch(ahead as usize);
+            }
             for &p in set.get(i as usize).0 {
                 self.start[p as usize + 1] += 1;
             }
@@ -75,7 +84,11 @@ impl Columns {
         // so each input's list is increasing, as the sparse kernels require.
         self.next.clear();
         self.next.extend_from_slice(&self.start[..inputs]);
+        self.cuts.clear();
         for (r, &i) in ids.iter().enumerate() {
+            if r > 0 && r % share == 0 {
+                self.cuts.extend_from_slice(&self.next);
+            }
             let (idx, vals) = set.get(i as usize);
             for (&p, &v) in idx.iter().zip(vals) {
                 let at = &mut self.next[p as usize];
@@ -86,9 +99,33 @@ impl Columns {
         }
     }
 
-    fn of(&self, p: usize) -> (&[u32], &[f32]) {
-        let (a, b) = (self.start[p], self.start[p + 1]);
-        (&self.rows[a..b], &self.vals[a..b])
+    /// The whole batch of `rows` rows.
+    fn whole(&self, rows: usize) -> k::BatchByInputs<'_> {
+        let inputs = self.start.len() - 1;
+        k::BatchByInputs::new(
+            &self.start[..inputs],
+            &self.start[1..],
+            &self.rows,
+            &self.vals,
+            0..rows,
+        )
+    }
+
+    /// Share `t`'s rows, `rows` of the batch, as [`Self::fill`] cut them.
+    fn share(&self, t: usize, rows: std::ops::Range<usize>) -> k::BatchByInputs<'_> {
+        let inputs = self.start.len() - 1;
+        let cut = |t: usize| &self.cuts[(t - 1) * inputs..t * inputs];
+        let from = if t == 0 {
+            &self.start[..inputs]
+        } else {
+            cut(t)
+        };
+        let to = if (t + 1) * inputs <= self.cuts.len() {
+            cut(t + 1)
+        } else {
+            &self.start[1..]
+        };
+        k::BatchByInputs::new(from, to, &self.rows, &self.vals, rows)
     }
 }
 
@@ -128,19 +165,21 @@ pub(crate) struct MinibatchTrainer {
     pub(crate) net: Network,
     weight_chain: Chain,
     bias_chain: Chain,
-    weight_state: Vec<Vec<f32>>,
+    /// Weight state, gradients and the first layer's buffers sit on cache
+    /// lines (see `AlignedVec`).
+    weight_state: Vec<AlignedVec>,
     bias_state: Vec<Vec<f32>>,
-    grads: Vec<Vec<f32>>,
+    grads: Vec<AlignedVec>,
     bias_grads: Vec<Vec<f32>>,
     /// Rows of each layer's weights per update task.
     block_rows: Vec<usize>,
     parts: Vec<Part>,
     /// The first layer's pre-activations and activations, `batch x width`:
     /// contiguous, so one product covers a thread's share of the batch.
-    z0: Vec<f32>,
-    a0: Vec<f32>,
+    z0: AlignedVec,
+    a0: AlignedVec,
     /// The first layer's deltas, `batch x width`, contiguous for the sparse gradient.
-    delta0: Vec<f32>,
+    delta0: AlignedVec,
     /// Dense inputs of the batch (dense first layer only).
     x: Vec<f32>,
     columns: Columns,
@@ -157,8 +196,8 @@ pub(crate) struct MinibatchTrainer {
     masked_row: (Vec<u32>, Vec<f32>),
     batch_ids: Vec<u32>,
     /// With hidden dropout: the first layer's masks and dropped outputs, `batch x width`.
-    m0: Vec<f32>,
-    ad0: Vec<f32>,
+    m0: AlignedVec,
+    ad0: AlignedVec,
     /// The max-norm constraint on hidden units' incoming weights (0: none).
     max_norm: f32,
     /// Per-unit squared norms of W1's columns (max-norm scratch).
@@ -242,14 +281,14 @@ impl MinibatchTrainer {
                 .map(|l| {
                     let (n, block) = (net.weight(l).len(), block_rows[l] * row_len(l));
                     let per_block = weight_state_block(weight_chain.slots(), block);
-                    vec![0.0; n.div_ceil(block) * per_block]
+                    AlignedVec::zeros(n.div_ceil(block) * per_block)
                 })
                 .collect(),
             bias_state: (0..layers)
                 .map(|l| net.bias(l).map_or(Vec::new(), |b| bias_chain.init(b.len())))
                 .collect(),
             grads: (0..layers)
-                .map(|l| vec![0.0; net.weight(l).len()])
+                .map(|l| AlignedVec::zeros(net.weight(l).len()))
                 .collect(),
             bias_grads: (0..layers)
                 .map(|l| vec![0.0; net.bias(l).map_or(0, <[f32]>::len)])
@@ -258,9 +297,9 @@ impl MinibatchTrainer {
             bias_chain,
             block_rows,
             parts,
-            z0: vec![0.0; batch * sizes[1]],
-            a0: vec![0.0; batch * sizes[1]],
-            delta0: vec![0.0; batch * sizes[1]],
+            z0: AlignedVec::zeros(batch * sizes[1]),
+            a0: AlignedVec::zeros(batch * sizes[1]),
+            delta0: AlignedVec::zeros(batch * sizes[1]),
             x: vec![0.0; batch * sizes[0]],
             columns: Columns::default(),
             schedule: Schedule::of(config),
@@ -278,8 +317,8 @@ impl MinibatchTrainer {
             masked_row: (Vec::with_capacity(sizes[0]), Vec::with_capacity(sizes[0])),
             batch_ids: (0..batch as u32).collect(),
             // Always allocated, so the first layer's tasks can zip over them.
-            m0: vec![0.0; batch * sizes[1]],
-            ad0: vec![0.0; batch * sizes[1]],
+            m0: AlignedVec::zeros(batch * sizes[1]),
+            ad0: AlignedVec::zeros(batch * sizes[1]),
             max_norm: config.regularization.max_norm as f32,
             norms: vec![
                 0.0;
@@ -294,6 +333,16 @@ impl MinibatchTrainer {
             aug_x: vec![0.0; aug_len],
             net,
         }
+    }
+
+    /// Rows of a batch of `rows` each thread's share of the first layer takes.
+    fn share_rows(&self, rows: usize) -> usize {
+        let shares = if self.parallel {
+            rayon::current_num_threads().max(1)
+        } else {
+            1
+        };
+        rows.div_ceil(shares).max(1)
     }
 
     /// Whether a batch of `rows` rows of `set` with `nonzeros` non-zero
@@ -340,11 +389,8 @@ impl MinibatchTrainer {
 
     /// The optimiser's state: each layer's weights', then each layer's biases'.
     pub(crate) fn optimiser_state(&self) -> Vec<Vec<f32>> {
-        self.weight_state
-            .iter()
-            .chain(&self.bias_state)
-            .cloned()
-            .collect()
+        let weights = self.weight_state.iter().map(|s| s.to_vec());
+        weights.chain(self.bias_state.iter().cloned()).collect()
     }
 
     /// Puts back an optimiser state (as [`Self::optimiser_state`] gave it) and the steps taken.
@@ -354,15 +400,16 @@ impl MinibatchTrainer {
             && self
                 .weight_state
                 .iter()
-                .chain(&self.bias_state)
+                .map(|s| s.len())
+                .chain(self.bias_state.iter().map(Vec::len))
                 .zip(&state)
-                .all(|(have, new)| have.len() == new.len());
+                .all(|(have, new)| have == new.len());
         if !fits {
             return Err("its optimiser state has other lengths than this network's".into());
         }
         let mut state = state;
         self.bias_state = state.split_off(layers);
-        self.weight_state = state;
+        self.weight_state = state.into_iter().map(AlignedVec::from).collect();
         self.step = steps_taken;
         Ok(())
     }
@@ -420,7 +467,8 @@ impl MinibatchTrainer {
         let nonzeros: usize = set_ids.iter().map(|&i| set.get(i as usize).0.len()).sum();
         let dense = self.dense_batch(set, b, nonzeros);
         if !dense {
-            self.columns.fill(set, set_ids, self.net.inputs());
+            let share = self.share_rows(b);
+            self.columns.fill(set, set_ids, self.net.inputs(), share);
         }
         self.first_layer(set, set_ids, dense);
         self.deltas(data, ids);
@@ -446,15 +494,10 @@ impl MinibatchTrainer {
     /// (a row's values do not depend on the split): each panel of W1 comes
     /// from memory once per share instead of once per row.
     fn first_layer(&mut self, set: &SparseSet, ids: &[u32], dense: bool) {
-        let (net, spec) = (&self.net, &self.spec);
+        let share = self.share_rows(ids.len());
+        let (net, spec, columns) = (&self.net, &self.spec, &self.columns);
         let (hd, step) = (self.hidden_drop, self.step);
         let (d0, d1) = (net.inputs(), net.hidden());
-        let shares = if self.parallel {
-            rayon::current_num_threads().max(1)
-        } else {
-            1
-        };
-        let share = ids.len().div_ceil(shares);
         self.z0[..ids.len() * d1]
             .par_chunks_mut(share * d1)
             .zip(self.a0.par_chunks_mut(share * d1))
@@ -476,7 +519,8 @@ impl MinibatchTrainer {
                     }
                     Inputs::Dense { x: &x[..rows * d0] }
                 } else {
-                    Inputs::Sparse { set, ids }
+                    let r0 = t * share;
+                    Inputs::Transposed(columns.share(t, r0..r0 + rows))
                 };
                 first_layer(net, 1.0, spec, inputs, rows, z0, a0);
                 if let Some(d) = &hd {
@@ -643,7 +687,8 @@ impl MinibatchTrainer {
             let row_len = if l == 0 { d1 } else { sizes[l] };
             let block = self.block_rows[l] * row_len;
             let delta_of = |p, l| delta_of(p, l, sizes, layers);
-            let (delta0, x, columns) = (&self.delta0[..b * d1], &self.x[..b * d0], &self.columns);
+            let (delta0, x) = (&self.delta0[..b * d1], &self.x[..b * d0]);
+            let columns = (l == 0 && !dense).then(|| self.columns.whole(b));
             // With dropout, a layer's weights see the dropped outputs below.
             let dropped = self.hidden_drop.is_some();
             let a0 = if dropped {
@@ -663,11 +708,8 @@ impl MinibatchTrainer {
                             0.0,
                             g,
                         );
-                    } else {
-                        for (p, gr) in (r0..r1).zip(g.chunks_exact_mut(d1)) {
-                            let (rows, vals) = columns.of(p);
-                            k::sparse_gemv_t(delta0, d1, rows, vals, gr);
-                        }
+                    } else if let Some(batch) = &columns {
+                        k::sparse_gemv_t_by_inputs(batch, r0..r1, delta0, d1, g);
                     }
                 } else {
                     let width = sizes[l + 1];
@@ -690,9 +732,6 @@ impl MinibatchTrainer {
                     }
                 }
             };
-            // A sparse first layer's rows each get their gradient just before
-            // their update, so it never leaves L1; other layers' come per block.
-            let row_by_row = l == 0 && !dense;
             let (w, bias) = self.net.layer_mut(l);
             let chain = &self.weight_chain;
             let fused = chain.fused(ctx);
@@ -706,16 +745,13 @@ impl MinibatchTrainer {
                 .with_min_len(min_len(parallel))
                 .for_each(|(i, ((w, g), s))| {
                     let r0 = i * block_rows;
-                    if !row_by_row {
-                        gradient(r0, g);
-                    }
+                    // A block's gradient in one call: the sparse first layer's
+                    // reads each block of columns of the deltas from L1.
+                    gradient(r0, g);
                     // The state goes row by row (see `Chain::update`), laid out
                     // the same whichever way the gradient came.
                     for (r, (w, g)) in w.chunks_mut(row_len).zip(g.chunks_mut(row_len)).enumerate()
                     {
-                        if row_by_row {
-                            gradient(r0 + r, g);
-                        }
                         let s = if slots == 0 {
                             &mut []
                         } else {

@@ -127,7 +127,9 @@ impl Transform for ScaleByAdam {
         let (m, v) = state.split_at_mut(n);
         let (b1, b2) = (self.beta1, self.beta2);
         let (c1, c2) = adam_corrections(b1, b2, ctx.step);
+        let gate = mlp_kernels::adam_gate(b1, b2);
         for ((g, m), v) in grads.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()) {
+            *g = mlp_kernels::gate_below(*g, gate);
             *m = mlp_kernels::flush_subnormal(b1 * *m + (1.0 - b1) * *g);
             *v = mlp_kernels::flush_subnormal(b2 * *v + (1.0 - b2) * *g * *g);
             *g = (*m * c1) / ((*v * c2).sqrt() + self.eps);
