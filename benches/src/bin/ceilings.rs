@@ -74,6 +74,16 @@ fn values(rng: &mut rand_chacha::ChaCha8Rng, n: usize) -> AlignedVec {
 mod registers {
     use std::arch::x86_64::*;
 
+    /// The sum of every lane of `acc`, so that no chain is optimised away.
+    #[target_feature(enable = "avx512f")]
+    fn sum512(acc: &[__m512]) -> f32 {
+        let mut sum = _mm512_setzero_ps();
+        for &a in acc {
+            sum = _mm512_add_ps(sum, a);
+        }
+        _mm512_reduce_add_ps(sum)
+    }
+
     /// # Safety
     /// The CPU has AVX-512F.
     #[target_feature(enable = "avx512f")]
@@ -86,11 +96,7 @@ mod registers {
                 *a = _mm512_fmadd_ps(*a, b, c);
             }
         }
-        let mut sum = _mm512_setzero_ps();
-        for a in acc {
-            sum = _mm512_add_ps(sum, a);
-        }
-        _mm512_reduce_add_ps(sum)
+        sum512(&acc)
     }
 
     /// Adam's per-float divider work, `x = n / (sqrt(x) + eps)`, in 8
@@ -108,11 +114,7 @@ mod registers {
                 *a = _mm512_div_ps(n, _mm512_add_ps(_mm512_sqrt_ps(*a), eps));
             }
         }
-        let mut sum = _mm512_setzero_ps();
-        for a in acc {
-            sum = _mm512_add_ps(sum, a);
-        }
-        _mm512_reduce_add_ps(sum)
+        sum512(&acc)
     }
 
     /// # Safety

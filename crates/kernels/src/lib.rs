@@ -534,6 +534,17 @@ impl<'a> BatchByInputs<'a> {
     pub fn rows(&self) -> usize {
         self.window.1 - self.window.0
     }
+
+    /// The lists as the kernels read them.
+    fn raw(&self) -> sparse::ByInputs {
+        sparse::ByInputs {
+            start: self.start.as_ptr(),
+            end: self.end.as_ptr(),
+            inputs: self.inputs(),
+            rows: self.rows.as_ptr(),
+            vals: self.vals.as_ptr(),
+        }
+    }
 }
 
 /// [`sparse_gemm`] of the window's rows from the batch given transposed,
@@ -554,19 +565,12 @@ pub fn sparse_gemm_by_inputs(batch: &BatchByInputs<'_>, a: &[f32], cols: usize, 
         batch.rows() * cols,
         "sparse_gemm_by_inputs: z.len() != rows * cols"
     );
-    let by = sparse::ByInputs {
-        start: batch.start.as_ptr(),
-        end: batch.end.as_ptr(),
-        inputs: batch.inputs(),
-        rows: batch.rows.as_ptr(),
-        vals: batch.vals.as_ptr(),
-    };
     // SAFETY: `BatchByInputs::new` checked each input's offsets against the
     // entries and its rows against the window (below `u32::MAX`); `A` holds
     // `inputs` rows of `cols`; `z` holds the window's rows and is exclusive.
     unsafe {
         sparse::sparse_gemm_by_inputs(
-            by,
+            batch.raw(),
             batch.window.0 as u32,
             batch.rows(),
             a.as_ptr(),
@@ -606,19 +610,12 @@ pub fn sparse_gemv_t_by_inputs(
         inputs.len() * cols,
         "sparse_gemv_t_by_inputs: g.len() != inputs * cols"
     );
-    let by = sparse::ByInputs {
-        start: batch.start.as_ptr(),
-        end: batch.end.as_ptr(),
-        inputs: batch.inputs(),
-        rows: batch.rows.as_ptr(),
-        vals: batch.vals.as_ptr(),
-    };
     // SAFETY: `BatchByInputs::new` checked each input's offsets against the
     // entries and its rows against the window, whose rows `d` holds; `g`
     // holds the inputs' rows and is exclusive.
     unsafe {
         sparse::sparse_gemv_t_by_inputs(
-            by,
+            batch.raw(),
             batch.window.0 as u32,
             inputs.start,
             inputs.end,
